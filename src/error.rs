@@ -1,0 +1,23 @@
+//! The top-level error, naming the stage that failed.
+
+use thiserror::Error;
+
+/// An error from any stage of the pipeline.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// Splitting or parsing.
+    #[error(transparent)]
+    Sql(#[from] crate::sql::SqlError),
+    /// Loading providers.
+    #[error(transparent)]
+    Provider(#[from] crate::provider::ProviderError),
+    /// Planning.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    /// HTTP execution.
+    #[error(transparent)]
+    Exec(#[from] crate::exec::ExecError),
+    /// SQL evaluation over fetched rows.
+    #[error(transparent)]
+    Relational(#[from] crate::relational::RelationalError),
+}

@@ -1,0 +1,2 @@
+//! The `oktaql` binary.
+fn main() {}

@@ -1,0 +1,100 @@
+//! Planning: choosing the method for each statement and binding its parameters.
+//!
+//! Owns: picking the method for a verb (`sqlVerbs`) from the parameters a statement
+//! supplies; binding WHERE equalities and `IN` lists, INSERT columns (`data__` prefix) and
+//! EXEC `@args` to path/query/body/server parameters; building each HTTP request's URL
+//! (server template, percent-encoded path); what is left of a WHERE becomes residual SQL for
+//! the relational stage; discovery statements are answered here from the provider.
+//! Must not: do any I/O. A [`Plan`] is plain data that tests assert on and `--dry-run` prints.
+
+use serde_json::Value;
+
+use crate::provider::{ResponseShape, SqlVerb};
+use crate::rows::Rows;
+
+mod error;
+
+pub use error::PlanError;
+
+/// One HTTP call, fully resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpRequest {
+    /// Resource id (`okta.apps.secrets`).
+    pub resource: String,
+    /// Method name (`list_oauth2_client_secrets`).
+    pub method: String,
+    /// HTTP verb, upper case.
+    pub http_method: String,
+    /// Absolute URL without query string; path parameters percent-encoded.
+    pub url: String,
+    /// Query parameters, in order.
+    pub query: Vec<(String, String)>,
+    /// JSON body, if any.
+    pub body: Option<Value>,
+    /// Follow `Link: <…>; rel="next"` until the last page.
+    pub paginate: bool,
+    /// Shape of the success response.
+    pub response_shape: ResponseShape,
+    /// Parameter values bound for this call, added as columns to each row it returns.
+    pub bound: Vec<(String, Value)>,
+}
+
+/// The fetch for one table reference of a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableFetch {
+    /// Name of the table the relational stage loads the rows into (`t0`, `t1`, …).
+    pub table: String,
+    /// Resource id.
+    pub resource: String,
+    /// Chosen method.
+    pub method: String,
+    /// Columns of the table: response columns, then parameter columns.
+    pub columns: Vec<TableColumn>,
+    /// The calls to make (several for a fan-out over an `IN` list).
+    pub requests: Vec<HttpRequest>,
+    /// WHERE conjuncts bound to API parameters (as SQL text, for display).
+    pub bound: Vec<String>,
+    /// WHERE conjuncts left to the relational stage (as SQL text, for display).
+    pub residual: Vec<String>,
+}
+
+/// A column of a fetched table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableColumn {
+    /// Name (case as in the provider).
+    pub name: String,
+    /// JSON schema type; `object` and `array` are stored as JSON text.
+    pub ty: String,
+}
+
+/// A `SELECT`: fetches, then SQL over the fetched tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryPlan {
+    /// One per table reference.
+    pub tables: Vec<TableFetch>,
+    /// The statement rewritten to read from the fetched tables, run by SQLite.
+    pub sql: String,
+}
+
+/// An `INSERT`, `DELETE` or `EXEC`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MutationPlan {
+    /// The verb.
+    pub verb: SqlVerb,
+    /// The fetch whose responses become the result rows (table `t0`).
+    pub fetch: TableFetch,
+    /// SQL over `t0` that produces the output rows (RETURNING, or every column for EXEC);
+    /// `None` when the statement prints no rows.
+    pub output_sql: Option<String>,
+}
+
+/// What a statement will do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// Answered from the provider (SHOW, DESCRIBE): no HTTP.
+    Static(Rows),
+    /// A query.
+    Query(QueryPlan),
+    /// A write or lifecycle call.
+    Mutation(MutationPlan),
+}

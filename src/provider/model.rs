@@ -1,0 +1,294 @@
+//! The typed provider model the planner works on.
+
+use std::collections::BTreeMap;
+
+/// Where a method parameter goes in the HTTP request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParamLocation {
+    /// A `{name}` segment of the URL path.
+    Path,
+    /// A `?name=value` query parameter.
+    Query,
+    /// An HTTP request header.
+    Header,
+    /// A variable of the server URL template (`subdomain`).
+    Server,
+}
+
+/// One input a method accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// Name as written in the document (`appId`); matched case-insensitively.
+    pub name: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Whether the method cannot be called without it. Path parameters and server
+    /// variables are always required.
+    pub required: bool,
+    /// JSON schema type (`string`, `integer`, `boolean`, …).
+    pub ty: String,
+    /// Human description, if the document has one.
+    pub description: Option<String>,
+    /// Default value (server variables have one: `my-org`).
+    pub default: Option<String>,
+}
+
+/// One field of a response (a column of `SELECT`) or of a request body (a `data__` column).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// Field name as in the JSON (`client_secret`, `lastUpdated`).
+    pub name: String,
+    /// JSON schema type (`string`, `object`, `array`, `integer`, `boolean`, `number`).
+    pub ty: String,
+    /// Human description, if any.
+    pub description: Option<String>,
+    /// Allowed values, when the schema gives an `enum`.
+    pub enum_values: Vec<String>,
+}
+
+/// Shape of a method's successful response body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseShape {
+    /// A JSON array of objects: each element is a row.
+    Array,
+    /// A single JSON object: one row.
+    Object,
+    /// No body (204).
+    Empty,
+}
+
+/// The request body a method takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestBody {
+    /// Media type, `application/json`.
+    pub media_type: String,
+    /// Whether a body must be sent.
+    pub required: bool,
+    /// Top-level properties, which INSERT binds from `data__<name>` columns.
+    pub columns: Vec<Column>,
+    /// Names of properties the schema marks required.
+    pub required_columns: Vec<String>,
+}
+
+/// One REST operation of a resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Method {
+    /// StackQL method name (`list_oauth2_client_secrets`).
+    pub name: String,
+    /// OpenAPI `operationId` (`listOAuth2ClientSecrets`).
+    pub operation_id: Option<String>,
+    /// HTTP verb, upper case (`GET`, `POST`, `DELETE`, `PUT`, `PATCH`).
+    pub http_method: String,
+    /// Path template (`/api/v1/apps/{appId}/credentials/secrets`).
+    pub path: String,
+    /// Every parameter: server variables first, then path-item and operation parameters
+    /// (an operation parameter overrides a path-item one of the same name and location).
+    pub params: Vec<Param>,
+    /// Request body, if the operation takes one.
+    pub request_body: Option<RequestBody>,
+    /// Shape of the successful response.
+    pub response_shape: ResponseShape,
+    /// Expected success status (`200`, `201`, `204`).
+    pub response_status: u16,
+    /// Columns of the response (the item schema's properties when it is an array).
+    pub columns: Vec<Column>,
+    /// One-line summary.
+    pub summary: Option<String>,
+    /// Long description.
+    pub description: Option<String>,
+}
+
+impl Method {
+    /// The parameters that must be bound before the method can be called, in declaration
+    /// order (server variables first).
+    pub fn required_params(&self) -> impl Iterator<Item = &Param> {
+        self.params.iter().filter(|p| p.required)
+    }
+
+    /// Optional parameters (query parameters not marked required).
+    pub fn optional_params(&self) -> impl Iterator<Item = &Param> {
+        self.params.iter().filter(|p| !p.required)
+    }
+
+    /// Looks up a parameter by name, case-insensitively.
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// The SQL verbs of a resource and the methods (by name) that implement each, most
+/// general first, as listed under `sqlVerbs`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SqlVerbs {
+    /// Methods for `SELECT`.
+    pub select: Vec<String>,
+    /// Methods for `INSERT`.
+    pub insert: Vec<String>,
+    /// Methods for `UPDATE`.
+    pub update: Vec<String>,
+    /// Methods for `DELETE`.
+    pub delete: Vec<String>,
+    /// Methods for `REPLACE`.
+    pub replace: Vec<String>,
+}
+
+/// The SQL verb by which a method is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SqlVerb {
+    /// `SELECT`
+    Select,
+    /// `INSERT`
+    Insert,
+    /// `UPDATE`
+    Update,
+    /// `DELETE`
+    Delete,
+    /// `REPLACE`
+    Replace,
+    /// `EXEC` (any method not listed under a verb)
+    Exec,
+}
+
+impl SqlVerb {
+    /// Lower-case name as shown to users (`select`, `exec`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SqlVerb::Select => "select",
+            SqlVerb::Insert => "insert",
+            SqlVerb::Update => "update",
+            SqlVerb::Delete => "delete",
+            SqlVerb::Replace => "replace",
+            SqlVerb::Exec => "exec",
+        }
+    }
+}
+
+/// A resource: a table-like thing (`okta.apps.secrets`) with methods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    /// Fully qualified id (`okta.apps.secrets`).
+    pub id: String,
+    /// Short name (`secrets`).
+    pub name: String,
+    /// Title (`Secrets`).
+    pub title: Option<String>,
+    /// Methods in document order.
+    pub methods: Vec<Method>,
+    /// Which methods implement which SQL verb.
+    pub sql_verbs: SqlVerbs,
+}
+
+impl Resource {
+    /// Looks up a method by name, case-insensitively.
+    pub fn method(&self, name: &str) -> Option<&Method> {
+        self.methods.iter().find(|m| m.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The methods implementing `verb`, in `sqlVerbs` order. For [`SqlVerb::Exec`], every
+    /// method of the resource.
+    pub fn methods_for(&self, verb: SqlVerb) -> Vec<&Method> {
+        let names = match verb {
+            SqlVerb::Select => &self.sql_verbs.select,
+            SqlVerb::Insert => &self.sql_verbs.insert,
+            SqlVerb::Update => &self.sql_verbs.update,
+            SqlVerb::Delete => &self.sql_verbs.delete,
+            SqlVerb::Replace => &self.sql_verbs.replace,
+            SqlVerb::Exec => return self.methods.iter().collect(),
+        };
+        names.iter().filter_map(|n| self.method(n)).collect()
+    }
+
+    /// The SQL verb a method is listed under (`exec` when under none).
+    pub fn verb_of(&self, method: &str) -> SqlVerb {
+        let v = &self.sql_verbs;
+        let has = |l: &Vec<String>| l.iter().any(|n| n.eq_ignore_ascii_case(method));
+        if has(&v.select) {
+            SqlVerb::Select
+        } else if has(&v.insert) {
+            SqlVerb::Insert
+        } else if has(&v.update) {
+            SqlVerb::Update
+        } else if has(&v.delete) {
+            SqlVerb::Delete
+        } else if has(&v.replace) {
+            SqlVerb::Replace
+        } else {
+            SqlVerb::Exec
+        }
+    }
+
+    /// The union of the columns of the `select` methods, first occurrence wins, in order.
+    pub fn select_columns(&self) -> Vec<&Column> {
+        let mut out: Vec<&Column> = Vec::new();
+        for m in self.methods_for(SqlVerb::Select) {
+            for c in &m.columns {
+                if !out.iter().any(|o| o.name == c.name) {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A server URL template with its variables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Server {
+    /// Template such as `https://{subdomain}.okta.com/`.
+    pub url: String,
+    /// Variables by name.
+    pub variables: BTreeMap<String, ServerVariable>,
+}
+
+/// A variable of a server URL template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerVariable {
+    /// Default value.
+    pub default: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// One service (`apps`): a parsed OpenAPI document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// Provider name (`okta`).
+    pub provider: String,
+    /// Service name (`apps`).
+    pub name: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Server templates (the first is used).
+    pub servers: Vec<Server>,
+    /// Resources, in document order.
+    pub resources: Vec<Resource>,
+}
+
+impl Service {
+    /// Looks up a resource by name, case-insensitively.
+    pub fn resource(&self, name: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A service as listed in `provider.yaml`, before its document is loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceEntry {
+    /// Service name.
+    pub name: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// How the provider authenticates (from `provider.yaml` `config.auth`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthConfig {
+    /// Environment variable holding the credential (`OKTA_API_TOKEN`).
+    pub credentials_env_var: String,
+    /// Prefix of the `Authorization` header value (`SSWS `).
+    pub value_prefix: String,
+}

@@ -1,0 +1,1 @@
+//! Templates: `{{ var }}` rendering with Jinja semantics before statements are parsed.
