@@ -1,20 +1,246 @@
-//! The engine: runs statements through every stage.
+//! The engine: runs statements through every stage — parse, plan, execute, relational.
+//!
+//! Owns: the order of stages for one statement, validating a query against empty tables
+//! before any request is sent, fetching tables concurrently, per-request failures inside a
+//! fan-out, and the one-line summary of each statement. Must not: print (callers render).
 
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+use crate::exec::{Client, ClientConfig, Diagnostics, ExecError};
+use crate::plan::{self, MutationPlan, Plan, PlanContext, QueryPlan, TableFetch};
+use crate::provider::{Registry, SqlVerb};
+use crate::relational::Evaluator;
 use crate::rows::Rows;
+use crate::sql::{self, Source, Statement};
 
 /// Engine settings.
-#[derive(Debug, Clone, Default)]
-pub struct EngineConfig {}
+#[derive(Clone)]
+pub struct EngineConfig {
+    /// Providers.
+    pub registry: Registry,
+    /// `--server-url` template replacing the provider's server URL.
+    pub server_url: Option<String>,
+    /// HTTP client settings (token, timeout, concurrency, …).
+    pub client: ClientConfig,
+    /// Fail a whole fan-out when one of its requests fails (`--strict`).
+    pub strict: bool,
+    /// Where warnings go (skipped requests of a fan-out, retries).
+    pub diagnostics: Arc<dyn Diagnostics>,
+}
 
-/// Runs statements.
-#[derive(Debug)]
-pub struct Engine {}
+impl std::fmt::Debug for EngineConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineConfig")
+            .field("server_url", &self.server_url)
+            .field("strict", &self.strict)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EngineConfig {
+    /// Settings for `registry` with defaults otherwise (no token, provider server URLs).
+    pub fn new(registry: Registry) -> EngineConfig {
+        EngineConfig {
+            registry,
+            server_url: None,
+            client: ClientConfig::default(),
+            strict: false,
+            diagnostics: Arc::new(crate::exec::StderrDiagnostics),
+        }
+    }
+}
+
+/// Runs statements. Cheap to share: clone it or put it in an `Arc`.
+#[derive(Clone)]
+pub struct Engine {
+    registry: Registry,
+    server_url: Option<String>,
+    client: Client,
+    strict: bool,
+    diagnostics: Arc<dyn Diagnostics>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("server_url", &self.server_url)
+            .finish_non_exhaustive()
+    }
+}
 
 /// What one statement produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     /// Rows to print, if the statement returns any.
     pub rows: Option<Rows>,
-    /// A one-line summary (`2 rows`, `secret deleted`).
+    /// A one-line summary (`2 rows`, `deleted 1 from okta.apps.secrets`).
     pub message: String,
+}
+
+impl Engine {
+    /// An engine with the given settings.
+    pub fn new(config: EngineConfig) -> Result<Engine, Error> {
+        if let Some(t) = &config.server_url {
+            plan::url::check_server_template(t)?;
+        }
+        let client = Client::new(config.client)?.with_diagnostics(config.diagnostics.clone());
+        Ok(Engine {
+            registry: config.registry,
+            server_url: config.server_url,
+            client,
+            strict: config.strict,
+            diagnostics: config.diagnostics,
+        })
+    }
+
+    /// The providers this engine plans against.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Plans a parsed statement (no I/O).
+    pub fn plan(&self, statement: &Statement) -> Result<Plan, Error> {
+        let ctx = PlanContext {
+            registry: &self.registry,
+            server_url: self.server_url.as_deref(),
+        };
+        let plan = plan::plan(statement, &ctx)?;
+        // Check the SQL against empty tables now, so an unknown column fails before any
+        // request is sent.
+        match &plan {
+            Plan::Query(q) => {
+                let mut ev = Evaluator::new()?;
+                for t in &q.tables {
+                    ev.load(&t.table, &t.columns, &[])?;
+                }
+                ev.query(&q.sql)?;
+            }
+            Plan::Mutation(MutationPlan {
+                fetch,
+                output_sql: Some(sql),
+                ..
+            }) => {
+                let mut ev = Evaluator::new()?;
+                ev.load(&fetch.table, &fetch.columns, &[])?;
+                ev.query(sql)?;
+            }
+            _ => {}
+        }
+        Ok(plan)
+    }
+
+    /// Parses and plans one statement's text.
+    pub fn plan_source(&self, source: &Source) -> Result<Plan, Error> {
+        let statement = sql::parse(source)?;
+        self.plan(&statement)
+    }
+
+    /// Parses, plans and executes one statement's text.
+    pub async fn run(&self, source: &Source) -> Result<Outcome, Error> {
+        let plan = self.plan_source(source)?;
+        self.execute(&plan).await
+    }
+
+    /// Executes a plan.
+    pub async fn execute(&self, plan: &Plan) -> Result<Outcome, Error> {
+        match plan {
+            Plan::Static(rows) => Ok(Outcome {
+                message: count(rows.len()),
+                rows: Some(rows.clone()),
+            }),
+            Plan::Query(q) => self.query(q).await,
+            Plan::Mutation(m) => self.mutate(m).await,
+        }
+    }
+
+    async fn query(&self, q: &QueryPlan) -> Result<Outcome, Error> {
+        let fetched =
+            futures::future::join_all(q.tables.iter().map(|t| self.fetch(t))).await;
+        let mut ev = Evaluator::new()?;
+        for (t, rows) in q.tables.iter().zip(fetched) {
+            ev.load(&t.table, &t.columns, &rows?)?;
+        }
+        let rows = ev.query(&q.sql)?;
+        Ok(Outcome {
+            message: count(rows.len()),
+            rows: Some(rows),
+        })
+    }
+
+    /// All rows of one table: its requests sent concurrently, in order. In a fan-out, a
+    /// request Okta refuses (400/404) is reported and skipped unless `strict`.
+    async fn fetch(&self, t: &TableFetch) -> Result<Vec<Map<String, Value>>, Error> {
+        let results = self.client.send_all(&t.requests).await;
+        let fan_out = t.requests.len() > 1;
+        let mut rows = Vec::new();
+        for (req, result) in t.requests.iter().zip(results) {
+            match result {
+                Ok(mut r) => rows.append(&mut r),
+                Err(e) if fan_out && !self.strict && skippable(&e) => {
+                    let which: Vec<String> = req
+                        .bound
+                        .iter()
+                        .filter(|(k, _)| !k.eq_ignore_ascii_case("subdomain"))
+                        .map(|(k, v)| format!("{k}={}", plan::bind::value_text(v)))
+                        .collect();
+                    self.diagnostics.warn(&format!(
+                        "warning: skipped {} for {}: {e} (use --strict to fail instead)",
+                        t.resource,
+                        which.join(", ")
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(rows)
+    }
+
+    async fn mutate(&self, m: &MutationPlan) -> Result<Outcome, Error> {
+        let total = m.fetch.requests.len();
+        let mut rows = Vec::new();
+        for (done, req) in m.fetch.requests.iter().enumerate() {
+            match self.client.send(req).await {
+                Ok(mut r) => rows.append(&mut r),
+                Err(e) if total > 1 => {
+                    return Err(Error::Incomplete {
+                        completed: done,
+                        total,
+                        source: Box::new(e.into()),
+                    })
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let what = &m.fetch.resource;
+        let message = match m.verb {
+            SqlVerb::Insert => format!("inserted {total} into {what}"),
+            SqlVerb::Delete => format!("deleted {total} from {what}"),
+            _ => format!("{what}.{}: done", m.fetch.method),
+        };
+        let out = match &m.output_sql {
+            Some(sql) => {
+                let mut ev = Evaluator::new()?;
+                ev.load(&m.fetch.table, &m.fetch.columns, &rows)?;
+                Some(ev.query(sql)?)
+            }
+            None => None,
+        };
+        Ok(Outcome { rows: out, message })
+    }
+}
+
+/// Failures in a fan-out that concern one item only (Okta refused that app), not the run.
+fn skippable(e: &ExecError) -> bool {
+    matches!(e, ExecError::Okta { status, .. } if *status == 400 || *status == 404)
+}
+
+fn count(n: usize) -> String {
+    if n == 1 {
+        "1 row".to_string()
+    } else {
+        format!("{n} rows")
+    }
 }

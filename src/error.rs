@@ -20,4 +20,14 @@ pub enum Error {
     /// SQL evaluation over fetched rows.
     #[error(transparent)]
     Relational(#[from] crate::relational::RelationalError),
+    /// A statement of several requests failed part-way.
+    #[error("{source}\n{completed} of {total} requests completed before this failure; the rest were not sent")]
+    Incomplete {
+        /// Requests that succeeded.
+        completed: usize,
+        /// Requests planned.
+        total: usize,
+        /// The failure.
+        source: Box<Error>,
+    },
 }

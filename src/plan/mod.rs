@@ -8,13 +8,92 @@
 //! Must not: do any I/O. A [`Plan`] is plain data that tests assert on and `--dry-run` prints.
 
 use serde_json::Value;
+use sqlparser::ast::{ObjectName, ObjectNamePart};
 
-use crate::provider::{ResponseShape, SqlVerb};
+use crate::provider::{Registry, ResponseShape, SqlVerb};
 use crate::rows::Rows;
+use crate::sql::Statement;
 
+pub mod bind;
+mod call;
+mod delete;
+pub mod discovery;
+mod display;
 mod error;
+mod insert;
+pub mod resolve;
+mod select;
+pub mod url;
 
+pub use call::quote_ident;
+pub use display::{mask_secrets, plan_text};
 pub use error::PlanError;
+pub use insert::DATA_PREFIX;
+
+/// What planning needs besides the statement.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanContext<'a> {
+    /// Where providers come from.
+    pub registry: &'a Registry,
+    /// `--server-url` template replacing the provider's server (must contain `{subdomain}`).
+    pub server_url: Option<&'a str>,
+}
+
+/// Plans one statement. Does no I/O: the plan can be printed, asserted on, or executed.
+pub fn plan(statement: &Statement, ctx: &PlanContext<'_>) -> Result<Plan, PlanError> {
+    if let Some(t) = ctx.server_url {
+        url::check_server_template(t)?;
+    }
+    Ok(match statement {
+        Statement::Select(q) => Plan::Query(select::plan_select(q, ctx)?),
+        Statement::Insert(i) => Plan::Mutation(insert::plan_insert(i, ctx)?),
+        Statement::Delete(d) => Plan::Mutation(delete::plan_delete(d, ctx)?),
+        Statement::Exec {
+            target,
+            method,
+            args,
+            body,
+        } => Plan::Mutation(call::plan_exec(target, method, args, body.as_ref(), ctx)?),
+        Statement::ShowProviders => Plan::Static(discovery::show_providers(ctx)),
+        Statement::ShowServices { provider, like } => {
+            Plan::Static(discovery::show_services(ctx, provider, like.as_deref())?)
+        }
+        Statement::ShowResources {
+            provider,
+            service,
+            like,
+        } => Plan::Static(discovery::show_resources(ctx, provider, service, like.as_deref())?),
+        Statement::ShowMethods { target } => Plan::Static(discovery::show_methods(ctx, target)?),
+        Statement::Describe { extended, target } => {
+            Plan::Static(discovery::describe(ctx, target, *extended)?)
+        }
+    })
+}
+
+/// Resolves a three-part table name of an INSERT or DELETE.
+fn resolve_object(
+    ctx: &PlanContext<'_>,
+    name: &ObjectName,
+) -> Result<(resolve::Resolved, String), PlanError> {
+    let parts: Vec<&str> = name
+        .0
+        .iter()
+        .filter_map(|p| match p {
+            ObjectNamePart::Identifier(i) => Some(i.value.as_str()),
+            _ => None,
+        })
+        .collect();
+    match parts.as_slice() {
+        [p, s, r] => {
+            let resolved = resolve::resource(ctx.registry, p, s, r)?;
+            let id = resolved.resource().id.clone();
+            Ok((resolved, id))
+        }
+        _ => Err(PlanError::Invalid(format!(
+            "{name} is not a resource name: write provider.service.resource, e.g. okta.apps.secrets"
+        ))),
+    }
+}
 
 /// One HTTP call, fully resolved.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,369 @@
+//! Binding: WHERE conjuncts and arguments to method parameters, choosing the method, and
+//! building the HTTP requests (one per combination of bound values).
+
+use serde_json::Value;
+use sqlparser::ast::{BinaryOperator, Expr, InTarget, UnaryOperator, Value as SqlValue};
+
+use crate::provider::{Method, ParamLocation, Resource, Service, SqlVerb};
+
+use super::url::{encode_segment, server_base};
+use super::{HttpRequest, PlanError, TableColumn};
+
+/// Most requests one statement may fan out to.
+pub const MAX_FANOUT: usize = 10_000;
+
+/// Values bound to one parameter (several for an `IN` list).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    /// Parameter name as written in the provider.
+    pub param: String,
+    /// The values; a fan-out when more than one.
+    pub values: Vec<Value>,
+}
+
+/// Splits an expression into its top-level `AND` conjuncts (parentheses removed).
+pub fn conjuncts(expr: &Expr) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    fn walk<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+        match e {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                walk(left, out);
+                walk(right, out);
+            }
+            Expr::Nested(inner) => match inner.as_ref() {
+                Expr::BinaryOp {
+                    op: BinaryOperator::And,
+                    ..
+                } => walk(inner, out),
+                _ => out.push(e),
+            },
+            _ => out.push(e),
+        }
+    }
+    walk(expr, &mut out);
+    out
+}
+
+/// The JSON value of a literal expression (`'x'`, `42`, `-1.5`, `true`, `null`).
+pub fn literal(expr: &Expr) -> Option<Value> {
+    match expr {
+        Expr::Value(v) => match &v.value {
+            SqlValue::SingleQuotedString(s)
+            | SqlValue::DoubleQuotedString(s)
+            | SqlValue::EscapedStringLiteral(s)
+            | SqlValue::TripleSingleQuotedString(s) => Some(Value::String(s.clone())),
+            SqlValue::Number(n, _) => number(n),
+            SqlValue::Boolean(b) => Some(Value::Bool(*b)),
+            SqlValue::Null => Some(Value::Null),
+            _ => None,
+        },
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => match literal(expr)? {
+            Value::Number(n) => number(&format!("-{n}")),
+            _ => None,
+        },
+        Expr::Nested(e) => literal(e),
+        _ => None,
+    }
+}
+
+fn number(text: &str) -> Option<Value> {
+    if let Ok(i) = text.parse::<i64>() {
+        return Some(Value::from(i));
+    }
+    text.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map(Value::Number)
+}
+
+/// A column reference: optional qualifier and name.
+pub fn column_ref(expr: &Expr) -> Option<(Option<&str>, &str)> {
+    match expr {
+        Expr::Identifier(i) => Some((None, i.value.as_str())),
+        Expr::CompoundIdentifier(parts) if parts.len() == 2 => {
+            Some((Some(parts[0].value.as_str()), parts[1].value.as_str()))
+        }
+        Expr::Nested(e) => column_ref(e),
+        _ => None,
+    }
+}
+
+/// A conjunct of the form `col = literal`, `literal = col` or `col IN (literal, …)`:
+/// the column reference and its values.
+pub fn equality(expr: &Expr) -> Option<((Option<&str>, &str), Vec<Value>)> {
+    match expr {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => {
+            if let (Some(c), Some(v)) = (column_ref(left), literal(right)) {
+                return Some((c, vec![v]));
+            }
+            if let (Some(c), Some(v)) = (column_ref(right), literal(left)) {
+                return Some((c, vec![v]));
+            }
+            None
+        }
+        Expr::In {
+            expr,
+            target: InTarget::List(list),
+            negated: false,
+            global: false,
+        } => {
+            let c = column_ref(expr)?;
+            let values: Option<Vec<Value>> = list.iter().map(literal).collect();
+            let mut values = values?;
+            dedup(&mut values);
+            Some((c, values))
+        }
+        Expr::Nested(e) => equality(e),
+        _ => None,
+    }
+}
+
+/// Removes repeated values, keeping first occurrences in order.
+pub fn dedup(values: &mut Vec<Value>) {
+    let mut seen: Vec<Value> = Vec::with_capacity(values.len());
+    values.retain(|v| {
+        if seen.contains(v) {
+            false
+        } else {
+            seen.push(v.clone());
+            true
+        }
+    });
+}
+
+/// The string a bound value is sent as.
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Every parameter name any method of `verb` accepts (provider spelling, first wins).
+pub fn verb_params(resource: &Resource, verb: SqlVerb) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in resource.methods_for(verb) {
+        for p in &m.params {
+            if !out.iter().any(|o| o.eq_ignore_ascii_case(&p.name)) {
+                out.push(p.name.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Chooses the most specific method of `verb` whose required parameters are all bound, or
+/// explains which parameters are missing.
+pub fn choose_method<'r>(
+    resource: &'r Resource,
+    verb: SqlVerb,
+    bound: &[String],
+) -> Result<&'r Method, PlanError> {
+    let candidates = resource.methods_for(verb);
+    if candidates.is_empty() {
+        let supported: Vec<&str> = [
+            SqlVerb::Select,
+            SqlVerb::Insert,
+            SqlVerb::Delete,
+            SqlVerb::Update,
+            SqlVerb::Replace,
+        ]
+        .into_iter()
+        .filter(|v| !resource.methods_for(*v).is_empty())
+        .map(SqlVerb::as_str)
+        .collect();
+        return Err(PlanError::Invalid(format!(
+            "{} does not support {}; it supports {} (see SHOW METHODS IN {})",
+            resource.id,
+            verb.as_str().to_uppercase(),
+            if supported.is_empty() {
+                "only EXEC".to_string()
+            } else {
+                supported.join(", ").to_uppercase() + " and EXEC"
+            },
+            resource.id
+        )));
+    }
+    let is_bound = |name: &str| bound.iter().any(|b| b.eq_ignore_ascii_case(name));
+    let best = candidates
+        .iter()
+        .filter(|m| m.required_params().all(|p| is_bound(&p.name)))
+        .max_by_key(|m| m.required_params().count());
+    if let Some(m) = best {
+        // Among equally specific methods, the first listed wins.
+        let n = m.required_params().count();
+        return Ok(candidates
+            .iter()
+            .find(|c| {
+                c.required_params().count() == n
+                    && c.required_params().all(|p| is_bound(&p.name))
+            })
+            .copied()
+            .unwrap_or(m));
+    }
+    let closest = candidates
+        .iter()
+        .min_by_key(|m| m.required_params().filter(|p| !is_bound(&p.name)).count())
+        .copied()
+        .expect("candidates is not empty");
+    Err(missing_error(resource, verb.as_str(), closest, &is_bound))
+}
+
+/// The error naming the unbound required parameters of `method`.
+pub fn missing_error(
+    resource: &Resource,
+    verb: &str,
+    method: &Method,
+    is_bound: &dyn Fn(&str) -> bool,
+) -> PlanError {
+    let missing: Vec<&str> = method
+        .required_params()
+        .filter(|p| !is_bound(&p.name))
+        .map(|p| p.name.as_str())
+        .collect();
+    let needed: Vec<&str> = method.required_params().map(|p| p.name.as_str()).collect();
+    PlanError::MissingParam {
+        resource: resource.id.clone(),
+        missing: missing.join(", "),
+        verb: verb.to_string(),
+        needed: needed.join(", "),
+    }
+}
+
+/// Settings that shape every request.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// `--server-url` template replacing the provider's.
+    pub server_url: Option<&'a str>,
+}
+
+/// Builds one request per combination of bound values (cartesian product, in order).
+pub fn build_requests(
+    service: &Service,
+    resource: &Resource,
+    method: &Method,
+    bindings: &[Binding],
+    body: Option<Value>,
+    target: Target<'_>,
+) -> Result<Vec<HttpRequest>, PlanError> {
+    let template = service
+        .servers
+        .first()
+        .map(|s| s.url.as_str())
+        .ok_or_else(|| {
+            PlanError::Invalid(format!(
+                "the provider document of {} declares no server URL",
+                resource.id
+            ))
+        })?;
+    // Only parameters the method knows, in the method's declaration order.
+    let mut used: Vec<(&crate::provider::Param, &Binding)> = Vec::new();
+    for p in &method.params {
+        if let Some(b) = bindings.iter().find(|b| b.param.eq_ignore_ascii_case(&p.name)) {
+            used.push((p, b));
+        }
+    }
+    let total = used
+        .iter()
+        .try_fold(1usize, |acc, (_, b)| acc.checked_mul(b.values.len().max(1)))
+        .unwrap_or(usize::MAX);
+    if total > MAX_FANOUT {
+        return Err(PlanError::Invalid(format!(
+            "this statement would send {total} requests (more than {MAX_FANOUT}): narrow the IN lists"
+        )));
+    }
+    if used.iter().any(|(_, b)| b.values.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::with_capacity(total);
+    let mut index = vec![0usize; used.len()];
+    loop {
+        let mut subdomain: Option<String> = None;
+        let mut path = method.path.clone();
+        let mut query = Vec::new();
+        let mut bound = Vec::new();
+        for (i, (p, b)) in used.iter().enumerate() {
+            let v = &b.values[index[i]];
+            let text = value_text(v);
+            match p.location {
+                ParamLocation::Server => {
+                    if p.name.eq_ignore_ascii_case("subdomain") {
+                        subdomain = Some(text.clone());
+                    }
+                }
+                ParamLocation::Path => {
+                    let placeholder = format!("{{{}}}", p.name);
+                    path = path.replace(&placeholder, &encode_segment(&p.name, &text)?);
+                }
+                ParamLocation::Query => query.push((p.name.clone(), text.clone())),
+                ParamLocation::Header => {}
+            }
+            bound.push((p.name.clone(), v.clone()));
+        }
+        let subdomain = subdomain.ok_or_else(|| {
+            PlanError::Invalid(format!("{}: subdomain is not bound", resource.id))
+        })?;
+        let base = server_base(template, target.server_url, &subdomain)?;
+        out.push(HttpRequest {
+            resource: resource.id.clone(),
+            method: method.name.clone(),
+            http_method: method.http_method.clone(),
+            url: format!("{base}{path}"),
+            query,
+            body: body.clone(),
+            paginate: method.http_method == "GET"
+                && method.response_shape == crate::provider::ResponseShape::Array,
+            response_shape: method.response_shape,
+            bound,
+        });
+        // Advance the odometer (last binding fastest).
+        let mut i = used.len();
+        loop {
+            if i == 0 {
+                return Ok(out);
+            }
+            i -= 1;
+            index[i] += 1;
+            if index[i] < used[i].1.values.len() {
+                break;
+            }
+            index[i] = 0;
+        }
+    }
+}
+
+/// The columns of a fetched table: the given response columns, then the method's
+/// parameters not already present.
+pub fn table_columns<'a>(
+    response: impl IntoIterator<Item = &'a crate::provider::Column>,
+    method: &Method,
+) -> Vec<TableColumn> {
+    let mut cols: Vec<TableColumn> = response
+        .into_iter()
+        .map(|c| TableColumn {
+            name: c.name.clone(),
+            ty: c.ty.clone(),
+        })
+        .collect();
+    for p in &method.params {
+        if !cols.iter().any(|c| c.name.eq_ignore_ascii_case(&p.name)) {
+            cols.push(TableColumn {
+                name: p.name.clone(),
+                ty: p.ty.clone(),
+            });
+        }
+    }
+    cols
+}

@@ -1,0 +1,132 @@
+//! Planning `EXEC provider.service.resource.method @arg=value, …`: any method of a
+//! resource by name, arguments bound to its parameters or body fields.
+
+use serde_json::Value;
+
+use crate::provider::{ResponseShape, SqlVerb};
+use crate::sql::{Literal, ObjectRef};
+
+use super::bind::{build_requests, missing_error, table_columns, Binding, Target};
+use super::insert::build_body;
+use super::resolve::{self, nearest};
+use super::{MutationPlan, PlanContext, PlanError, TableFetch};
+
+/// Plans an EXEC.
+pub fn plan_exec(
+    target: &ObjectRef,
+    method_name: &str,
+    args: &[(String, Literal)],
+    json_body: Option<&Value>,
+    ctx: &PlanContext<'_>,
+) -> Result<MutationPlan, PlanError> {
+    let resolved = resolve::resource(ctx.registry, &target.provider, &target.service, &target.resource)?;
+    let resource = resolved.resource();
+    let method = resource.method(method_name).ok_or_else(|| {
+        let names: Vec<&str> = resource.methods.iter().map(|m| m.name.as_str()).collect();
+        PlanError::Invalid(format!(
+            "{} has no method {method_name}{}; its methods are {}",
+            resource.id,
+            nearest(method_name, names.iter().copied())
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default(),
+            names.join(", ")
+        ))
+    })?;
+    let mut bindings: Vec<Binding> = Vec::new();
+    let mut data: Vec<(String, Value)> = Vec::new();
+    for (name, value) in args {
+        if let Some(p) = method.param(name) {
+            if bindings.iter().any(|b| b.param == p.name) {
+                return Err(PlanError::Invalid(format!(
+                    "EXEC {}.{}: @{} is given twice",
+                    resource.id, method.name, p.name
+                )));
+            }
+            bindings.push(Binding {
+                param: p.name.clone(),
+                values: vec![value.clone()],
+            });
+        } else if method
+            .request_body
+            .as_ref()
+            .is_some_and(|b| b.columns.iter().any(|c| c.name.eq_ignore_ascii_case(name)))
+        {
+            data.push((name.clone(), value.clone()));
+        } else {
+            let names: Vec<&str> = method.params.iter().map(|p| p.name.as_str()).collect();
+            return Err(PlanError::Invalid(format!(
+                "EXEC {}.{}: @{name} is not a parameter{}; it takes {}",
+                resource.id,
+                method.name,
+                nearest(name, names.iter().copied())
+                    .map(|s| format!(" (did you mean @{s}?)"))
+                    .unwrap_or_default(),
+                names
+                    .iter()
+                    .map(|n| format!("@{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    let is_bound = |n: &str| bindings.iter().any(|b| b.param.eq_ignore_ascii_case(n));
+    if method.required_params().any(|p| !is_bound(&p.name)) {
+        return Err(missing_error(resource, &method.name, method, &is_bound));
+    }
+    let body = match (json_body, data.is_empty()) {
+        (Some(_), false) => {
+            return Err(PlanError::Invalid(format!(
+                "EXEC {}.{}: give the body either as @@json or as @field arguments, not both",
+                resource.id, method.name
+            )))
+        }
+        (Some(v), true) => Some(v.clone()),
+        (None, false) => Some(Value::Object(build_body(resource, method, data)?)),
+        (None, true) if method.request_body.as_ref().is_some_and(|b| b.required) => {
+            Some(Value::Object(build_body(resource, method, Vec::new())?))
+        }
+        (None, true) => None,
+    };
+    let requests = build_requests(
+        &resolved.service,
+        resource,
+        method,
+        &bindings,
+        body,
+        Target {
+            server_url: ctx.server_url,
+        },
+    )?;
+    let table = resource.id.replace('.', "_");
+    let output_sql = match method.response_shape {
+        ResponseShape::Empty => None,
+        _ if method.columns.is_empty() => Some(format!("SELECT * FROM {table}")),
+        _ => Some(format!(
+            "SELECT {} FROM {table}",
+            method
+                .columns
+                .iter()
+                .map(|c| quote_ident(&c.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    };
+    Ok(MutationPlan {
+        verb: SqlVerb::Exec,
+        fetch: TableFetch {
+            table,
+            resource: resource.id.clone(),
+            method: method.name.clone(),
+            columns: table_columns(&method.columns, method),
+            requests,
+            bound: args.iter().map(|(n, v)| format!("@{n}={v}")).collect(),
+            residual: Vec::new(),
+        },
+        output_sql,
+    })
+}
+
+/// An identifier quoted for SQLite.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

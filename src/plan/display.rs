@@ -1,0 +1,118 @@
+//! A plan as text: what `--dry-run` prints and what `grammar-tests/` compare against.
+//! Secret values in request bodies are masked.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use super::{HttpRequest, Plan, TableFetch};
+
+/// Body fields whose values are never shown.
+pub const SECRET_FIELDS: &[&str] = &["client_secret", "password", "token"];
+
+/// A copy of `value` with every secret field's value replaced by `****`.
+pub fn mask_secrets(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let masked = if SECRET_FIELDS.iter().any(|s| s.eq_ignore_ascii_case(k))
+                        && !v.is_null()
+                    {
+                        Value::String("****".into())
+                    } else {
+                        mask_secrets(v)
+                    };
+                    (k.clone(), masked)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(mask_secrets).collect()),
+        other => other.clone(),
+    }
+}
+
+fn request_line(out: &mut String, r: &HttpRequest) {
+    let mut url = r.url.clone();
+    if !r.query.is_empty() {
+        let q: Vec<String> = r
+            .query
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC),
+                    percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+                )
+            })
+            .collect();
+        url = format!("{url}?{}", q.join("&"));
+    }
+    let _ = write!(out, "  {} {}", r.http_method, url);
+    if r.paginate {
+        out.push_str("  (follows next links)");
+    }
+    out.push('\n');
+    if let Some(body) = &r.body {
+        let _ = writeln!(out, "    body: {}", mask_secrets(body));
+    }
+}
+
+fn fetch(out: &mut String, f: &TableFetch) {
+    let _ = writeln!(out, "fetch {} <- {}.{}", f.table, f.resource, f.method);
+    if !f.bound.is_empty() {
+        let _ = writeln!(out, "  bound: {}", f.bound.join(" AND "));
+    }
+    if !f.residual.is_empty() {
+        let _ = writeln!(out, "  residual: {}", f.residual.join(" AND "));
+    }
+    for r in &f.requests {
+        request_line(out, r);
+    }
+}
+
+/// Renders a plan as indented text, secret values masked.
+pub fn plan_text(plan: &Plan) -> String {
+    let mut out = String::new();
+    match plan {
+        Plan::Static(rows) => {
+            let _ = writeln!(
+                out,
+                "answer from the provider: {} rows, columns {}",
+                rows.len(),
+                rows.columns.join(", ")
+            );
+        }
+        Plan::Query(q) => {
+            for t in &q.tables {
+                fetch(&mut out, t);
+            }
+            let _ = writeln!(out, "sql: {}", q.sql);
+        }
+        Plan::Mutation(m) => {
+            let _ = writeln!(out, "{}:", m.verb.as_str());
+            fetch(&mut out, &m.fetch);
+            if let Some(sql) = &m.output_sql {
+                let _ = writeln!(out, "output: {sql}");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secrets_are_masked_at_any_depth() {
+        let v = json!({"client_secret": "s3cr3t", "status": "ACTIVE", "nested": [{"client_secret": "x"}], "none": {"client_secret": null}});
+        let m = mask_secrets(&v);
+        assert_eq!(m["client_secret"], "****");
+        assert_eq!(m["status"], "ACTIVE");
+        assert_eq!(m["nested"][0]["client_secret"], "****");
+        assert!(m["none"]["client_secret"].is_null());
+        assert!(!m.to_string().contains("s3cr3t"));
+    }
+}

@@ -1,0 +1,76 @@
+//! Runs the corpus in `grammar-tests/cases`: each `NAME.sql` holds statements, and
+//! `NAME.expected` what planning each one gives (the plan as `--dry-run` prints it, or the
+//! error). Statements are planned against oktaql's own provider and, when the case's first
+//! line says `-- registries: embedded, stackql`, also against StackQL's published Okta
+//! document; both must give the expected text.
+//!
+//! To rewrite the expectations after a deliberate change: `UPDATE_EXPECT=1 cargo test --test grammar`.
+
+use std::path::{Path, PathBuf};
+
+use oktaql::plan::plan_text;
+use oktaql::provider::Registry;
+use oktaql::{Engine, EngineConfig};
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("grammar-tests/cases")
+}
+
+fn stackql_registry() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/stackql-registry")
+}
+
+fn plan_all(registry: Registry, text: &str) -> String {
+    let engine = Engine::new(EngineConfig::new(registry)).expect("engine");
+    let mut out = String::new();
+    for source in oktaql::sql::split(text) {
+        let first = source.text.lines().next().unwrap_or("").trim();
+        out.push_str(&format!("=== line {}: {first}\n", source.line));
+        match engine.plan_source(&source) {
+            Ok(plan) => out.push_str(&plan_text(&plan)),
+            Err(e) => out.push_str(&format!("error: {e}\n")),
+        }
+    }
+    out
+}
+
+#[test]
+fn grammar_corpus() {
+    let bless = std::env::var_os("UPDATE_EXPECT").is_some();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(cases_dir())
+        .expect("grammar-tests/cases")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "no cases found");
+    let mut failures = Vec::new();
+    for case in &cases {
+        let text = std::fs::read_to_string(case).unwrap();
+        let expected_path = case.with_extension("expected");
+        let actual = plan_all(Registry::embedded(), &text);
+        let mut registries = vec![("embedded", actual.clone())];
+        if text.lines().next().is_some_and(|l| l.contains("stackql")) {
+            let reg = Registry::from_dir(&stackql_registry()).expect("StackQL registry loads");
+            registries.push(("stackql", plan_all(reg, &text)));
+        }
+        if bless {
+            std::fs::write(&expected_path, &actual).unwrap();
+        }
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        for (name, got) in registries {
+            if got != expected {
+                failures.push(format!(
+                    "{} (registry {name}):\n--- expected\n{expected}\n--- actual\n{got}",
+                    case.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} case(s) differ (UPDATE_EXPECT=1 rewrites expectations):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
