@@ -17,6 +17,7 @@ pub mod provider;
 pub mod relational;
 pub mod render;
 pub mod rows;
+pub mod runner;
 pub mod sandbox;
 pub mod shell;
 pub mod sql;

@@ -1,2 +1,271 @@
-//! The `oktaql` binary.
-fn main() {}
+//! The `oktaql` binary: argument parsing, wiring, exit codes. Everything else is in the
+//! library.
+
+mod cli;
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+
+use oktaql::exec::{ClientConfig, StderrDiagnostics};
+use oktaql::provider::Registry;
+use oktaql::render::RenderOptions;
+use oktaql::runner::{run_scripts, RunError, RunOptions, Script};
+use oktaql::sandbox::{Sandbox, SandboxConfig};
+use oktaql::template::Vars;
+use oktaql::{Engine, EngineConfig};
+
+use cli::{Cli, Command, ExecArgs, SessionArgs};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Some(Command::Exec(args)) => exec(args).await,
+        Some(Command::Shell(args)) => shell(args).await,
+        Some(Command::Sandbox(args)) => {
+            let mut out = std::io::stdout();
+            oktaql::sandbox::cli::run(args, &mut out).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None if std::io::stdin().is_terminal() => shell(SessionArgs::default()).await,
+        None => exec(ExecArgs::default()).await,
+    }
+}
+
+/// The engine and, with `--sandbox`, the sandbox it talks to (kept alive with it).
+struct Session {
+    engine: Engine,
+    _sandbox: Option<Sandbox>,
+    options: RunOptions,
+}
+
+async fn session(args: &SessionArgs) -> Result<Session> {
+    let registry = match &args.registry {
+        Some(dir) => Registry::from_dir(dir)
+            .with_context(|| format!("cannot load the registry at {}", dir.display()))?,
+        None => Registry::embedded(),
+    };
+    let mut server_url = args.server_url.clone();
+    let mut token = None;
+    let sandbox = if args.sandbox {
+        let sb = Sandbox::start(SandboxConfig::default())
+            .await
+            .context("cannot start the built-in sandbox")?;
+        server_url = Some(sb.url_template());
+        token = Some(sb.token().to_string());
+        Some(sb)
+    } else {
+        None
+    };
+    if token.is_none() {
+        token = match &args.token_file {
+            Some(path) => Some(read_token_file(path)?),
+            None => {
+                let var = registry
+                    .auth("okta")
+                    .map(|a| a.credentials_env_var)
+                    .unwrap_or_else(|_| "OKTA_API_TOKEN".into());
+                std::env::var(&var).ok().filter(|t| !t.trim().is_empty())
+            }
+        };
+    }
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        bail!("--timeout must be a positive number of seconds");
+    }
+    let client = ClientConfig {
+        token,
+        timeout: Duration::from_secs_f64(args.timeout),
+        concurrency: usize::from(args.concurrency),
+        max_pages: args.max_pages,
+        debug: args.debug,
+        ..ClientConfig::default()
+    };
+    let config = EngineConfig {
+        registry,
+        server_url,
+        client,
+        strict: args.strict,
+        diagnostics: Arc::new(StderrDiagnostics),
+    };
+    let engine = Engine::new(config)?;
+    let mut vars = Vars::default();
+    if let Some(file) = &args.vars_file {
+        vars = Vars::from_json_file(file)?;
+    }
+    vars.merge(Vars::from_pairs(&args.vars)?);
+    let to_terminal = args.outfile.is_none() && std::io::stdout().is_terminal();
+    let options = RunOptions {
+        format: args.output,
+        render: RenderOptions {
+            hide_headers: args.hide_headers,
+            width: if to_terminal { terminal_width() } else { None },
+            color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        },
+        vars,
+        continue_on_error: false,
+        dry_run: false,
+        summaries: std::io::stderr().is_terminal(),
+    };
+    Ok(Session {
+        engine,
+        _sandbox: sandbox,
+        options,
+    })
+}
+
+fn terminal_width() -> Option<u16> {
+    comfy_table::Table::new().width()
+}
+
+/// Reads a token file, refusing one that others can read.
+fn read_token_file(path: &Path) -> Result<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path)
+            .with_context(|| format!("cannot read token file {}", path.display()))?;
+        let mode = meta.permissions().mode();
+        if mode & 0o077 != 0 {
+            bail!(
+                "token file {} can be read by other users (mode {:o}): run chmod 600 {}",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            );
+        }
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read token file {}", path.display()))?;
+    let token = text.trim().to_string();
+    if token.is_empty() {
+        bail!("token file {} is empty", path.display());
+    }
+    Ok(token)
+}
+
+async fn exec(args: ExecArgs) -> Result<ExitCode> {
+    let mut scripts = Vec::new();
+    for sql in &args.sql {
+        scripts.push(Script {
+            name: "<command line>".into(),
+            text: sql.clone(),
+        });
+    }
+    for file in &args.files {
+        if file.as_os_str() == "-" {
+            scripts.push(read_stdin()?);
+        } else {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            scripts.push(Script {
+                name: file.display().to_string(),
+                text,
+            });
+        }
+    }
+    if scripts.is_empty() {
+        if std::io::stdin().is_terminal() {
+            bail!("no SQL given: pass statements as an argument, a file with -f, or on standard input (try: oktaql exec --sandbox \"SHOW SERVICES IN okta\")");
+        }
+        scripts.push(read_stdin()?);
+    }
+    let mut s = session(&args.session).await?;
+    s.options.continue_on_error = args.continue_on_error;
+    s.options.dry_run = args.dry_run;
+    let report = match &args.session.outfile {
+        Some(path) => write_outfile(path, &s, &scripts).await?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            let mut err = std::io::stderr();
+            match run_scripts(&s.engine, &scripts, &s.options, &mut out, &mut err).await {
+                Ok(r) => r,
+                Err(RunError::BrokenPipe) => return Ok(ExitCode::SUCCESS),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    Ok(if report.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Runs into a temporary file beside `path` and renames it over `path` only when every
+/// statement succeeded; files holding client secrets stay owner-only.
+async fn write_outfile(
+    path: &Path,
+    s: &Session,
+    scripts: &[Script],
+) -> Result<oktaql::runner::RunReport> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".oktaql-")
+        .tempfile_in(&dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let mut err = std::io::stderr();
+    let report = {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        let r = run_scripts(&s.engine, scripts, &s.options, &mut w, &mut err).await?;
+        w.flush().context("cannot write the output file")?;
+        r
+    };
+    if report.failed > 0 {
+        eprintln!("{} was not written because a statement failed", path.display());
+        return Ok(report);
+    }
+    tmp.as_file().sync_all().ok();
+    #[cfg(unix)]
+    if !report.wrote_secrets {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).ok();
+    }
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(report)
+}
+
+fn read_stdin() -> Result<Script> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("cannot read standard input")?;
+    Ok(Script {
+        name: "<stdin>".into(),
+        text,
+    })
+}
+
+async fn shell(args: SessionArgs) -> Result<ExitCode> {
+    let s = session(&args).await?;
+    oktaql::shell::run(&s.engine, s.options).await?;
+    Ok(ExitCode::SUCCESS)
+}

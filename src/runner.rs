@@ -1,0 +1,250 @@
+//! Running scripts: template rendering, splitting, planning every statement before the
+//! first one runs, executing in order, and rendering each result.
+//!
+//! Used by `oktaql exec` (command-line SQL, `-f` files, standard input) and by the shell.
+//! Owns: stop-at-first-failure (or `--continue-on-error`), reporting the file, line and
+//! statement that failed and which statements had completed, and `--dry-run`.
+//! Writes only to the writers it is given.
+
+use std::io::Write;
+
+use crate::engine::{Engine, Outcome};
+use crate::error::Error;
+use crate::plan::{plan_text, Plan};
+use crate::render::{render, OutputFormat, RenderError, RenderOptions};
+use crate::sql::{self, Source};
+use crate::template::{self, Vars};
+
+/// One input to run: a file, standard input, or the command line.
+#[derive(Debug, Clone)]
+pub struct Script {
+    /// What to call it in messages (`runbook.sql`, `<stdin>`, `<command line>`).
+    pub name: String,
+    /// Its text, before template rendering.
+    pub text: String,
+}
+
+/// How to run scripts.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Output format of result rows.
+    pub format: OutputFormat,
+    /// Renderer settings.
+    pub render: RenderOptions,
+    /// Template variables.
+    pub vars: Vars,
+    /// Keep going after a failed statement.
+    pub continue_on_error: bool,
+    /// Plan and print each plan; send nothing.
+    pub dry_run: bool,
+    /// Write a one-line summary of each statement (`2 rows`) to the diagnostics writer.
+    pub summaries: bool,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunReport {
+    /// Statements that completed.
+    pub succeeded: usize,
+    /// Statements that failed (or were not run because an earlier one failed planning).
+    pub failed: usize,
+    /// Statements skipped after a failure.
+    pub skipped: usize,
+    /// Whether any rendered row set had a `client_secret` column.
+    pub wrote_secrets: bool,
+}
+
+/// Why a run ended early without a statement failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The output was closed (`| head`): stop quietly.
+    #[error("output closed")]
+    BrokenPipe,
+    /// Writing the output failed.
+    #[error("cannot write output: {0}")]
+    Output(#[source] RenderError),
+}
+
+struct Prepared {
+    script: usize,
+    source: Source,
+    plan: Result<Plan, Error>,
+}
+
+/// Runs scripts in order. Every statement of every script is rendered, parsed and planned
+/// before the first is executed, so a mistake anywhere stops the run before anything is
+/// sent. Result rows go to `out`, errors and summaries to `diag`.
+pub async fn run_scripts(
+    engine: &Engine,
+    scripts: &[Script],
+    options: &RunOptions,
+    out: &mut dyn Write,
+    diag: &mut dyn Write,
+) -> Result<RunReport, RunError> {
+    let mut report = RunReport::default();
+    // 1. Templates: report every undefined variable of every script up front.
+    let mut rendered = Vec::with_capacity(scripts.len());
+    let mut template_failed = false;
+    for s in scripts {
+        let result = template::undefined_variables(&s.text, &options.vars).and_then(|missing| {
+            if missing.is_empty() {
+                template::render(&s.text, &options.vars)
+            } else {
+                Err(template::TemplateError::undefined(missing))
+            }
+        });
+        match result {
+            Ok(text) => rendered.push(text),
+            Err(e) => {
+                let _ = writeln!(diag, "error: {}: {e}", s.name);
+                template_failed = true;
+                rendered.push(String::new());
+            }
+        }
+    }
+    if template_failed {
+        report.failed += 1;
+        return Ok(report);
+    }
+    // 2. Split, parse and plan everything.
+    let mut prepared = Vec::new();
+    for (i, text) in rendered.iter().enumerate() {
+        match sql::split_checked(text) {
+            Ok(sources) => {
+                for source in sources {
+                    let plan = engine.plan_source(&source);
+                    prepared.push(Prepared {
+                        script: i,
+                        source,
+                        plan,
+                    });
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(diag, "error: {}:{}:{}: {}", scripts[i].name, e.line, e.column, e.message);
+                report.failed += 1;
+            }
+        }
+    }
+    if report.failed > 0 && !options.continue_on_error {
+        return Ok(report);
+    }
+    let plan_failures = prepared.iter().filter(|p| p.plan.is_err()).count();
+    if plan_failures > 0 && !options.continue_on_error {
+        for p in prepared.iter().filter(|p| p.plan.is_err()) {
+            if let Err(e) = &p.plan {
+                statement_error(diag, &scripts[p.script].name, &p.source, e);
+            }
+        }
+        let _ = writeln!(
+            diag,
+            "nothing was run: {} of {} statements could not be planned",
+            plan_failures,
+            prepared.len()
+        );
+        report.failed += plan_failures;
+        report.skipped += prepared.len() - plan_failures;
+        return Ok(report);
+    }
+    // 3. Execute (or print plans).
+    let total = prepared.len();
+    for (n, p) in prepared.iter().enumerate() {
+        let name = &scripts[p.script].name;
+        let plan = match &p.plan {
+            Ok(plan) => plan,
+            Err(e) => {
+                statement_error(diag, name, &p.source, e);
+                report.failed += 1;
+                continue;
+            }
+        };
+        if options.dry_run {
+            let text = format!(
+                "-- {name}:{}: {}\n{}",
+                p.source.line,
+                first_line(&p.source.text),
+                plan_text(plan)
+            );
+            write_out(out, text.as_bytes())?;
+            report.succeeded += 1;
+            continue;
+        }
+        match engine.execute(plan).await {
+            Ok(outcome) => {
+                report.succeeded += 1;
+                emit(outcome, options, out, diag, &mut report)?;
+            }
+            Err(e) => {
+                statement_error(diag, name, &p.source, &e);
+                report.failed += 1;
+                if !options.continue_on_error {
+                    report.skipped = total - n - 1;
+                    let _ = writeln!(
+                        diag,
+                        "stopped: {} of {total} statements completed{}",
+                        report.succeeded,
+                        completed_list(&prepared[..n])
+                    );
+                    return Ok(report);
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn emit(
+    outcome: Outcome,
+    options: &RunOptions,
+    out: &mut dyn Write,
+    diag: &mut dyn Write,
+    report: &mut RunReport,
+) -> Result<(), RunError> {
+    if let Some(rows) = &outcome.rows {
+        if rows.columns.iter().any(|c| c.eq_ignore_ascii_case("client_secret")) {
+            report.wrote_secrets = true;
+        }
+        let mut buf = Vec::new();
+        render(rows, options.format, &options.render, &mut buf).map_err(RunError::Output)?;
+        write_out(out, &buf)?;
+    }
+    if options.summaries {
+        let _ = writeln!(diag, "{}", outcome.message);
+    }
+    Ok(())
+}
+
+fn write_out(out: &mut dyn Write, bytes: &[u8]) -> Result<(), RunError> {
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(RunError::BrokenPipe),
+        Err(e) => Err(RunError::Output(RenderError::from(e))),
+    }
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    if line.chars().count() > 80 {
+        format!("{}…", line.chars().take(79).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+fn completed_list(done: &[Prepared]) -> String {
+    if done.is_empty() {
+        return String::new();
+    }
+    let lines: Vec<String> = done.iter().map(|p| format!("line {}", p.source.line)).collect();
+    format!(" (completed: {})", lines.join(", "))
+}
+
+/// Writes a failed statement's error with where it is.
+pub fn statement_error(diag: &mut dyn Write, name: &str, source: &Source, e: &Error) {
+    let (line, column) = match e {
+        Error::Sql(s) => (s.line, s.column),
+        _ => (source.line, source.column),
+    };
+    let _ = writeln!(diag, "error: {name}:{line}:{column}: {e}");
+    let _ = writeln!(diag, "  in: {}", first_line(&source.text));
+}
