@@ -157,8 +157,7 @@ impl Engine {
     }
 
     async fn query(&self, q: &QueryPlan) -> Result<Outcome, Error> {
-        let fetched =
-            futures::future::join_all(q.tables.iter().map(|t| self.fetch(t))).await;
+        let fetched = futures::future::join_all(q.tables.iter().map(|t| self.fetch(t))).await;
         let mut ev = Evaluator::new()?;
         for (t, rows) in q.tables.iter().zip(fetched) {
             ev.load(&t.table, &t.columns, &rows?)?;

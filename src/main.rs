@@ -239,7 +239,10 @@ async fn write_outfile(
         r
     };
     if report.failed > 0 {
-        eprintln!("{} was not written because a statement failed", path.display());
+        eprintln!(
+            "{} was not written because a statement failed",
+            path.display()
+        );
         return Ok(report);
     }
     tmp.as_file().sync_all().ok();

@@ -17,7 +17,10 @@ pub struct Rows {
 impl Rows {
     /// An empty result with the given columns.
     pub fn new(columns: Vec<String>) -> Self {
-        Rows { columns, rows: Vec::new() }
+        Rows {
+            columns,
+            rows: Vec::new(),
+        }
     }
 
     /// Number of rows.

@@ -121,7 +121,11 @@ pub async fn run_scripts(
                 }
             }
             Err(e) => {
-                let _ = writeln!(diag, "error: {}:{}:{}: {}", scripts[i].name, e.line, e.column, e.message);
+                let _ = writeln!(
+                    diag,
+                    "error: {}:{}:{}: {}",
+                    scripts[i].name, e.line, e.column, e.message
+                );
                 report.failed += 1;
             }
         }
@@ -201,7 +205,11 @@ fn emit(
     report: &mut RunReport,
 ) -> Result<(), RunError> {
     if let Some(rows) = &outcome.rows {
-        if rows.columns.iter().any(|c| c.eq_ignore_ascii_case("client_secret")) {
+        if rows
+            .columns
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case("client_secret"))
+        {
             report.wrote_secrets = true;
         }
         let mut buf = Vec::new();
@@ -223,7 +231,11 @@ fn write_out(out: &mut dyn Write, bytes: &[u8]) -> Result<(), RunError> {
 }
 
 fn first_line(text: &str) -> String {
-    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
     if line.chars().count() > 80 {
         format!("{}…", line.chars().take(79).collect::<String>())
     } else {
@@ -235,7 +247,10 @@ fn completed_list(done: &[Prepared]) -> String {
     if done.is_empty() {
         return String::new();
     }
-    let lines: Vec<String> = done.iter().map(|p| format!("line {}", p.source.line)).collect();
+    let lines: Vec<String> = done
+        .iter()
+        .map(|p| format!("line {}", p.source.line))
+        .collect();
     format!(" (completed: {})", lines.join(", "))
 }
 

@@ -207,8 +207,7 @@ pub fn choose_method<'r>(
         return Ok(candidates
             .iter()
             .find(|c| {
-                c.required_params().count() == n
-                    && c.required_params().all(|p| is_bound(&p.name))
+                c.required_params().count() == n && c.required_params().all(|p| is_bound(&p.name))
             })
             .copied()
             .unwrap_or(m));
@@ -271,7 +270,10 @@ pub fn build_requests(
     // Only parameters the method knows, in the method's declaration order.
     let mut used: Vec<(&crate::provider::Param, &Binding)> = Vec::new();
     for p in &method.params {
-        if let Some(b) = bindings.iter().find(|b| b.param.eq_ignore_ascii_case(&p.name)) {
+        if let Some(b) = bindings
+            .iter()
+            .find(|b| b.param.eq_ignore_ascii_case(&p.name))
+        {
             used.push((p, b));
         }
     }

@@ -5,7 +5,9 @@ use sqlparser::ast::{Delete, FromTable, TableFactor};
 
 use crate::provider::SqlVerb;
 
-use super::bind::{build_requests, choose_method, conjuncts, equality, verb_params, Binding, Target};
+use super::bind::{
+    build_requests, choose_method, conjuncts, equality, verb_params, Binding, Target,
+};
 use super::{MutationPlan, PlanContext, PlanError, TableFetch};
 
 /// Plans a DELETE.

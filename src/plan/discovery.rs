@@ -105,15 +105,32 @@ pub fn show_resources(
 }
 
 fn param_list<'a>(params: impl Iterator<Item = &'a crate::provider::Param>) -> Value {
-    text(params.map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "))
+    text(
+        params
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
 }
 
 /// `SHOW METHODS IN provider.service.resource`.
 pub fn show_methods(ctx: &PlanContext<'_>, target: &ObjectRef) -> Result<Rows, PlanError> {
-    let resolved = resolve::resource(ctx.registry, &target.provider, &target.service, &target.resource)?;
+    let resolved = resolve::resource(
+        ctx.registry,
+        &target.provider,
+        &target.service,
+        &target.resource,
+    )?;
     let resource = resolved.resource();
     Ok(rows(
-        &["method", "required_params", "optional_params", "sql_verb", "http", "description"],
+        &[
+            "method",
+            "required_params",
+            "optional_params",
+            "sql_verb",
+            "http",
+            "description",
+        ],
         resource
             .methods
             .iter()
@@ -141,7 +158,12 @@ pub fn describe(
     target: &ObjectRef,
     extended: bool,
 ) -> Result<Rows, PlanError> {
-    let resolved = resolve::resource(ctx.registry, &target.provider, &target.service, &target.resource)?;
+    let resolved = resolve::resource(
+        ctx.registry,
+        &target.provider,
+        &target.service,
+        &target.resource,
+    )?;
     let resource = resolved.resource();
     let mut data = Vec::new();
     let mut seen: Vec<String> = Vec::new();

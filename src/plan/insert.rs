@@ -93,9 +93,8 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
         )?);
         chosen = Some(method);
     }
-    let method = chosen.ok_or_else(|| {
-        PlanError::Invalid(format!("INSERT INTO {target} has no rows to insert"))
-    })?;
+    let method = chosen
+        .ok_or_else(|| PlanError::Invalid(format!("INSERT INTO {target} has no rows to insert")))?;
     let table = resource.id.replace('.', "_");
     let output_sql = ins.returning.as_ref().map(|items| {
         let list: Vec<String> = items.iter().map(SelectItem::to_string).collect();
@@ -119,9 +118,7 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
 /// The literal rows of `VALUES (…), (…)` or of a `SELECT` without `FROM`.
 fn source_rows<'a>(ins: &'a Insert, target: &str) -> Result<Vec<Vec<&'a Expr>>, PlanError> {
     let source = ins.source.as_ref().ok_or_else(|| {
-        PlanError::Invalid(format!(
-            "INSERT INTO {target} needs VALUES (…) or SELECT …"
-        ))
+        PlanError::Invalid(format!("INSERT INTO {target} needs VALUES (…) or SELECT …"))
     })?;
     match source.body.as_ref() {
         SetExpr::Values(values) => Ok(values.rows.iter().map(|r| r.iter().collect()).collect()),
@@ -193,7 +190,11 @@ pub fn build_body(
         return Ok(body);
     };
     for (name, value) in data {
-        let Some(col) = spec.columns.iter().find(|c| c.name.eq_ignore_ascii_case(&name)) else {
+        let Some(col) = spec
+            .columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(&name))
+        else {
             let fields: Vec<String> = spec
                 .columns
                 .iter()

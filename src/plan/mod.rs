@@ -62,7 +62,12 @@ pub fn plan(statement: &Statement, ctx: &PlanContext<'_>) -> Result<Plan, PlanEr
             provider,
             service,
             like,
-        } => Plan::Static(discovery::show_resources(ctx, provider, service, like.as_deref())?),
+        } => Plan::Static(discovery::show_resources(
+            ctx,
+            provider,
+            service,
+            like.as_deref(),
+        )?),
         Statement::ShowMethods { target } => Plan::Static(discovery::show_methods(ctx, target)?),
         Statement::Describe { extended, target } => {
             Plan::Static(discovery::describe(ctx, target, *extended)?)

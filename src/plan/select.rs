@@ -11,7 +11,9 @@ use sqlparser::ast::{
 
 use crate::provider::SqlVerb;
 
-use super::bind::{build_requests, choose_method, conjuncts, equality, table_columns, verb_params, Binding, Target};
+use super::bind::{
+    build_requests, choose_method, conjuncts, equality, table_columns, verb_params, Binding, Target,
+};
 use super::resolve::{self, Resolved};
 use super::{PlanContext, PlanError, QueryPlan, TableFetch};
 
@@ -118,8 +120,9 @@ impl SelectPlanner<'_, '_> {
                     };
                     if mine {
                         if let Some(p) = params.iter().find(|p| p.eq_ignore_ascii_case(col)) {
-                            if let Some(existing) =
-                                bindings.iter_mut().find(|b| b.param.eq_ignore_ascii_case(p))
+                            if let Some(existing) = bindings
+                                .iter_mut()
+                                .find(|b| b.param.eq_ignore_ascii_case(p))
                             {
                                 // `a = 'x' AND a IN ('x','y')`: only common values can match.
                                 existing.values.retain(|v| values.contains(v));
@@ -182,7 +185,11 @@ impl SelectPlanner<'_, '_> {
     }
 
     /// A provider table reference, or `None` for anything else (CTE names, subqueries).
-    fn table_ref(&self, factor: &TableFactor, on: Vec<Expr>) -> Result<Option<TableRef>, PlanError> {
+    fn table_ref(
+        &self,
+        factor: &TableFactor,
+        on: Vec<Expr>,
+    ) -> Result<Option<TableRef>, PlanError> {
         let TableFactor::Table { name, alias, .. } = factor else {
             return Ok(None);
         };

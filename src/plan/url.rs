@@ -108,9 +108,15 @@ pub fn check_server_template(template: &str) -> Result<(), PlanError> {
 
 /// The host part of `user@host:port` (IPv6 brackets kept).
 fn host_of_authority(authority: &str) -> &str {
-    let a = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+    let a = authority
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(authority);
     if a.starts_with('[') {
-        return a.split_once(']').map(|(h, _)| &a[..h.len() + 1]).unwrap_or(a);
+        return a
+            .split_once(']')
+            .map(|(h, _)| &a[..h.len() + 1])
+            .unwrap_or(a);
     }
     a.split(':').next().unwrap_or(a)
 }
@@ -163,7 +169,13 @@ mod tests {
 
     #[test]
     fn subdomains_must_be_host_names() {
-        for ok in ["acme", "acme-dev", "acme.oktapreview.com", "login.example.co.uk", "a1"] {
+        for ok in [
+            "acme",
+            "acme-dev",
+            "acme.oktapreview.com",
+            "login.example.co.uk",
+            "a1",
+        ] {
             assert!(check_subdomain(ok).is_ok(), "{ok}");
         }
         for bad in [
@@ -186,7 +198,10 @@ mod tests {
     #[test]
     fn server_base_from_provider_template() {
         let t = "https://{subdomain}.okta.com/";
-        assert_eq!(server_base(t, None, "acme").unwrap(), "https://acme.okta.com");
+        assert_eq!(
+            server_base(t, None, "acme").unwrap(),
+            "https://acme.okta.com"
+        );
         assert_eq!(
             server_base(t, None, "acme.oktapreview.com").unwrap(),
             "https://acme.oktapreview.com"

@@ -112,7 +112,9 @@ impl Method {
 
     /// Looks up a parameter by name, case-insensitively.
     pub fn param(&self, name: &str) -> Option<&Param> {
-        self.params.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+        self.params
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -181,7 +183,9 @@ pub struct Resource {
 impl Resource {
     /// Looks up a method by name, case-insensitively.
     pub fn method(&self, name: &str) -> Option<&Method> {
-        self.methods.iter().find(|m| m.name.eq_ignore_ascii_case(name))
+        self.methods
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name))
     }
 
     /// The methods implementing `verb`, in `sqlVerbs` order. For [`SqlVerb::Exec`], every
@@ -269,7 +273,9 @@ pub struct Service {
 impl Service {
     /// Looks up a resource by name, case-insensitively.
     pub fn resource(&self, name: &str) -> Option<&Resource> {
-        self.resources.iter().find(|r| r.name.eq_ignore_ascii_case(name))
+        self.resources
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name))
     }
 }
 
