@@ -126,6 +126,8 @@ pub fn plan_exec(
             requests,
             bound: args.iter().map(|(n, v)| format!("@{n}={v}")).collect(),
             residual: Vec::new(),
+            depends: Vec::new(),
+            static_bindings: Vec::new(),
         },
         output_sql,
     })

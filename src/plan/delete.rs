@@ -93,6 +93,8 @@ pub fn plan_delete(del: &Delete, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
             requests,
             bound: bound_text,
             residual: Vec::new(),
+            depends: Vec::new(),
+            static_bindings: Vec::new(),
         },
         output_sql: None,
     })

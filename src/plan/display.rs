@@ -66,6 +66,18 @@ fn fetch(out: &mut String, f: &TableFetch) {
     if !f.residual.is_empty() {
         let _ = writeln!(out, "  residual: {}", f.residual.join(" AND "));
     }
+    for b in &f.static_bindings {
+        let values: Vec<String> = b.values.iter().map(|v| v.to_string()).collect();
+        let _ = writeln!(out, "  {} = {}", b.param, values.join(" | "));
+    }
+    for d in &f.depends {
+        let _ = writeln!(
+            out,
+            "  {} <- each row of: {}",
+            d.params.join(", "),
+            d.sql
+        );
+    }
     for r in &f.requests {
         request_line(out, r);
     }

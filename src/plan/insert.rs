@@ -110,6 +110,8 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
             requests,
             bound: Vec::new(),
             residual: Vec::new(),
+            depends: Vec::new(),
+            static_bindings: Vec::new(),
         },
         output_sql,
     })

@@ -140,6 +140,23 @@ pub struct TableFetch {
     pub bound: Vec<String>,
     /// WHERE conjuncts left to the relational stage (as SQL text, for display).
     pub residual: Vec<String>,
+    /// Parameters bound from the rows of other tables (a join or `IN (SELECT …)`); when
+    /// not empty, `requests` is empty and the requests are built at execution from
+    /// `static_bindings` and the dependencies' rows.
+    pub depends: Vec<Dependency>,
+    /// Parameters bound to literals (used with `depends`).
+    pub static_bindings: Vec<bind::Binding>,
+}
+
+/// Parameters of a table whose values come from SQL over tables fetched before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dependency {
+    /// The parameters bound, in the order of the SQL's result columns.
+    pub params: Vec<String>,
+    /// SQL over fetched tables returning one column per parameter (distinct rows).
+    pub sql: String,
+    /// Tables that must be fetched and loaded before the SQL runs.
+    pub after: Vec<String>,
 }
 
 /// A column of a fetched table.

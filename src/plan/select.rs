@@ -1,87 +1,180 @@
-//! Planning `SELECT`: every `provider.service.resource` table reference becomes a fetch
-//! whose parameters are bound from the WHERE and JOIN … ON conjuncts of its own SELECT; the
-//! query is rewritten to read the fetched tables and handed whole to the relational stage.
+//! Planning `SELECT`: every `provider.service.resource` table reference becomes a fetch.
+//!
+//! Two passes over the query. The first renames every provider table to the table its rows
+//! will be loaded into (keeping the name the query uses as alias). The second binds, for
+//! each SELECT, the parameters of its tables from its WHERE and JOIN … ON conjuncts:
+//! equalities and `IN` lists of literals bind directly; an equality with another table's
+//! column, or `IN (SELECT …)`, binds from the rows of tables fetched first (a dependent
+//! fetch). The rewritten query then runs whole in the relational stage.
 
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, Query, Select,
-    TableAlias, TableFactor, VisitMut, VisitorMut,
+    BinaryOperator, Expr, Ident, InTarget, JoinConstraint, JoinOperator, ObjectName,
+    ObjectNamePart, Query, Select, TableAlias, TableFactor, Visit, VisitMut, Visitor, VisitorMut,
 };
 
 use crate::provider::SqlVerb;
 
 use super::bind::{
-    build_requests, choose_method, conjuncts, equality, table_columns, verb_params, Binding, Target,
+    build_requests, choose_method, column_ref, conjuncts, equality, table_columns, verb_params,
+    Binding, Target,
 };
+use super::call::quote_ident;
 use super::resolve::{self, Resolved};
-use super::{PlanContext, PlanError, QueryPlan, TableFetch};
+use super::{Dependency, PlanContext, PlanError, QueryPlan, TableFetch};
 
 /// Plans a query.
 pub fn plan_select(query: &Query, ctx: &PlanContext<'_>) -> Result<QueryPlan, PlanError> {
     let mut rewritten = query.clone();
-    let mut planner = SelectPlanner {
+    let mut renamer = Renamer {
         ctx,
         tables: Vec::new(),
     };
-    if let ControlFlow::Break(e) = rewritten.visit(&mut planner) {
+    if let ControlFlow::Break(e) = rewritten.visit(&mut renamer) {
         return Err(e);
     }
-    if planner.tables.is_empty() {
+    if renamer.tables.is_empty() {
         return Err(PlanError::Invalid(
             "this query reads no provider resource: name one as provider.service.resource, \
              e.g. FROM okta.apps.secrets (SHOW RESOURCES IN okta.apps lists them)"
                 .into(),
         ));
     }
+    let mut binder = Binder {
+        ctx,
+        tables: renamer.tables,
+        fetches: Vec::new(),
+    };
+    if let ControlFlow::Break(e) = rewritten.visit(&mut binder) {
+        return Err(e);
+    }
+    let mut fetches = binder.fetches;
+    order_fetches(&mut fetches)?;
     Ok(QueryPlan {
-        tables: planner.tables,
+        tables: fetches,
         sql: rewritten.to_string(),
     })
 }
 
-struct SelectPlanner<'c, 'r> {
-    ctx: &'c PlanContext<'r>,
-    tables: Vec<TableFetch>,
+/// A provider table found by the first pass.
+struct TableInfo {
+    resolved: Resolved,
+    /// The table its rows are loaded into.
+    table: String,
 }
 
-/// One table reference of a SELECT being planned.
-struct TableRef {
-    resolved: Resolved,
-    /// The name the query uses for it (its alias, or the resource name).
+/// Pass 1: rename provider tables.
+struct Renamer<'c, 'r> {
+    ctx: &'c PlanContext<'r>,
+    tables: Vec<TableInfo>,
+}
+
+impl VisitorMut for Renamer<'_, '_> {
+    type Break = PlanError;
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<PlanError> {
+        let TableFactor::Table { name, alias, .. } = factor else {
+            return ControlFlow::Continue(());
+        };
+        let parts: Vec<String> = name
+            .0
+            .iter()
+            .filter_map(|p| match p {
+                ObjectNamePart::Identifier(i) => Some(i.value.clone()),
+                _ => None,
+            })
+            .collect();
+        let resolved = match parts.as_slice() {
+            [provider, service, resource] => {
+                match resolve::resource(self.ctx.registry, provider, service, resource) {
+                    Ok(r) => r,
+                    Err(e) => return ControlFlow::Break(e.into()),
+                }
+            }
+            [service, resource] => {
+                return ControlFlow::Break(PlanError::Invalid(format!(
+                    "table {service}.{resource} needs its provider: write it as okta.{service}.{resource}"
+                )))
+            }
+            _ => return ControlFlow::Continue(()),
+        };
+        let id = resolved.resource().id.clone();
+        let base = id.replace('.', "_");
+        let n = self
+            .tables
+            .iter()
+            .filter(|t| t.resolved.resource().id == id)
+            .count();
+        let table = if n == 0 { base } else { format!("{base}_{}", n + 1) };
+        if alias.is_none() {
+            *alias = Some(TableAlias {
+                explicit: true,
+                name: Ident::new(resolved.resource().name.clone()),
+                columns: Vec::new(),
+                at: None,
+            });
+        }
+        *name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(table.clone()))]);
+        self.tables.push(TableInfo { resolved, table });
+        ControlFlow::Continue(())
+    }
+}
+
+/// Pass 2: bind parameters per SELECT.
+struct Binder<'c, 'r> {
+    ctx: &'c PlanContext<'r>,
+    tables: Vec<TableInfo>,
+    fetches: Vec<TableFetch>,
+}
+
+/// A provider table as one SELECT sees it.
+struct Local {
+    info: usize,
     alias: String,
-    has_alias: bool,
-    /// Conjuncts from the JOIN … ON of this table.
     on: Vec<Expr>,
 }
 
-impl VisitorMut for SelectPlanner<'_, '_> {
+impl Visitor for Binder<'_, '_> {
     type Break = PlanError;
 
-    fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<PlanError> {
-        match self.plan_one(select) {
+    fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<PlanError> {
+        match self.bind_select(select) {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => ControlFlow::Break(e),
         }
     }
 }
 
-impl SelectPlanner<'_, '_> {
-    fn plan_one(&mut self, select: &mut Select) -> Result<(), PlanError> {
-        // Find the provider tables of this SELECT's FROM, with their JOIN constraints.
-        let mut refs: Vec<(TableRef, (usize, Option<usize>))> = Vec::new();
-        for (f, twj) in select.from.iter().enumerate() {
-            if let Some(r) = self.table_ref(&twj.relation, Vec::new())? {
-                refs.push((r, (f, None)));
-            }
-            for (j, join) in twj.joins.iter().enumerate() {
-                let on = join_on(&join.join_operator);
-                if let Some(r) = self.table_ref(&join.relation, on)? {
-                    refs.push((r, (f, Some(j))));
-                }
+impl Binder<'_, '_> {
+    fn local(&self, factor: &TableFactor, on: Vec<Expr>) -> Option<Local> {
+        let TableFactor::Table { name, alias, .. } = factor else {
+            return None;
+        };
+        let [ObjectNamePart::Identifier(id)] = name.0.as_slice() else {
+            return None;
+        };
+        let info = self.tables.iter().position(|t| t.table == id.value)?;
+        // Each provider table is bound once, by the SELECT that reads it.
+        if self.fetches.iter().any(|f| f.table == id.value) {
+            return None;
+        }
+        Some(Local {
+            info,
+            alias: alias.as_ref().map(|a| a.name.value.clone())?,
+            on,
+        })
+    }
+
+    fn bind_select(&mut self, select: &Select) -> Result<(), PlanError> {
+        let mut locals = Vec::new();
+        for twj in &select.from {
+            locals.extend(self.local(&twj.relation, Vec::new()));
+            for join in &twj.joins {
+                locals.extend(self.local(&join.relation, join_on(&join.join_operator)));
             }
         }
-        if refs.is_empty() {
+        if locals.is_empty() {
             return Ok(());
         }
         let where_conjuncts: Vec<Expr> = select
@@ -89,151 +182,295 @@ impl SelectPlanner<'_, '_> {
             .as_ref()
             .map(|e| conjuncts(e).into_iter().cloned().collect())
             .unwrap_or_default();
-        let single = refs.len() == 1;
-        let all_params: Vec<Vec<String>> = refs
+        // Aliases of every table this SELECT reads (provider tables or not).
+        let params: Vec<Vec<String>> = locals
             .iter()
-            .map(|(r, _)| verb_params(r.resolved.resource(), SqlVerb::Select))
+            .map(|l| verb_params(self.tables[l.info].resolved.resource(), SqlVerb::Select))
             .collect();
-        for (i, (tref, position)) in refs.iter().enumerate() {
-            let resource = tref.resolved.resource();
-            let params = &all_params[i];
-            let mut bindings: Vec<Binding> = Vec::new();
-            let mut bound_text = Vec::new();
-            let mut residual_text = Vec::new();
-            for c in where_conjuncts.iter().chain(tref.on.iter()) {
-                let mut took = false;
-                if let Some(((qual, col), values)) = equality(c) {
-                    let mine = match qual {
-                        Some(q) => q.eq_ignore_ascii_case(&tref.alias),
-                        // Unqualified: ours when no other table of this SELECT has it.
-                        None => {
-                            single
-                                || all_params
-                                    .iter()
-                                    .enumerate()
-                                    .filter(|(j, ps)| {
-                                        *j != i && ps.iter().any(|p| p.eq_ignore_ascii_case(col))
-                                    })
-                                    .count()
-                                    == 0
-                        }
-                    };
-                    if mine {
-                        if let Some(p) = params.iter().find(|p| p.eq_ignore_ascii_case(col)) {
-                            if let Some(existing) = bindings
-                                .iter_mut()
-                                .find(|b| b.param.eq_ignore_ascii_case(p))
-                            {
-                                // `a = 'x' AND a IN ('x','y')`: only common values can match.
-                                existing.values.retain(|v| values.contains(v));
-                            } else {
-                                bindings.push(Binding {
-                                    param: p.clone(),
-                                    values,
-                                });
-                            }
-                            bound_text.push(c.to_string());
-                            took = true;
-                        }
-                    }
-                }
-                if !took {
-                    residual_text.push(c.to_string());
-                }
-            }
-            let names: Vec<String> = bindings.iter().map(|b| b.param.clone()).collect();
-            let method = choose_method(resource, SqlVerb::Select, &names)?;
-            let requests = build_requests(
-                &tref.resolved.service,
-                resource,
-                method,
-                &bindings,
-                None,
-                Target {
-                    server_url: self.ctx.server_url,
-                },
-            )?;
-            let table = self.table_name(&resource.id);
-            let columns = table_columns(resource.select_columns(), method);
-            // Rewrite the reference to read the fetched table under the same name.
-            let factor = match *position {
-                (f, None) => &mut select.from[f].relation,
-                (f, Some(j)) => &mut select.from[f].joins[j].relation,
-            };
-            if let TableFactor::Table { name, alias, .. } = factor {
-                *name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(table.clone()))]);
-                if !tref.has_alias {
-                    *alias = Some(TableAlias {
-                        explicit: true,
-                        name: Ident::new(tref.alias.clone()),
-                        columns: Vec::new(),
-                        at: None,
-                    });
-                }
-            }
-            self.tables.push(TableFetch {
-                table,
-                resource: resource.id.clone(),
-                method: method.name.clone(),
-                columns,
-                requests,
-                bound: bound_text,
-                residual: residual_text,
-            });
+        for (i, local) in locals.iter().enumerate() {
+            let fetch = self.bind_table(i, local, &locals, &params, &where_conjuncts)?;
+            self.fetches.push(fetch);
         }
         Ok(())
     }
 
-    /// A provider table reference, or `None` for anything else (CTE names, subqueries).
-    fn table_ref(
+    fn bind_table(
         &self,
-        factor: &TableFactor,
-        on: Vec<Expr>,
-    ) -> Result<Option<TableRef>, PlanError> {
-        let TableFactor::Table { name, alias, .. } = factor else {
-            return Ok(None);
+        i: usize,
+        local: &Local,
+        locals: &[Local],
+        params: &[Vec<String>],
+        where_conjuncts: &[Expr],
+    ) -> Result<TableFetch, PlanError> {
+        let info = &self.tables[local.info];
+        let resource = info.resolved.resource();
+        let mine = |qual: Option<&str>, col: &str| match qual {
+            Some(q) => q.eq_ignore_ascii_case(&local.alias),
+            // Unqualified: ours when no other provider table of this SELECT takes it.
+            None => !params
+                .iter()
+                .enumerate()
+                .any(|(j, ps)| j != i && ps.iter().any(|p| p.eq_ignore_ascii_case(col))),
         };
-        let parts: Vec<&str> = name
-            .0
-            .iter()
-            .filter_map(|p| match p {
-                ObjectNamePart::Identifier(i) => Some(i.value.as_str()),
-                _ => None,
-            })
-            .collect();
-        match parts.as_slice() {
-            [provider, service, resource] => {
-                let resolved = resolve::resource(self.ctx.registry, provider, service, resource)?;
-                let alias_name = alias.as_ref().map(|a| a.name.value.clone());
-                Ok(Some(TableRef {
-                    alias: alias_name
-                        .clone()
-                        .unwrap_or_else(|| resolved.resource().name.clone()),
-                    has_alias: alias_name.is_some(),
-                    resolved,
-                    on,
-                }))
+        let param_of = |col: &str| {
+            params[i]
+                .iter()
+                .find(|p| p.eq_ignore_ascii_case(col))
+                .cloned()
+        };
+        let mut bindings: Vec<Binding> = Vec::new();
+        let mut depends: Vec<Dependency> = Vec::new();
+        let mut joins: Vec<JoinSource> = Vec::new();
+        let mut bound_text = Vec::new();
+        let mut residual_text = Vec::new();
+        for c in where_conjuncts.iter().chain(local.on.iter()) {
+            // col = literal, col IN (literals)
+            if let Some(((qual, col), values)) = equality(c) {
+                if let (true, Some(p)) = (mine(qual, col), param_of(col)) {
+                    match bindings.iter_mut().find(|b| b.param == p) {
+                        Some(existing) => existing.values.retain(|v| values.contains(v)),
+                        None => bindings.push(Binding { param: p, values }),
+                    }
+                    bound_text.push(c.to_string());
+                    continue;
+                }
             }
-            [service, resource] => Err(PlanError::Invalid(format!(
-                "table {service}.{resource} needs its provider: write it as okta.{service}.{resource}"
-            ))),
-            _ => Ok(None),
+            // col = other.col (a join)
+            if let Some((p, other, other_col)) = self.join_equality(c, local, locals, &mine, &param_of) {
+                let taken = bindings.iter().any(|b| b.param == p)
+                    || joins.iter().any(|j| j.columns.iter().any(|(q, _)| *q == p));
+                if !taken {
+                    match joins.iter_mut().find(|j| j.other == other) {
+                        Some(j) => j.columns.push((p, other_col)),
+                        None => joins.push(JoinSource {
+                            other,
+                            columns: vec![(p, other_col)],
+                        }),
+                    }
+                    bound_text.push(c.to_string());
+                    continue;
+                }
+            }
+            // col IN (SELECT …)
+            if let Expr::In {
+                expr,
+                target: InTarget::Subquery(sub),
+                negated: false,
+                ..
+            } = c
+            {
+                if let Some((qual, col)) = column_ref(expr) {
+                    if let (true, Some(p)) = (mine(qual, col), param_of(col)) {
+                        if !bindings.iter().any(|b| b.param == p) {
+                            let after = tables_in(sub, &self.tables);
+                            depends.push(Dependency {
+                                params: vec![p],
+                                sql: format!("SELECT DISTINCT * FROM ({sub})"),
+                                after,
+                            });
+                            bound_text.push(c.to_string());
+                            continue;
+                        }
+                    }
+                }
+            }
+            residual_text.push(c.to_string());
         }
+        for j in joins {
+            depends.push(self.join_dependency(&locals[j.other], j.columns, where_conjuncts));
+        }
+        let mut names: Vec<String> = bindings.iter().map(|b| b.param.clone()).collect();
+        names.extend(depends.iter().flat_map(|d| d.params.iter().cloned()));
+        let method = choose_method(resource, SqlVerb::Select, &names)?;
+        let target = Target {
+            server_url: self.ctx.server_url,
+        };
+        let requests = if depends.is_empty() {
+            build_requests(&info.resolved.service, resource, method, &bindings, None, target)?
+        } else {
+            // Check what can be checked now (subdomain, path values) on the literals.
+            for b in &bindings {
+                for v in &b.values {
+                    if b.param.eq_ignore_ascii_case("subdomain") {
+                        super::url::check_subdomain(&super::bind::value_text(v))?;
+                    }
+                }
+            }
+            Vec::new()
+        };
+        Ok(TableFetch {
+            table: info.table.clone(),
+            resource: resource.id.clone(),
+            method: method.name.clone(),
+            columns: table_columns(resource.select_columns(), method),
+            requests,
+            bound: bound_text,
+            residual: residual_text,
+            static_bindings: if depends.is_empty() { Vec::new() } else { bindings },
+            depends,
+        })
     }
 
-    fn table_name(&self, resource_id: &str) -> String {
-        let base = resource_id.replace('.', "_");
-        let n = self
-            .tables
+    /// `mine.param = other.col` (either way round): the parameter, the other table's index
+    /// in `locals`, and its column.
+    fn join_equality(
+        &self,
+        c: &Expr,
+        local: &Local,
+        locals: &[Local],
+        mine: &dyn Fn(Option<&str>, &str) -> bool,
+        param_of: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<(String, usize, String)> {
+        let Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } = c
+        else {
+            return None;
+        };
+        for (a, b) in [(left, right), (right, left)] {
+            let (Some((qa, ca)), Some((Some(qb), cb))) = (column_ref(a), column_ref(b)) else {
+                continue;
+            };
+            if !mine(qa, ca) || qb.eq_ignore_ascii_case(&local.alias) {
+                continue;
+            }
+            let Some(p) = param_of(ca) else { continue };
+            if let Some(other) = locals.iter().position(|l| l.alias.eq_ignore_ascii_case(qb)) {
+                return Some((p, other, cb.to_string()));
+            }
+        }
+        None
+    }
+
+    /// The dependency binding `columns` (parameter, column of `other`) from the distinct
+    /// rows of `other`, filtered by the conjuncts of this SELECT that concern `other` alone.
+    fn join_dependency(
+        &self,
+        other: &Local,
+        columns: Vec<(String, String)>,
+        where_conjuncts: &[Expr],
+    ) -> Dependency {
+        let table = &self.tables[other.info].table;
+        let alias = quote_ident(&other.alias);
+        let own: Vec<String> = where_conjuncts
             .iter()
-            .filter(|t| t.resource == resource_id)
-            .count();
-        if n == 0 {
-            base
-        } else {
-            format!("{base}_{}", n + 1)
+            .chain(other.on.iter())
+            .filter(|c| only_refers_to(c, &other.alias))
+            .map(|c| c.to_string())
+            .collect();
+        let list: Vec<String> = columns
+            .iter()
+            .map(|(_, col)| format!("{alias}.{}", quote_ident(col)))
+            .collect();
+        let mut sql = format!(
+            "SELECT DISTINCT {} FROM {table} AS {alias}",
+            list.join(", ")
+        );
+        if !own.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&own.join(" AND "));
+        }
+        Dependency {
+            params: columns.into_iter().map(|(p, _)| p).collect(),
+            sql,
+            after: vec![table.clone()],
         }
     }
+}
+
+/// Parameters of one table bound from the columns of another table of the same SELECT.
+struct JoinSource {
+    /// Index of the other table in the SELECT's locals.
+    other: usize,
+    /// (parameter, the other table's column).
+    columns: Vec<(String, String)>,
+}
+
+/// True when every column reference in `e` is qualified by `alias` (and there is one).
+fn only_refers_to(e: &Expr, alias: &str) -> bool {
+    struct Refs<'a> {
+        alias: &'a str,
+        ok: bool,
+        any: bool,
+    }
+    impl Visitor for Refs<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            match e {
+                Expr::Identifier(_) => self.ok = false,
+                Expr::CompoundIdentifier(parts) => {
+                    self.any = true;
+                    if parts.len() != 2 || !parts[0].value.eq_ignore_ascii_case(self.alias) {
+                        self.ok = false;
+                    }
+                }
+                Expr::Subquery(_) | Expr::Exists { .. } | Expr::In { target: InTarget::Subquery(_), .. } => self.ok = false,
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut r = Refs {
+        alias,
+        ok: true,
+        any: false,
+    };
+    let _ = e.visit(&mut r);
+    r.ok && r.any
+}
+
+/// The provider tables a subquery reads.
+fn tables_in(q: &Query, tables: &[TableInfo]) -> Vec<String> {
+    struct Names<'a> {
+        tables: &'a [TableInfo],
+        out: Vec<String>,
+    }
+    impl Visitor for Names<'_> {
+        type Break = ();
+        fn pre_visit_relation(&mut self, r: &ObjectName) -> ControlFlow<()> {
+            if let [ObjectNamePart::Identifier(id)] = r.0.as_slice() {
+                if self.tables.iter().any(|t| t.table == id.value) && !self.out.contains(&id.value) {
+                    self.out.push(id.value.clone());
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut n = Names {
+        tables,
+        out: Vec::new(),
+    };
+    let _ = q.visit(&mut n);
+    n.out
+}
+
+/// Orders fetches so that every table comes after the tables it depends on; a cycle is an
+/// error that names the tables.
+fn order_fetches(fetches: &mut Vec<TableFetch>) -> Result<(), PlanError> {
+    let mut ordered: Vec<TableFetch> = Vec::with_capacity(fetches.len());
+    let mut rest: Vec<TableFetch> = std::mem::take(fetches);
+    while !rest.is_empty() {
+        let ready = rest.iter().position(|f| {
+            f.depends
+                .iter()
+                .flat_map(|d| d.after.iter())
+                .all(|t| t == &f.table || ordered.iter().any(|o| &o.table == t))
+        });
+        match ready {
+            Some(i) => ordered.push(rest.remove(i)),
+            None => {
+                let names: Vec<&str> = rest.iter().map(|f| f.table.as_str()).collect();
+                return Err(PlanError::Invalid(format!(
+                    "the parameters of {} depend on each other in a cycle: bind one of them with a literal",
+                    names.join(", ")
+                )));
+            }
+        }
+    }
+    *fetches = ordered;
+    Ok(())
 }
 
 /// The conjuncts of a join's `ON` condition.
