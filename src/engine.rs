@@ -10,7 +10,10 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::exec::{Client, ClientConfig, Diagnostics, ExecError};
-use crate::plan::{self, MutationPlan, Plan, PlanContext, QueryPlan, TableFetch};
+use crate::plan::bind::{build_requests, Binding, Target, MAX_FANOUT};
+use crate::plan::{
+    self, HttpRequest, MutationPlan, Plan, PlanContext, PlanError, QueryPlan, TableFetch,
+};
 use crate::provider::{Registry, SqlVerb};
 use crate::relational::Evaluator;
 use crate::rows::Rows;
@@ -116,6 +119,9 @@ impl Engine {
                 for t in &q.tables {
                     ev.load(&t.table, &t.columns, &[])?;
                 }
+                for d in q.tables.iter().flat_map(|t| t.depends.iter()) {
+                    ev.query(&d.sql)?;
+                }
                 ev.query(&q.sql)?;
             }
             Plan::Mutation(MutationPlan {
@@ -171,11 +177,15 @@ impl Engine {
 
     /// All rows of one table: its requests sent concurrently, in order. In a fan-out, a
     /// request Okta refuses (400/404) is reported and skipped unless `strict`.
-    async fn fetch(&self, t: &TableFetch) -> Result<Vec<Map<String, Value>>, Error> {
-        let results = self.client.send_all(&t.requests).await;
-        let fan_out = t.requests.len() > 1;
+    async fn fetch(
+        &self,
+        t: &TableFetch,
+        requests: &[HttpRequest],
+    ) -> Result<Vec<Map<String, Value>>, Error> {
+        let results = self.client.send_all(requests).await;
+        let fan_out = requests.len() > 1;
         let mut rows = Vec::new();
-        for (req, result) in t.requests.iter().zip(results) {
+        for (req, result) in requests.iter().zip(results) {
             match result {
                 Ok(mut r) => rows.append(&mut r),
                 Err(e) if fan_out && !self.strict && skippable(&e) => {
@@ -195,6 +205,70 @@ impl Engine {
             }
         }
         Ok(rows)
+    }
+
+    /// The requests of a dependent table: its literal bindings combined with each row of
+    /// each dependency's SQL (rows with a null value are skipped: nothing to ask for).
+    fn dependent_requests(
+        &self,
+        t: &TableFetch,
+        ev: &Evaluator,
+    ) -> Result<Vec<HttpRequest>, Error> {
+        let mut combos: Vec<Vec<Binding>> = vec![t.static_bindings.clone()];
+        for d in &t.depends {
+            let rows = ev.query(&d.sql)?;
+            let mut next = Vec::new();
+            for base in &combos {
+                for row in &rows.rows {
+                    if row.iter().any(Value::is_null) {
+                        continue;
+                    }
+                    let mut b = base.clone();
+                    for (param, value) in d.params.iter().zip(row) {
+                        b.retain(|x| &x.param != param);
+                        b.push(Binding {
+                            param: param.clone(),
+                            values: vec![value.clone()],
+                        });
+                    }
+                    next.push(b);
+                }
+            }
+            combos = next;
+            if combos.len() > MAX_FANOUT {
+                return Err(PlanError::Invalid(format!(
+                    "{} would need more than {MAX_FANOUT} requests: narrow the query that supplies its parameters",
+                    t.resource
+                ))
+                .into());
+            }
+        }
+        let mut parts = t.resource.splitn(3, '.');
+        let (p, s, r) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        let resolved = plan::resolve::resource(&self.registry, p, s, r)?;
+        let resource = resolved.resource();
+        let method = resource.method(&t.method).ok_or_else(|| {
+            PlanError::Invalid(format!("{} has no method {}", t.resource, t.method))
+        })?;
+        let target = Target {
+            server_url: self.server_url.as_deref(),
+        };
+        let mut requests = Vec::new();
+        for bindings in combos {
+            requests.extend(build_requests(
+                &resolved.service,
+                resource,
+                method,
+                &bindings,
+                None,
+                target,
+            )?);
+        }
+        Ok(requests)
     }
 
     async fn mutate(&self, m: &MutationPlan) -> Result<Outcome, Error> {

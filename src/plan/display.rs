@@ -71,12 +71,7 @@ fn fetch(out: &mut String, f: &TableFetch) {
         let _ = writeln!(out, "  {} = {}", b.param, values.join(" | "));
     }
     for d in &f.depends {
-        let _ = writeln!(
-            out,
-            "  {} <- each row of: {}",
-            d.params.join(", "),
-            d.sql
-        );
+        let _ = writeln!(out, "  {} <- each row of: {}", d.params.join(", "), d.sql);
     }
     for r in &f.requests {
         request_line(out, r);

@@ -106,7 +106,11 @@ impl VisitorMut for Renamer<'_, '_> {
             .iter()
             .filter(|t| t.resolved.resource().id == id)
             .count();
-        let table = if n == 0 { base } else { format!("{base}_{}", n + 1) };
+        let table = if n == 0 {
+            base
+        } else {
+            format!("{base}_{}", n + 1)
+        };
         if alias.is_none() {
             *alias = Some(TableAlias {
                 explicit: true,
@@ -236,7 +240,9 @@ impl Binder<'_, '_> {
                 }
             }
             // col = other.col (a join)
-            if let Some((p, other, other_col)) = self.join_equality(c, local, locals, &mine, &param_of) {
+            if let Some((p, other, other_col)) =
+                self.join_equality(c, local, locals, &mine, &param_of)
+            {
                 let taken = bindings.iter().any(|b| b.param == p)
                     || joins.iter().any(|j| j.columns.iter().any(|(q, _)| *q == p));
                 if !taken {
@@ -286,7 +292,14 @@ impl Binder<'_, '_> {
             server_url: self.ctx.server_url,
         };
         let requests = if depends.is_empty() {
-            build_requests(&info.resolved.service, resource, method, &bindings, None, target)?
+            build_requests(
+                &info.resolved.service,
+                resource,
+                method,
+                &bindings,
+                None,
+                target,
+            )?
         } else {
             // Check what can be checked now (subdomain, path values) on the literals.
             for b in &bindings {
@@ -306,7 +319,11 @@ impl Binder<'_, '_> {
             requests,
             bound: bound_text,
             residual: residual_text,
-            static_bindings: if depends.is_empty() { Vec::new() } else { bindings },
+            static_bindings: if depends.is_empty() {
+                Vec::new()
+            } else {
+                bindings
+            },
             depends,
         })
     }
@@ -406,7 +423,12 @@ fn only_refers_to(e: &Expr, alias: &str) -> bool {
                         self.ok = false;
                     }
                 }
-                Expr::Subquery(_) | Expr::Exists { .. } | Expr::In { target: InTarget::Subquery(_), .. } => self.ok = false,
+                Expr::Subquery(_)
+                | Expr::Exists { .. }
+                | Expr::In {
+                    target: InTarget::Subquery(_),
+                    ..
+                } => self.ok = false,
                 _ => {}
             }
             ControlFlow::Continue(())
@@ -431,7 +453,8 @@ fn tables_in(q: &Query, tables: &[TableInfo]) -> Vec<String> {
         type Break = ();
         fn pre_visit_relation(&mut self, r: &ObjectName) -> ControlFlow<()> {
             if let [ObjectNamePart::Identifier(id)] = r.0.as_slice() {
-                if self.tables.iter().any(|t| t.table == id.value) && !self.out.contains(&id.value) {
+                if self.tables.iter().any(|t| t.table == id.value) && !self.out.contains(&id.value)
+                {
                     self.out.push(id.value.clone());
                 }
             }
