@@ -11,7 +11,7 @@ mod split;
 
 pub use error::SqlError;
 pub use parse::parse;
-pub use split::split;
+pub use split::{is_complete, split, split_checked};
 
 /// One statement's text as cut from the input, with where it starts (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
