@@ -5,12 +5,15 @@
 //! (`EXEC`, `SHOW …`, `DESCRIBE`). Errors carry line and column in the original input.
 //! Must not: look at providers or do any I/O.
 
+mod cursor;
 mod error;
+mod exec;
 mod parse;
+mod show;
 mod split;
 
 pub use error::SqlError;
-pub use parse::parse;
+pub use parse::{parse, statement_kind};
 pub use split::{is_complete, split, split_checked};
 
 /// One statement's text as cut from the input, with where it starts (1-based).

@@ -159,6 +159,17 @@ fn scan(input: &str) -> Scan {
     }
 }
 
+impl Source {
+    /// A statement text that starts the input (line 1, column 1), e.g. one typed on its own.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            line: 1,
+            column: 1,
+        }
+    }
+}
+
 fn to_sources(input: &str, pieces: Vec<Piece>) -> Vec<Source> {
     pieces
         .into_iter()
