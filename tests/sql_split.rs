@@ -12,7 +12,8 @@ fn fragment() -> impl Strategy<Value = String> {
         "[a-z ;'-]{0,6}".prop_map(|s| format!("'{}'", s.replace('\'', "''"))),
         "[a-z ;\"]{0,6}".prop_map(|s| format!("\"{}\"", s.replace('"', "\"\""))),
         "[a-z ;`]{0,6}".prop_map(|s| format!("`{}`", s.replace('`', "``"))),
-        "[a-z ;*/-]{0,6}".prop_map(|s| format!("/*{}*/", s.replace("*/", "* /"))),
+        "[a-z ;*/-]{0,6}"
+            .prop_map(|s| format!("/* {} */", s.replace("*/", "* /").replace("/*", "/ *"))),
         "[a-z ;'\"]{0,6}".prop_map(|s| format!("--{s}\n")),
         Just("=".to_string()),
         Just(",".to_string()),

@@ -16,8 +16,8 @@ enum State {
     Quoted(char),
     /// Inside `-- …` up to the end of the line.
     LineComment,
-    /// Inside `/* … */`.
-    BlockComment,
+    /// Inside `/* … */`, nested this deep (GenericDialect nests block comments).
+    BlockComment(usize),
 }
 
 /// A statement as found by the scanner: byte range of its text and its start position.
@@ -83,7 +83,7 @@ fn scan(input: &str) -> Scan {
                 '/' if matches!(chars.peek(), Some((_, '*'))) => {
                     chars.next();
                     column += 1;
-                    state = State::BlockComment;
+                    state = State::BlockComment(1);
                     (open_line, open_column) = (here_line, here_column);
                     if current.is_some() {
                         last_end = at + 2;
@@ -121,11 +121,20 @@ fn scan(input: &str) -> Scan {
                     last_end = at + c.len_utf8();
                 }
             }
-            State::BlockComment => {
-                if c == '*' && matches!(chars.peek(), Some((_, '/'))) {
+            State::BlockComment(depth) => {
+                let step = match (c, chars.peek()) {
+                    ('*', Some((_, '/'))) => Some(depth - 1),
+                    ('/', Some((_, '*'))) => Some(depth + 1),
+                    _ => None,
+                };
+                if let Some(depth) = step {
                     chars.next();
                     column += 1;
-                    state = State::Top;
+                    state = if depth == 0 {
+                        State::Top
+                    } else {
+                        State::BlockComment(depth)
+                    };
                     if current.is_some() {
                         last_end = at + 2;
                     }
@@ -201,7 +210,7 @@ pub fn split_checked(input: &str) -> Result<Vec<Source>, SqlError> {
         State::Quoted('\'') => ("string literal", "'"),
         State::Quoted('"') => ("quoted identifier", "\""),
         State::Quoted(_) => ("quoted identifier", "`"),
-        State::BlockComment => ("block comment", "*/"),
+        State::BlockComment(_) => ("block comment", "*/"),
     };
     Err(SqlError {
         message: format!(
@@ -291,6 +300,20 @@ mod tests {
             texts("SELECT 'é'; SELECT 2"),
             vec![t("SELECT 'é'", 1, 1), t("SELECT 2", 1, 13)]
         );
+    }
+
+    #[test]
+    fn block_comments_nest_like_sqlparser_reads_them() {
+        assert_eq!(
+            texts("SELECT 1 /* a /* b; */ c; */ + 2; SELECT 3"),
+            vec![
+                t("SELECT 1 /* a /* b; */ c; */ + 2", 1, 1),
+                t("SELECT 3", 1, 35)
+            ]
+        );
+        assert!(!is_complete("SELECT 1; /* a /* b */ ;"));
+        let err = split_checked("SELECT 1 /* a /* b */").unwrap_err();
+        assert_eq!((err.line, err.column), (1, 10));
     }
 
     #[test]
