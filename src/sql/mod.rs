@@ -5,13 +5,16 @@
 //! (`EXEC`, `SHOW …`, `DESCRIBE`). Errors carry line and column in the original input.
 //! Must not: look at providers or do any I/O.
 
+mod cursor;
 mod error;
+mod exec;
 mod parse;
+mod show;
 mod split;
 
 pub use error::SqlError;
-pub use parse::parse;
-pub use split::split;
+pub use parse::{parse, statement_kind};
+pub use split::{is_complete, split, split_checked};
 
 /// One statement's text as cut from the input, with where it starts (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
