@@ -5,6 +5,9 @@ use thiserror::Error;
 /// An error from any stage of the pipeline.
 #[derive(Debug, Error)]
 pub enum Error {
+    /// Template rendering.
+    #[error(transparent)]
+    Template(#[from] crate::template::TemplateError),
     /// Splitting or parsing.
     #[error(transparent)]
     Sql(#[from] crate::sql::SqlError),

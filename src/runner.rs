@@ -90,7 +90,7 @@ pub async fn run_scripts(
             if missing.is_empty() {
                 template::render(&s.text, &options.vars)
             } else {
-                Err(template::TemplateError::undefined(missing))
+                Err(template::TemplateError::Undefined { names: missing })
             }
         });
         match result {
