@@ -568,9 +568,8 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 /// A failure in a few words for a retry notice.
 fn short(e: &ExecError) -> String {
     match e {
-        ExecError::Http { status, .. } | ExecError::Okta { status, .. } => {
-            format!("the server answered {status}")
-        }
+        ExecError::Http { status, .. } => format!("the server answered {status}"),
+        ExecError::Okta(o) => format!("the server answered {}", o.status),
         ExecError::Connect { host, detail, .. } => format!("cannot connect to {host} ({detail})"),
         ExecError::Request { detail, .. } => detail.clone(),
         other => other.to_string(),

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use super::okta_error::OktaError;
+
 /// A request that failed.
 #[derive(Debug, Error)]
 pub enum ExecError {
@@ -64,24 +66,10 @@ pub enum ExecError {
         next: String,
     },
 
-    /// Okta answered with an error body (`errorCode`, `errorSummary`, …).
-    #[error("{}", crate::exec::okta_error::display_okta(*status, code, summary, causes, request_id.as_deref(), method))]
-    Okta {
-        /// HTTP status.
-        status: u16,
-        /// Okta error code (`E0000001`).
-        code: String,
-        /// Okta error summary.
-        summary: String,
-        /// The `errorSummary` of each of `errorCauses`.
-        causes: Vec<String>,
-        /// `X-Okta-Request-Id` (or the body's `errorId`), for Okta support.
-        request_id: Option<String>,
-        /// Method name (`create_oauth2_client_secret`).
-        method: String,
-        /// The URL requested.
-        url: String,
-    },
+    /// Okta answered with an error body (`errorCode`, `errorSummary`, …); boxed to keep
+    /// the error small.
+    #[error(transparent)]
+    Okta(Box<OktaError>),
 
     /// A failure status whose body is not an Okta error (an HTML page from a proxy, …).
     #[error("{}", crate::exec::okta_error::display_http(*status, excerpt, method, url))]
@@ -174,10 +162,21 @@ impl ExecError {
     /// The HTTP status Okta answered with, when the error came from an answer.
     pub fn status(&self) -> Option<u16> {
         match self {
-            ExecError::Okta { status, .. }
-            | ExecError::Http { status, .. }
-            | ExecError::Redirect { status, .. } => Some(*status),
+            ExecError::Okta(e) => Some(e.status),
+            ExecError::Http { status, .. } | ExecError::Redirect { status, .. } => Some(*status),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Large errors make every `Result` carrying them (up to the top-level error) slow and
+    /// trip clippy's `result_large_err`.
+    #[test]
+    fn error_stays_small() {
+        assert!(std::mem::size_of::<ExecError>() <= 128);
     }
 }

@@ -4,11 +4,50 @@
 //!
 //! Must not: send requests or decide about retries.
 
+use std::fmt;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use super::ExecError;
+
+/// An error answer from Okta, parsed from its body (`errorCode`, `errorSummary`,
+/// `errorCauses`) and the `X-Okta-Request-Id` header.
+///
+/// Displays as `Okta returned 400 Bad Request (E0000001): Api validation failed: … — cause:
+/// … [create_oauth2_client_secret, request id abc]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OktaError {
+    /// HTTP status.
+    pub status: u16,
+    /// Okta error code (`E0000001`; `invalid_client` for OAuth-style bodies).
+    pub code: String,
+    /// Okta error summary.
+    pub summary: String,
+    /// The `errorSummary` of each of `errorCauses`.
+    pub causes: Vec<String>,
+    /// `X-Okta-Request-Id` (or the body's `errorId`), for Okta support.
+    pub request_id: Option<String>,
+    /// Method name (`create_oauth2_client_secret`).
+    pub method: String,
+    /// The URL requested.
+    pub url: String,
+}
+
+impl fmt::Display for OktaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&display_okta(
+            self.status,
+            &self.code,
+            &self.summary,
+            &self.causes,
+            self.request_id.as_deref(),
+            &self.method,
+        ))
+    }
+}
+
+impl std::error::Error for OktaError {}
 
 /// Longest excerpt of a non-JSON body kept in an error.
 const EXCERPT_CHARS: usize = 200;
@@ -47,7 +86,7 @@ pub(crate) fn error_from_answer(
                         .collect()
                 })
                 .unwrap_or_default();
-            return ExecError::Okta {
+            return ExecError::Okta(Box::new(OktaError {
                 status,
                 code,
                 summary,
@@ -55,7 +94,7 @@ pub(crate) fn error_from_answer(
                 request_id: request_id.or_else(|| text("errorId")),
                 method: method.to_string(),
                 url: url.to_string(),
-            };
+            }));
         }
     }
     ExecError::Http {
@@ -160,7 +199,7 @@ fn hint(status: u16) -> Option<&'static str> {
 
 /// `Display` of [`ExecError::Okta`]:
 /// `Okta returned 400 Bad Request (E0000001): Api validation failed: … — cause: … [create_x, request id abc]`.
-pub(crate) fn display_okta(
+fn display_okta(
     status: u16,
     code: &str,
     summary: &str,
@@ -271,11 +310,9 @@ mod tests {
         let body = br#"{"errorCode":"E0000007","errorSummary":"Not found: Resource not found: 0oa1 (AppInstance)","errorId":"oae1"}"#;
         let e = error_from_answer(404, body, None, "get_app", "u");
         match &e {
-            ExecError::Okta {
-                request_id, causes, ..
-            } => {
-                assert_eq!(request_id.as_deref(), Some("oae1"));
-                assert!(causes.is_empty());
+            ExecError::Okta(o) => {
+                assert_eq!(o.request_id.as_deref(), Some("oae1"));
+                assert!(o.causes.is_empty());
             }
             other => panic!("unexpected {other:?}"),
         }

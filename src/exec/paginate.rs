@@ -15,7 +15,7 @@ pub(crate) fn next_link(headers: &HeaderMap, base: &Url) -> Result<Option<Url>, 
     for value in headers.get_all(LINK) {
         let Ok(value) = value.to_str() else { continue };
         for (target, params) in parse_link_header(value) {
-            if params_have_next(&params) {
+            if params_have_next(params) {
                 return base
                     .join(target.trim())
                     .map(Some)
@@ -37,8 +37,7 @@ pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
 fn parse_link_header(value: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     let mut rest = value;
-    loop {
-        let Some(open) = rest.find('<') else { break };
+    while let Some(open) = rest.find('<') {
         let Some(close_rel) = rest[open..].find('>') else {
             break;
         };
