@@ -352,3 +352,28 @@ async fn timeout_names_the_flag_and_is_not_retried() {
     assert!(err.to_string().contains("outcome is unknown"), "{err}");
     assert_eq!(seen.hits(), 2);
 }
+
+#[tokio::test]
+async fn dropping_send_all_stops_the_fan_out() {
+    let (addr, seen) = serve(Router::new().route(
+        "/slow/{i}",
+        get(|State(s): S, h: HeaderMap| async move {
+            s.record(&h);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            "[]"
+        }),
+    ))
+    .await;
+    let (c, _) = client(|cfg| cfg.concurrency = 2);
+    let reqs: Vec<HttpRequest> = (0..10)
+        .map(|i| req("list_apps", "GET", format!("http://{addr}/slow/{i}")))
+        .collect();
+    let cut = tokio::time::timeout(Duration::from_millis(100), c.send_all(&reqs)).await;
+    assert!(cut.is_err(), "still running when dropped");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        seen.hits(),
+        2,
+        "no request starts after the future is dropped"
+    );
+}
