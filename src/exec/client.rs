@@ -558,8 +558,11 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         }
         cur = err.source();
     }
-    // reqwest's outermost message only repeats the URL; the causes say what happened.
-    if parts.len() > 1 && parts[0].starts_with("error sending request") {
+    // The outer messages of reqwest and hyper only repeat the URL or the error kind; the
+    // causes say what happened.
+    while parts.len() > 1
+        && (parts[0].starts_with("error sending request") || parts[0].starts_with("client error ("))
+    {
         parts.remove(0);
     }
     parts.join(": ")
