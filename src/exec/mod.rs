@@ -3,8 +3,19 @@
 //! Owns: the reqwest client (rustls), `Authorization: SSWS <token>`, pagination
 //! (`Link: rel="next"`), timeouts, retries of safe requests, rate limits (`X-Rate-Limit-*`,
 //! 429), concurrency for fan-out, and Okta error bodies turned into clear errors.
-//! Must not: parse SQL or choose methods.
+//! Must not: parse SQL or choose methods, print anything except through [`Diagnostics`], or
+//! send the API token anywhere but the `https://` server (or loopback) of the planned URL.
 
+mod body;
+mod client;
+mod diagnostics;
 mod error;
+mod okta_error;
+mod paginate;
+mod retry;
+mod trace;
 
+pub use client::{Client, ClientConfig};
+pub use diagnostics::{Diagnostics, MemoryDiagnostics, StderrDiagnostics};
 pub use error::ExecError;
+pub use okta_error::OktaError;

@@ -1,0 +1,135 @@
+//! Turning a success body into rows: each element of an array, the single object, nothing
+//! for `204`/[`ResponseShape::Empty`]; and adding the bound parameter columns to each row.
+//!
+//! Must not: send requests.
+
+use serde_json::{Map, Value};
+
+use super::ExecError;
+use crate::plan::HttpRequest;
+use crate::provider::ResponseShape;
+
+/// The rows of one success answer.
+///
+/// Lenient about the declared shape: an object where an array was declared is one row, an
+/// array where an object was declared gives a row per element. Elements that are not
+/// objects become `{"value": element}`.
+pub(crate) fn rows_from_body(
+    req: &HttpRequest,
+    url: &str,
+    status: u16,
+    body: &[u8],
+) -> Result<Vec<Map<String, Value>>, ExecError> {
+    if status == 204
+        || req.response_shape == ResponseShape::Empty
+        || body.iter().all(u8::is_ascii_whitespace)
+    {
+        return Ok(Vec::new());
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|e| ExecError::InvalidJson {
+        method: req.method.clone(),
+        url: url.to_string(),
+        detail: format!(
+            "{e}; the body starts with \"{}\"",
+            super::okta_error::excerpt(&body[..body.len().min(400)])
+        ),
+    })?;
+    Ok(match value {
+        Value::Null => Vec::new(),
+        Value::Array(items) => items.into_iter().map(into_row).collect(),
+        other => vec![into_row(other)],
+    })
+}
+
+/// An element as a row.
+fn into_row(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        other => {
+            let mut m = Map::new();
+            m.insert("value".to_string(), other);
+            m
+        }
+    }
+}
+
+/// Adds each bound `(name, value)` to every row that lacks the key.
+pub(crate) fn add_bound(rows: &mut [Map<String, Value>], bound: &[(String, Value)]) {
+    if bound.is_empty() {
+        return;
+    }
+    for row in rows {
+        for (k, v) in bound {
+            if !row.contains_key(k) {
+                row.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn req(shape: ResponseShape) -> HttpRequest {
+        HttpRequest {
+            resource: "okta.apps.secrets".into(),
+            method: "list_oauth2_client_secrets".into(),
+            http_method: "GET".into(),
+            url: "https://x.okta.com/api".into(),
+            query: vec![],
+            body: None,
+            paginate: false,
+            response_shape: shape,
+            bound: vec![],
+        }
+    }
+
+    #[test]
+    fn shapes() {
+        let r = req(ResponseShape::Array);
+        let rows = rows_from_body(&r, "u", 200, br#"[{"id":1},{"id":2}, 3]"#).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[2]["value"], json!(3));
+        let rows = rows_from_body(&r, "u", 200, br#"{"id":1}"#).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(rows_from_body(&r, "u", 200, b"  \n").unwrap().is_empty());
+        assert!(rows_from_body(&r, "u", 204, b"").unwrap().is_empty());
+        let e = req(ResponseShape::Empty);
+        assert!(rows_from_body(&e, "u", 200, br#"{"id":1}"#)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn invalid_json_names_method_and_url() {
+        let r = req(ResponseShape::Object);
+        let err = rows_from_body(&r, "https://x/y", 200, b"<html>hi</html>").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("list_oauth2_client_secrets"), "{text}");
+        assert!(text.contains("https://x/y"), "{text}");
+        assert!(text.contains("not valid JSON"), "{text}");
+    }
+
+    #[test]
+    fn bound_added_only_when_missing() {
+        let mut rows = vec![
+            json!({"id": "a"}).as_object().unwrap().clone(),
+            json!({"id": "b", "appId": "own"})
+                .as_object()
+                .unwrap()
+                .clone(),
+        ];
+        add_bound(
+            &mut rows,
+            &[
+                ("appId".into(), json!("0oa1")),
+                ("subdomain".into(), json!("acme")),
+            ],
+        );
+        assert_eq!(rows[0]["appId"], json!("0oa1"));
+        assert_eq!(rows[1]["appId"], json!("own"));
+        assert_eq!(rows[1]["subdomain"], json!("acme"));
+    }
+}

@@ -1,0 +1,633 @@
+//! The HTTP client: one reused `reqwest::Client` (rustls, connection pooling), the
+//! `Authorization` header, URL safety checks, the retry loop, pagination and fan-out.
+//!
+//! Must not: parse SQL, choose methods, or print anything except through [`Diagnostics`].
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use reqwest::{redirect, Url};
+use serde_json::{Map, Value};
+
+use super::body::{add_bound, rows_from_body};
+use super::diagnostics::{Diagnostics, StderrDiagnostics};
+use super::okta_error::{error_from_answer, human_duration, is_safe};
+use super::paginate::{next_link, same_origin};
+use super::retry::{self, Pacer, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
+use super::{trace, ExecError};
+use crate::plan::HttpRequest;
+
+/// Characters left as they are in query names and values (RFC 3986 unreserved).
+const QUERY_KEEP: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// How the client talks to Okta.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// API token; the header value is `auth_prefix + token`. `None` sends no `Authorization`.
+    pub token: Option<String>,
+    /// Prefix of the `Authorization` value (`SSWS `, from the provider config).
+    pub auth_prefix: String,
+    /// Timeout of each request (sending it and reading the whole answer); default 30 s.
+    pub timeout: Duration,
+    /// Most pages to follow per request; `None` follows `rel="next"` to the end.
+    pub max_pages: Option<usize>,
+    /// Most requests in flight at once in [`Client::send_all`]; default 8.
+    pub concurrency: usize,
+    /// Longest wait for a rate-limit reset before giving up; default 60 s.
+    pub max_rate_limit_wait: Duration,
+    /// `User-Agent` header (`oktaql/<version>`).
+    pub user_agent: String,
+    /// Trace each request and answer through the diagnostics sink, secrets masked.
+    pub debug: bool,
+}
+
+impl Default for ClientConfig {
+    fn default() -> ClientConfig {
+        ClientConfig {
+            token: None,
+            auth_prefix: "SSWS ".to_string(),
+            timeout: Duration::from_secs(30),
+            max_pages: None,
+            concurrency: 8,
+            max_rate_limit_wait: Duration::from_secs(60),
+            user_agent: format!("oktaql/{}", env!("CARGO_PKG_VERSION")),
+            debug: false,
+        }
+    }
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("token", &self.token.as_ref().map(|_| "****"))
+            .field("auth_prefix", &self.auth_prefix)
+            .field("timeout", &self.timeout)
+            .field("max_pages", &self.max_pages)
+            .field("concurrency", &self.concurrency)
+            .field("max_rate_limit_wait", &self.max_rate_limit_wait)
+            .field("user_agent", &self.user_agent)
+            .field("debug", &self.debug)
+            .finish()
+    }
+}
+
+/// Sends planned requests to Okta. Cheap to clone: clones share one connection pool, one
+/// rate-limit pacer and one diagnostics sink.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    config: Arc<ClientConfig>,
+    auth: Option<HeaderValue>,
+    diagnostics: Arc<dyn Diagnostics>,
+    pacer: Arc<Pacer>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A complete answer: status, headers, whole body.
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Client {
+    /// Builds the client. Fails when TLS cannot be set up or the token cannot be sent in a
+    /// header. Notices go to stderr until [`Client::with_diagnostics`] says otherwise.
+    pub fn new(config: ClientConfig) -> Result<Client, ExecError> {
+        let auth = match &config.token {
+            Some(token) => {
+                let mut v = HeaderValue::from_str(&format!("{}{}", config.auth_prefix, token))
+                    .map_err(|_| ExecError::Client {
+                        detail: "the API token contains characters that cannot be sent in an HTTP header (a line break or control character?); check the token you set".to_string(),
+                    })?;
+                v.set_sensitive(true);
+                Some(v)
+            }
+            None => None,
+        };
+        // Follow redirects only on the same scheme, host and port: the token stays there.
+        let policy = redirect::Policy::custom(|attempt| {
+            let same = attempt
+                .previous()
+                .first()
+                .is_some_and(|first| same_origin(first, attempt.url()));
+            if same && attempt.previous().len() <= 5 {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        });
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .redirect(policy)
+            .build()
+            .map_err(|e| ExecError::Client {
+                detail: error_chain(&e),
+            })?;
+        Ok(Client {
+            http,
+            config: Arc::new(config),
+            auth,
+            diagnostics: Arc::new(StderrDiagnostics),
+            pacer: Arc::new(Pacer::default()),
+        })
+    }
+
+    /// The same client reporting notices and traces to `diagnostics`.
+    pub fn with_diagnostics(mut self, diagnostics: Arc<dyn Diagnostics>) -> Client {
+        self.diagnostics = diagnostics;
+        self
+    }
+
+    /// The configuration the client was built with.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Sends one planned request; returns the rows: each element of an array response (or
+    /// the single object; nothing for 204/Empty), following `Link: <url>; rel="next"` when
+    /// `req.paginate`, with each `req.bound` (name, value) added to every row that lacks
+    /// that key.
+    pub async fn send(&self, req: &HttpRequest) -> Result<Vec<Map<String, Value>>, ExecError> {
+        let mut url = checked_url(req)?;
+        append_query(&mut url, &req.query);
+        let first = url.clone();
+        let mut rows = Vec::new();
+        let mut pages = 0usize;
+        loop {
+            let answer = self.fetch(req, &url).await?;
+            pages += 1;
+            rows.extend(rows_from_body(
+                req,
+                url.as_str(),
+                answer.status,
+                &answer.body,
+            )?);
+            if !req.paginate {
+                break;
+            }
+            let next =
+                next_link(&answer.headers, &url).map_err(|reason| ExecError::InvalidUrl {
+                    method: req.method.clone(),
+                    url: url.to_string(),
+                    reason: format!("the next-page link is not a valid URL ({reason})"),
+                })?;
+            let Some(next) = next else { break };
+            if !same_origin(&first, &next) {
+                return Err(ExecError::ForeignNextPage {
+                    method: req.method.clone(),
+                    url: url.to_string(),
+                    next: next.to_string(),
+                });
+            }
+            if next == url {
+                break; // a page that links to itself would never end
+            }
+            if let Some(max) = self.config.max_pages {
+                if pages >= max {
+                    self.diagnostics.warn(&format!(
+                        "{}: result truncated at {pages} page{} ({} rows); more pages remain — raise the limit with --max-pages",
+                        req.method,
+                        if pages == 1 { "" } else { "s" },
+                        rows.len()
+                    ));
+                    break;
+                }
+            }
+            url = next;
+        }
+        add_bound(&mut rows, &req.bound);
+        Ok(rows)
+    }
+
+    /// Sends many requests concurrently (at most `concurrency` in flight) and returns the
+    /// results in the order of `reqs`, one per request. Dropping the future cancels every
+    /// request still in flight.
+    pub async fn send_all(
+        &self,
+        reqs: &[HttpRequest],
+    ) -> Vec<Result<Vec<Map<String, Value>>, ExecError>> {
+        stream::iter(reqs.iter().map(|r| self.send(r)))
+            .buffered(self.config.concurrency.max(1))
+            .collect()
+            .await
+    }
+
+    /// Sends one page, retrying as allowed, until a success (2xx) answer or an error.
+    async fn fetch(&self, req: &HttpRequest, url: &Url) -> Result<Answer, ExecError> {
+        let verb = req.http_method.to_ascii_uppercase();
+        let method =
+            reqwest::Method::from_bytes(verb.as_bytes()).map_err(|_| ExecError::Request {
+                method: req.method.clone(),
+                url: url.to_string(),
+                detail: format!(
+                    "{:?} is not an HTTP verb; check the provider document",
+                    verb
+                ),
+            })?;
+        let safe = is_safe(&verb);
+        let body = req.body.as_ref().map(|b| b.to_string().into_bytes());
+        let headers = self.headers(body.is_some());
+        let mut transient = 0u32;
+        let mut limited = 0u32;
+        loop {
+            let pause = self.pacer.reserve();
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
+            if self.config.debug {
+                self.trace(trace::request(
+                    &verb,
+                    url.as_str(),
+                    &headers,
+                    body.as_deref(),
+                    &self.config.auth_prefix,
+                ));
+            }
+            let started = Instant::now();
+            let result = self
+                .attempt(method.clone(), url, headers.clone(), body.clone())
+                .await;
+            let failure = match result {
+                Ok(answer) => {
+                    if self.config.debug {
+                        self.trace(trace::response(
+                            answer.status,
+                            started.elapsed(),
+                            &answer.headers,
+                            &answer.body,
+                            &self.config.auth_prefix,
+                        ));
+                    }
+                    if let Some(notice) = self
+                        .pacer
+                        .observe(&answer.headers, self.config.max_rate_limit_wait)
+                    {
+                        self.diagnostics.warn(&notice);
+                    }
+                    match answer.status {
+                        200..=299 => return Ok(answer),
+                        300..=399 => return Err(redirect_error(req, url, &answer)),
+                        429 => {
+                            limited += 1;
+                            let wait = retry::rate_limit_wait(&answer.headers);
+                            let cap = self.config.max_rate_limit_wait;
+                            if wait > cap || limited > MAX_RATE_LIMIT_RETRIES {
+                                let detail = if wait > cap {
+                                    format!(
+                                        "Okta asks to wait {} for the reset, longer than the {} allowed",
+                                        human_duration(wait),
+                                        human_duration(cap)
+                                    )
+                                } else {
+                                    format!("still 429 after {MAX_RATE_LIMIT_RETRIES} waits")
+                                };
+                                return Err(ExecError::RateLimited {
+                                    method: req.method.clone(),
+                                    url: url.to_string(),
+                                    detail,
+                                });
+                            }
+                            self.diagnostics.warn(&format!(
+                                "{}: Okta rate limit reached (429); waiting {} for the reset, then retrying ({limited} of {MAX_RATE_LIMIT_RETRIES})",
+                                req.method,
+                                human_duration(wait)
+                            ));
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                        502..=504 => {
+                            if !safe {
+                                return Err(ExecError::OutcomeUnknown {
+                                    method: req.method.clone(),
+                                    http_method: verb,
+                                    url: url.to_string(),
+                                    detail: format!("the server answered {}", answer.status),
+                                });
+                            }
+                            error_from_answer(
+                                answer.status,
+                                &answer.body,
+                                request_id(&answer.headers),
+                                &req.method,
+                                url.as_str(),
+                            )
+                        }
+                        status => {
+                            return Err(error_from_answer(
+                                status,
+                                &answer.body,
+                                request_id(&answer.headers),
+                                &req.method,
+                                url.as_str(),
+                            ))
+                        }
+                    }
+                }
+                Err(e) => self.transport_error(req, &verb, url, e)?,
+            };
+            // A transient failure of a safe request: back off and retry a few times.
+            if transient >= MAX_TRANSIENT_RETRIES {
+                return Err(failure);
+            }
+            let delay = retry::backoff(transient);
+            transient += 1;
+            self.diagnostics.warn(&format!(
+                "{}: {}; retrying in {} ({transient} of {MAX_TRANSIENT_RETRIES})",
+                req.method,
+                short(&failure),
+                human_duration(delay)
+            ));
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Classifies a transport error: `Ok(error)` when a retry is allowed (safe request,
+    /// transient failure), `Err(error)` when it must be returned now.
+    fn transport_error(
+        &self,
+        req: &HttpRequest,
+        verb: &str,
+        url: &Url,
+        e: reqwest::Error,
+    ) -> Result<ExecError, ExecError> {
+        let safe = is_safe(verb);
+        if e.is_timeout() {
+            return Err(ExecError::Timeout {
+                method: req.method.clone(),
+                http_method: verb.to_string(),
+                url: url.to_string(),
+                timeout: self.config.timeout,
+            });
+        }
+        if e.is_connect() {
+            let err = ExecError::Connect {
+                method: req.method.clone(),
+                host: host_port(url),
+                url: url.to_string(),
+                detail: error_chain(&e),
+            };
+            // Not connected means not sent, but only safe requests are retried.
+            return if safe { Ok(err) } else { Err(err) };
+        }
+        if safe {
+            Ok(ExecError::Request {
+                method: req.method.clone(),
+                url: url.to_string(),
+                detail: error_chain(&e),
+            })
+        } else {
+            Err(ExecError::OutcomeUnknown {
+                method: req.method.clone(),
+                http_method: verb.to_string(),
+                url: url.to_string(),
+                detail: error_chain(&e),
+            })
+        }
+    }
+
+    /// One exchange: send, then read the whole body.
+    async fn attempt(
+        &self,
+        method: reqwest::Method,
+        url: &Url,
+        headers: HeaderMap,
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, reqwest::Error> {
+        let mut builder = self.http.request(method, url.clone()).headers(headers);
+        if let Some(b) = body {
+            builder = builder.body(b);
+        }
+        let resp = builder.send().await?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await?.to_vec();
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// The headers of every request.
+    fn headers(&self, with_body: bool) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        if with_body {
+            h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        if let Ok(ua) = HeaderValue::from_str(&self.config.user_agent) {
+            h.insert(USER_AGENT, ua);
+        }
+        if let Some(auth) = &self.auth {
+            h.insert(AUTHORIZATION, auth.clone());
+        }
+        h
+    }
+
+    /// Reports a debug trace, with the token scrubbed as a last guard.
+    fn trace(&self, text: String) {
+        let text = trace::scrub(text, self.config.token.as_deref());
+        self.diagnostics.warn(&text);
+    }
+}
+
+/// Parses the planned URL and refuses anything but `https://` (or `http://` to loopback).
+fn checked_url(req: &HttpRequest) -> Result<Url, ExecError> {
+    let url = Url::parse(&req.url).map_err(|e| ExecError::InvalidUrl {
+        method: req.method.clone(),
+        url: req.url.clone(),
+        reason: e.to_string(),
+    })?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(ExecError::InvalidUrl {
+            method: req.method.clone(),
+            url: req.url.clone(),
+            reason: "it has no host".to_string(),
+        });
+    }
+    let ok = match url.scheme() {
+        "https" => true,
+        "http" => is_loopback(&url),
+        _ => false,
+    };
+    if !ok {
+        return Err(ExecError::InsecureUrl {
+            method: req.method.clone(),
+            url: req.url.clone(),
+        });
+    }
+    Ok(url)
+}
+
+/// Whether the URL's host is `localhost`, `127.0.0.0/8` or `[::1]`.
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Appends query parameters, percent-encoding everything but unreserved characters.
+fn append_query(url: &mut Url, query: &[(String, String)]) {
+    if query.is_empty() {
+        return;
+    }
+    let mut q = url.query().unwrap_or("").to_string();
+    for (k, v) in query {
+        if !q.is_empty() {
+            q.push('&');
+        }
+        q.extend(utf8_percent_encode(k, QUERY_KEEP));
+        q.push('=');
+        q.extend(utf8_percent_encode(v, QUERY_KEEP));
+    }
+    url.set_query(Some(&q));
+}
+
+/// `host` or `host:port` of a URL.
+fn host_port(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("an unknown host");
+    match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    }
+}
+
+/// `X-Okta-Request-Id` of an answer.
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-okta-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The error for a redirect that was not followed.
+fn redirect_error(req: &HttpRequest, url: &Url, answer: &Answer) -> ExecError {
+    let location = answer
+        .headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let location_host = url
+        .join(&location)
+        .ok()
+        .filter(|_| !location.is_empty())
+        .map(|l| host_port(&l))
+        .unwrap_or_else(|| "an unknown location".to_string());
+    ExecError::Redirect {
+        method: req.method.clone(),
+        url: url.to_string(),
+        status: answer.status,
+        location,
+        location_host,
+    }
+}
+
+/// An error and its sources as one line, skipping repeated text.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    // The outer messages of reqwest and hyper only repeat the URL or the error kind; the
+    // causes say what happened.
+    while parts.len() > 1
+        && (parts[0].starts_with("error sending request") || parts[0].starts_with("client error ("))
+    {
+        parts.remove(0);
+    }
+    parts.join(": ")
+}
+
+/// A failure in a few words for a retry notice.
+fn short(e: &ExecError) -> String {
+    match e {
+        ExecError::Http { status, .. } => format!("the server answered {status}"),
+        ExecError::Okta(o) => format!("the server answered {}", o.status),
+        ExecError::Connect { host, detail, .. } => format!("cannot connect to {host} ({detail})"),
+        ExecError::Request { detail, .. } => detail.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_encoding() {
+        let mut u = Url::parse("https://x.okta.com/api/v1/users").unwrap();
+        append_query(
+            &mut u,
+            &[
+                ("search".into(), "profile.lastName eq \"O'Neil&Co\"".into()),
+                ("limit".into(), "2".into()),
+            ],
+        );
+        assert_eq!(
+            u.as_str(),
+            "https://x.okta.com/api/v1/users?search=profile.lastName%20eq%20%22O%27Neil%26Co%22&limit=2"
+        );
+    }
+
+    #[test]
+    fn loopback_detection() {
+        for ok in [
+            "http://localhost:8080/a",
+            "http://127.0.0.1/a",
+            "http://127.1.2.3:1/",
+            "http://[::1]:9/",
+        ] {
+            assert!(is_loopback(&Url::parse(ok).unwrap()), "{ok}");
+        }
+        for bad in [
+            "http://example.com/",
+            "http://10.0.0.1/",
+            "http://localhost.evil.com/",
+            "http://[::2]/",
+        ] {
+            assert!(!is_loopback(&Url::parse(bad).unwrap()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn config_debug_hides_token() {
+        let c = ClientConfig {
+            token: Some("00abcSECRET".into()),
+            ..ClientConfig::default()
+        };
+        let d = format!("{c:?}");
+        assert!(!d.contains("SECRET"), "{d}");
+        let client = Client::new(c).unwrap();
+        assert!(!format!("{client:?}").contains("SECRET"));
+    }
+}

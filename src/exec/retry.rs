@@ -1,0 +1,224 @@
+//! Retry timing and rate-limit pacing: jittered exponential backoff for transient failures
+//! of safe requests, the wait Okta asks for on a 429 (`X-Rate-Limit-Reset`), and slowing a
+//! fan-out down when `X-Rate-Limit-Remaining` runs low.
+//!
+//! Must not: send requests or decide which requests are safe to retry.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rand::Rng;
+use reqwest::header::{HeaderMap, DATE, RETRY_AFTER};
+
+/// Retries of a safe request after a 502/503/504 or a connection failure.
+pub(crate) const MAX_TRANSIENT_RETRIES: u32 = 3;
+/// Retries of any request after a 429.
+pub(crate) const MAX_RATE_LIMIT_RETRIES: u32 = 5;
+/// Base delay of the exponential backoff.
+const BACKOFF_BASE: Duration = Duration::from_millis(200);
+/// Pacing starts when fewer than this fraction of the limit remain.
+const PACE_FRACTION: f64 = 0.10;
+
+/// Delay before retry number `attempt` (0-based): 200 ms · 2^attempt, jittered to 50–150 %.
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    let base = BACKOFF_BASE.as_secs_f64() * f64::from(1u32 << attempt.min(10));
+    let factor: f64 = rand::rng().random_range(0.5..1.5);
+    Duration::from_secs_f64(base * factor)
+}
+
+/// A header as an integer.
+fn header_i64(headers: &HeaderMap, name: &str) -> Option<i64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// The server's clock from the `Date` header, in epoch seconds.
+fn server_now(headers: &HeaderMap) -> Option<f64> {
+    let text = headers.get(DATE)?.to_str().ok()?;
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let t = time::PrimitiveDateTime::parse(text.trim(), &fmt).ok()?;
+    Some(t.assume_utc().unix_timestamp() as f64)
+}
+
+/// The local clock in epoch seconds.
+fn local_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// How long until the rate-limit window of this answer resets: `X-Rate-Limit-Reset` (epoch
+/// seconds) against the answer's `Date` (else the local clock), or `Retry-After` seconds.
+pub(crate) fn reset_wait(headers: &HeaderMap) -> Option<Duration> {
+    if let Some(reset) = header_i64(headers, "x-rate-limit-reset") {
+        let now = server_now(headers).unwrap_or_else(local_now);
+        return Some(Duration::from_secs_f64((reset as f64 - now).max(0.0)));
+    }
+    header_i64(headers, RETRY_AFTER.as_str()).map(|s| Duration::from_secs(s.max(0) as u64))
+}
+
+/// The wait before retrying after a 429: the reset wait plus a little jitter so that a
+/// fan-out does not come back all at once; at least 100 ms, 1 s when Okta gave no hint.
+pub(crate) fn rate_limit_wait(headers: &HeaderMap) -> Duration {
+    let jitter = Duration::from_millis(rand::rng().random_range(0..150));
+    match reset_wait(headers) {
+        Some(w) => (w + jitter).max(Duration::from_millis(100)),
+        None => Duration::from_secs(1) + jitter,
+    }
+}
+
+/// Spreads requests over the rest of a rate-limit window once the budget runs low.
+///
+/// Shared by every request of a client, so a fan-out slows down as a whole: each request
+/// takes the next free slot, slots `(reset − now) / remaining` apart.
+#[derive(Debug, Default)]
+pub(crate) struct Pacer {
+    state: Mutex<PaceState>,
+    reported: AtomicBool,
+}
+
+#[derive(Debug, Default)]
+struct PaceState {
+    /// Gap between requests while pacing.
+    interval: Duration,
+    /// Pacing ends here (the window reset).
+    until: Option<Instant>,
+    /// The earliest moment the next request may start.
+    next_slot: Option<Instant>,
+}
+
+impl Pacer {
+    /// Learns from the rate-limit headers of an answer. Returns a notice the first time
+    /// pacing starts.
+    pub(crate) fn observe(&self, headers: &HeaderMap, cap: Duration) -> Option<String> {
+        let limit = header_i64(headers, "x-rate-limit-limit")?;
+        let remaining = header_i64(headers, "x-rate-limit-remaining")?;
+        if limit <= 0 || remaining as f64 >= limit as f64 * PACE_FRACTION {
+            return None;
+        }
+        let wait = reset_wait(headers)?.min(cap);
+        if wait.is_zero() {
+            return None;
+        }
+        let interval = wait / (remaining.max(1) as u32);
+        let now = Instant::now();
+        {
+            let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.interval = interval;
+            st.until = Some(now + wait);
+        }
+        if self.reported.swap(true, Ordering::Relaxed) {
+            return None;
+        }
+        Some(format!(
+            "Okta rate limit nearly used up ({remaining} of {limit} requests left until the reset in {}); spacing requests {} apart",
+            super::okta_error::human_duration(wait),
+            super::okta_error::human_duration(interval)
+        ))
+    }
+
+    /// How long the next request must wait for its slot (zero when not pacing).
+    pub(crate) fn reserve(&self) -> Duration {
+        let now = Instant::now();
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match st.until {
+            Some(until) if now < until => {
+                let slot = st.next_slot.map_or(now, |s| s.max(now));
+                st.next_slot = Some(slot + st.interval);
+                slot - now
+            }
+            _ => {
+                st.until = None;
+                st.next_slot = None;
+                Duration::ZERO
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn hm(pairs: &[(&'static str, String)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn reset_measured_against_date_header() {
+        let h = hm(&[
+            ("date", "Sun, 06 Nov 1994 08:49:37 GMT".into()),
+            ("x-rate-limit-reset", (784111777 + 5).to_string()),
+        ]);
+        assert_eq!(reset_wait(&h), Some(Duration::from_secs(5)));
+        // A reset in the past means no wait.
+        let h = hm(&[
+            ("date", "Sun, 06 Nov 1994 08:49:37 GMT".into()),
+            ("x-rate-limit-reset", "784111000".into()),
+        ]);
+        assert_eq!(reset_wait(&h), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn reset_against_local_clock_and_retry_after() {
+        let reset = (local_now() as i64 + 3).to_string();
+        let w = reset_wait(&hm(&[("x-rate-limit-reset", reset)])).unwrap();
+        assert!(
+            w > Duration::from_secs(1) && w <= Duration::from_secs(3),
+            "{w:?}"
+        );
+        let w = reset_wait(&hm(&[("retry-after", "2".into())])).unwrap();
+        assert_eq!(w, Duration::from_secs(2));
+        assert_eq!(reset_wait(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn backoff_grows() {
+        for n in 0..3 {
+            let d = backoff(n);
+            let base = 200.0 * f64::from(1u32 << n);
+            let ms = d.as_secs_f64() * 1000.0;
+            assert!(ms >= base * 0.5 && ms <= base * 1.5, "{n}: {ms}");
+        }
+    }
+
+    #[test]
+    fn pacer_spreads_only_when_low() {
+        let p = Pacer::default();
+        let reset = (local_now() as i64 + 2).to_string();
+        let plenty = hm(&[
+            ("x-rate-limit-limit", "100".into()),
+            ("x-rate-limit-remaining", "50".into()),
+            ("x-rate-limit-reset", reset.clone()),
+        ]);
+        assert!(p.observe(&plenty, Duration::from_secs(60)).is_none());
+        assert_eq!(p.reserve(), Duration::ZERO);
+        let low = hm(&[
+            ("x-rate-limit-limit", "100".into()),
+            ("x-rate-limit-remaining", "4".into()),
+            ("x-rate-limit-reset", reset),
+        ]);
+        let notice = p
+            .observe(&low, Duration::from_secs(60))
+            .expect("first notice");
+        assert!(notice.contains("4 of 100"), "{notice}");
+        assert!(
+            p.observe(&low, Duration::from_secs(60)).is_none(),
+            "reported once"
+        );
+        let first = p.reserve();
+        let second = p.reserve();
+        let third = p.reserve();
+        assert!(first < Duration::from_millis(5), "{first:?}");
+        assert!(second > Duration::from_millis(100), "{second:?}");
+        assert!(third > second, "{third:?} vs {second:?}");
+    }
+}
