@@ -163,10 +163,20 @@ impl Engine {
     }
 
     async fn query(&self, q: &QueryPlan) -> Result<Outcome, Error> {
-        let fetched = futures::future::join_all(q.tables.iter().map(|t| self.fetch(t))).await;
         let mut ev = Evaluator::new()?;
-        for (t, rows) in q.tables.iter().zip(fetched) {
+        // Tables bound by literals only: all at once.
+        let (independent, dependent): (Vec<&TableFetch>, Vec<&TableFetch>) =
+            q.tables.iter().partition(|t| t.depends.is_empty());
+        let fetched =
+            futures::future::join_all(independent.iter().map(|t| self.fetch(t, &t.requests))).await;
+        for (t, rows) in independent.iter().zip(fetched) {
             ev.load(&t.table, &t.columns, &rows?)?;
+        }
+        // Tables bound from other tables' rows: in plan order, each after its sources.
+        for t in dependent {
+            let requests = self.dependent_requests(t, &ev)?;
+            let rows = self.fetch(t, &requests).await?;
+            ev.load(&t.table, &t.columns, &rows)?;
         }
         let rows = ev.query(&q.sql)?;
         Ok(Outcome {
@@ -307,7 +317,7 @@ impl Engine {
 
 /// Failures in a fan-out that concern one item only (Okta refused that app), not the run.
 fn skippable(e: &ExecError) -> bool {
-    matches!(e, ExecError::Okta { status, .. } if *status == 400 || *status == 404)
+    matches!(e, ExecError::Okta(o) if o.status == 400 || o.status == 404)
 }
 
 fn count(n: usize) -> String {

@@ -31,7 +31,7 @@ pub fn plan_select(query: &Query, ctx: &PlanContext<'_>) -> Result<QueryPlan, Pl
         ctx,
         tables: Vec::new(),
     };
-    if let ControlFlow::Break(e) = rewritten.visit(&mut renamer) {
+    if let ControlFlow::Break(e) = VisitMut::visit(&mut rewritten, &mut renamer) {
         return Err(e);
     }
     if renamer.tables.is_empty() {
@@ -46,7 +46,7 @@ pub fn plan_select(query: &Query, ctx: &PlanContext<'_>) -> Result<QueryPlan, Pl
         tables: renamer.tables,
         fetches: Vec::new(),
     };
-    if let ControlFlow::Break(e) = rewritten.visit(&mut binder) {
+    if let ControlFlow::Break(e) = Visit::visit(&rewritten, &mut binder) {
         return Err(e);
     }
     let mut fetches = binder.fetches;
