@@ -331,3 +331,30 @@ fn formats_parse_by_name() {
     assert_eq!(OutputFormat::default(), OutputFormat::Table);
     assert!(OutputFormat::from_str("xml", true).is_err());
 }
+
+#[test]
+fn closed_pipe_is_reported_as_broken_pipe() {
+    use std::process::{Command, Stdio};
+    // A reader that exits without reading: writing to its stdin fails with EPIPE.
+    let mut child = Command::new("sh")
+        .args(["-c", "exit 0"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    child.wait().unwrap();
+    let big = Rows {
+        columns: vec!["id".into()],
+        rows: (0..100_000)
+            .map(|i| vec![json!(format!("row{i}"))])
+            .collect(),
+    };
+    let err = render(
+        &big,
+        OutputFormat::Jsonl,
+        &RenderOptions::default(),
+        &mut stdin,
+    )
+    .unwrap_err();
+    assert!(err.is_broken_pipe(), "{err}");
+}

@@ -165,6 +165,19 @@ fn json_extract_and_json_each() {
             (json!("ocs3"), json!("activate")),
         ]
     );
+    // The arrow operators: `->` gives JSON, `->>` gives SQL values.
+    let rows = q(
+        &ev,
+        "SELECT _links -> '$.self', _links ->> '$.self.href' FROM t0 WHERE id = 'ocs2'",
+    );
+    assert_eq!(
+        rows.rows[0],
+        vec![
+            json!({"href": "https://acme/self/ocs2"}),
+            json!("https://acme/self/ocs2")
+        ]
+    );
+
     // json_each's value column gives objects as objects.
     let rows = q(
         &ev,
