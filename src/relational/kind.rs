@@ -1,0 +1,174 @@
+//! Column kinds: how a JSON schema type is stored in SQLite and read back.
+//!
+//! Each loaded column gets a declared SQLite type that names its kind. SQLite reports the
+//! declared type of every result column that is a plain column reference (through
+//! subqueries, CTEs, views and aliases), which tells the reader whether text in that column
+//! is JSON to parse back or a string to keep.
+
+use rusqlite::types::ValueRef;
+use serde_json::{Number, Value};
+
+/// How a column's values are stored and read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `string`: TEXT; never reinterpreted.
+    Text,
+    /// `integer`: INTEGER.
+    Integer,
+    /// `number`: REAL (integers stay integers).
+    Real,
+    /// `boolean`: stored as 0/1, read back as `true`/`false`.
+    Boolean,
+    /// `object`/`array`: stored as JSON text, read back as JSON.
+    Json,
+    /// Unknown type, or an expression: JSON object/array text is read back as JSON.
+    Any,
+}
+
+/// Declared type of `Kind::Json` columns (TEXT affinity, as JSON text wants).
+const JSON_DECL: &str = "JSON TEXT";
+
+impl Kind {
+    /// The kind for a JSON schema type (`string`, `integer`, …).
+    pub(crate) fn from_schema(ty: &str) -> Kind {
+        match ty.trim().to_ascii_lowercase().as_str() {
+            "string" => Kind::Text,
+            "integer" => Kind::Integer,
+            "number" => Kind::Real,
+            "boolean" => Kind::Boolean,
+            "object" | "array" => Kind::Json,
+            _ => Kind::Any,
+        }
+    }
+
+    /// The kind of a JSON value, for columns without a schema type.
+    pub(crate) fn of_value(value: &Value) -> Kind {
+        match value {
+            Value::Null => Kind::Any,
+            Value::Bool(_) => Kind::Boolean,
+            Value::Number(n) if n.is_f64() => Kind::Real,
+            Value::Number(_) => Kind::Integer,
+            Value::String(_) => Kind::Text,
+            Value::Array(_) | Value::Object(_) => Kind::Json,
+        }
+    }
+
+    /// The SQLite declared type for a column of this kind (empty: no affinity).
+    pub(crate) fn decl(self) -> &'static str {
+        match self {
+            Kind::Text => "TEXT",
+            Kind::Integer => "INTEGER",
+            Kind::Real => "REAL",
+            Kind::Boolean => "BOOLEAN",
+            Kind::Json => JSON_DECL,
+            Kind::Any => "",
+        }
+    }
+
+    /// The kind of a result column from its declared type (`None` for expressions).
+    pub(crate) fn from_decl(decl: Option<&str>) -> Kind {
+        let Some(decl) = decl else { return Kind::Any };
+        match decl.to_ascii_uppercase().as_str() {
+            "TEXT" => Kind::Text,
+            "INTEGER" => Kind::Integer,
+            "REAL" => Kind::Real,
+            "BOOLEAN" => Kind::Boolean,
+            d if d == JSON_DECL => Kind::Json,
+            _ => Kind::Any,
+        }
+    }
+
+    /// Converts one SQLite value of a column of this kind to JSON.
+    pub(crate) fn to_json(self, value: ValueRef<'_>) -> Value {
+        match value {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) if self == Kind::Boolean && (i == 0 || i == 1) => {
+                Value::Bool(i == 1)
+            }
+            ValueRef::Integer(i) => Value::from(i),
+            ValueRef::Real(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
+            ValueRef::Text(bytes) => {
+                let text = String::from_utf8_lossy(bytes);
+                if matches!(self, Kind::Json | Kind::Any) {
+                    if let Some(json) = parse_structured(&text) {
+                        return json;
+                    }
+                }
+                Value::String(text.into_owned())
+            }
+            ValueRef::Blob(bytes) => Value::String(hex(bytes)),
+        }
+    }
+}
+
+/// Parses text that holds a JSON object or array; anything else is `None`.
+fn parse_structured(text: &str) -> Option<Value> {
+    let trimmed = text.trim_start();
+    if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
+        return None;
+    }
+    match serde_json::from_str::<Value>(trimmed) {
+        Ok(v @ (Value::Object(_) | Value::Array(_))) => Some(v),
+        _ => None,
+    }
+}
+
+/// Lower-case hex of a blob (blobs only arise from expressions such as `randomblob`).
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_types_round_trip_through_declared_types() {
+        for ty in [
+            "string", "integer", "number", "boolean", "object", "array", "weird",
+        ] {
+            let kind = Kind::from_schema(ty);
+            let decl = kind.decl();
+            let back = Kind::from_decl(if decl.is_empty() { None } else { Some(decl) });
+            assert_eq!(back, kind, "{ty}");
+        }
+    }
+
+    #[test]
+    fn text_is_parsed_only_for_json_and_untyped_columns() {
+        let text = ValueRef::Text(br#"{"a":1}"#);
+        assert_eq!(Kind::Text.to_json(text), Value::String(r#"{"a":1}"#.into()));
+        assert_eq!(Kind::Json.to_json(text), serde_json::json!({"a": 1}));
+        assert_eq!(Kind::Any.to_json(text), serde_json::json!({"a": 1}));
+        // Scalars and broken JSON stay strings.
+        assert_eq!(
+            Kind::Any.to_json(ValueRef::Text(b"12")),
+            Value::String("12".into())
+        );
+        assert_eq!(
+            Kind::Json.to_json(ValueRef::Text(b"{oops")),
+            Value::String("{oops".into())
+        );
+    }
+
+    #[test]
+    fn numbers_booleans_and_blobs() {
+        assert_eq!(
+            Kind::Boolean.to_json(ValueRef::Integer(1)),
+            Value::Bool(true)
+        );
+        assert_eq!(Kind::Boolean.to_json(ValueRef::Integer(7)), Value::from(7));
+        assert_eq!(Kind::Integer.to_json(ValueRef::Integer(1)), Value::from(1));
+        assert_eq!(Kind::Any.to_json(ValueRef::Real(1.5)), Value::from(1.5));
+        assert_eq!(Kind::Any.to_json(ValueRef::Real(f64::NAN)), Value::Null);
+        assert_eq!(
+            Kind::Any.to_json(ValueRef::Blob(&[0, 255])),
+            Value::String("00ff".into())
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! Loading fetched rows into an in-memory table.
+//!
+//! One transaction, one prepared `INSERT` run once per row with its values bound. (Binding
+//! the whole array as one JSON parameter and selecting from `json_each` was measured too: on
+//! 100,000 rows of 10 columns it took about 1 s against about 0.2 s for prepared inserts.)
+
+use rusqlite::{types::Null, Connection, Statement};
+use serde_json::{Map, Value};
+
+use super::kind::Kind;
+use super::RelationalError;
+use crate::plan::TableColumn;
+
+/// A column as loaded: its name and kind.
+#[derive(Debug, Clone)]
+pub(crate) struct LoadedColumn {
+    /// Name, as in the provider (SQLite matches it case-insensitively).
+    pub(crate) name: String,
+    /// How values are stored.
+    pub(crate) kind: Kind,
+}
+
+/// Quotes an SQL identifier: `"name"`, with inner quotes doubled.
+pub(crate) fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The columns to create: the given ones without case-insensitive duplicates (the first
+/// wins, as SQLite cannot hold two columns whose names differ only in case), or, when none
+/// are given, the keys of the rows in first-seen order with kinds taken from their values.
+pub(crate) fn plan_columns(
+    columns: &[TableColumn],
+    rows: &[Map<String, Value>],
+) -> Vec<LoadedColumn> {
+    let mut out: Vec<LoadedColumn> = Vec::with_capacity(columns.len());
+    let push = |name: &str, kind: Kind, out: &mut Vec<LoadedColumn>| {
+        if let Some(existing) = out.iter_mut().find(|c| c.name.eq_ignore_ascii_case(name)) {
+            if existing.kind == Kind::Any {
+                existing.kind = kind;
+            }
+        } else {
+            out.push(LoadedColumn {
+                name: name.to_string(),
+                kind,
+            });
+        }
+    };
+    if columns.is_empty() {
+        for row in rows {
+            for (key, value) in row {
+                push(key, Kind::of_value(value), &mut out);
+            }
+        }
+    } else {
+        for c in columns {
+            push(&c.name, Kind::from_schema(&c.ty), &mut out);
+        }
+    }
+    out
+}
+
+/// Creates (or replaces) `table` and inserts `rows`, in one transaction.
+pub(crate) fn load_table(
+    conn: &mut Connection,
+    table: &str,
+    columns: &[LoadedColumn],
+    rows: &[Map<String, Value>],
+) -> rusqlite::Result<()> {
+    let quoted = quote_ident(table);
+    let defs: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            format!("{} {}", quote_ident(&c.name), c.kind.decl())
+                .trim_end()
+                .to_string()
+        })
+        .collect();
+    let names: Vec<String> = columns.iter().map(|c| quote_ident(&c.name)).collect();
+    let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+
+    let tx = conn.transaction()?;
+    tx.execute_batch(&format!(
+        "DROP TABLE IF EXISTS {quoted}; CREATE TABLE {quoted} ({});",
+        defs.join(", ")
+    ))?;
+    {
+        let mut insert = tx.prepare(&format!(
+            "INSERT INTO {quoted} ({}) VALUES ({})",
+            names.join(", "),
+            placeholders.join(", ")
+        ))?;
+        for row in rows {
+            for (i, column) in columns.iter().enumerate() {
+                bind(&mut insert, i + 1, row.get(&column.name))?;
+            }
+            insert.raw_execute()?;
+        }
+    }
+    tx.commit()
+}
+
+/// Binds one JSON value: null/missing → NULL, booleans → 0/1, numbers → INTEGER or REAL,
+/// strings → TEXT, objects and arrays → compact JSON text.
+fn bind(stmt: &mut Statement<'_>, index: usize, value: Option<&Value>) -> rusqlite::Result<()> {
+    match value {
+        None | Some(Value::Null) => stmt.raw_bind_parameter(index, Null),
+        Some(Value::Bool(b)) => stmt.raw_bind_parameter(index, i64::from(*b)),
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(i) => stmt.raw_bind_parameter(index, i),
+            None => stmt.raw_bind_parameter(index, n.as_f64()),
+        },
+        Some(Value::String(s)) => stmt.raw_bind_parameter(index, s.as_str()),
+        Some(v) => {
+            // Serializing a `Value` cannot fail.
+            let text = serde_json::to_string(v).unwrap_or_default();
+            stmt.raw_bind_parameter(index, text.as_str())
+        }
+    }
+}
+
+/// The error for a failed load, with the fix when it is known.
+pub(crate) fn load_error(table: &str, err: rusqlite::Error) -> RelationalError {
+    let message = super::sqlite_message(&err);
+    let message = if message.contains("reserved for internal use") {
+        format!("{message}; choose a table name that does not start with sqlite_")
+    } else {
+        message
+    };
+    RelationalError::Load {
+        table: table.to_string(),
+        message,
+    }
+}
