@@ -1,0 +1,121 @@
+//! `oktaql sandbox`: runs the sandbox in the foreground until Ctrl-C.
+//!
+//! Owns the subcommand's arguments and what it prints; the server itself is [`super::Sandbox`].
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{Sandbox, SandboxConfig, SandboxError, Seed, DEFAULT_DEMO_APPS, DEFAULT_TOKEN};
+
+/// Arguments of `oktaql sandbox`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SandboxArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+    /// Persist every acknowledged write to FILE, and start from it when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Initial data when there is no state file.
+    #[arg(long, value_enum, default_value_t = Seed::Demo)]
+    pub seed: Seed,
+    /// The API token clients must send (`Authorization: SSWS <TOKEN>`).
+    #[arg(long, default_value = DEFAULT_TOKEN)]
+    pub token: String,
+    /// Requests per minute per org; beyond it the sandbox answers 429 (E0000047).
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+    /// A fixed delay in milliseconds added to every request.
+    #[arg(long, value_name = "MS")]
+    pub latency: Option<u64>,
+    /// Number of apps in the demo org.
+    #[arg(long = "apps", value_name = "N", default_value_t = DEFAULT_DEMO_APPS)]
+    pub apps: usize,
+}
+
+impl SandboxArgs {
+    /// The [`SandboxConfig`] these arguments describe.
+    pub fn config(&self) -> SandboxConfig {
+        SandboxConfig {
+            listen: self.listen,
+            token: self.token.clone(),
+            seed: self.seed,
+            demo_apps: self.apps,
+            state_file: self.state.clone(),
+            rate_limit: self.rate_limit,
+            latency: self.latency.map(Duration::from_millis),
+        }
+    }
+}
+
+/// Starts the sandbox, prints how to reach it, serves until Ctrl-C, then stops cleanly.
+pub async fn run(args: SandboxArgs, out: &mut impl Write) -> Result<(), SandboxError> {
+    let sandbox = Sandbox::start(args.config()).await?;
+    let io = |source| SandboxError::Io {
+        context: "writing to standard output".into(),
+        source,
+    };
+    print_banner(&sandbox, &args, out).map_err(io)?;
+    out.flush().map_err(io)?;
+    let waited = tokio::signal::ctrl_c().await;
+    sandbox.shutdown().await;
+    waited.map_err(|source| SandboxError::Io {
+        context: "waiting for Ctrl-C".into(),
+        source,
+    })?;
+    writeln!(out, "sandbox stopped").map_err(io)?;
+    Ok(())
+}
+
+fn print_banner(
+    sandbox: &Sandbox,
+    args: &SandboxArgs,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let template = sandbox.url_template();
+    let base = template.trim_end_matches("/{subdomain}");
+    let token = sandbox.token();
+    let org = super::DEMO_ORG;
+    let app = super::DEMO_APP_TWO_SECRETS;
+    writeln!(out, "oktaql sandbox listening on {base}")?;
+    writeln!(out, "  token:               {token}")?;
+    writeln!(out, "  server URL template: {template}")?;
+    match &args.state {
+        Some(path) => writeln!(out, "  state file:          {}", path.display())?,
+        None => writeln!(
+            out,
+            "  state file:          none (changes are lost on exit)"
+        )?,
+    }
+    if args.seed == Seed::Demo {
+        writeln!(
+            out,
+            "  demo org:            {org} ({} apps)",
+            args.apps.max(6)
+        )?;
+    }
+    if let Some(limit) = args.rate_limit {
+        writeln!(
+            out,
+            "  rate limit:          {limit} requests/minute per org"
+        )?;
+    }
+    writeln!(out, "Try:")?;
+    writeln!(
+        out,
+        "  curl -H 'Authorization: SSWS {token}' {base}/{org}/api/v1/apps/{app}/credentials/secrets"
+    )?;
+    writeln!(
+        out,
+        "Point oktaql at it with the server URL template and token above, or let oktaql run \
+         its own in-process sandbox:"
+    )?;
+    writeln!(
+        out,
+        "  oktaql exec --sandbox \"SELECT id, status FROM okta.apps.secrets WHERE subdomain='{org}' AND appId='{app}'\""
+    )?;
+    writeln!(out, "Press Ctrl-C to stop.")?;
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! The `--state FILE`: loading it at start and writing it durably after every acknowledged write.
+//!
+//! A write goes to `FILE.tmp`, is fsynced, renamed over `FILE`, and the directory is fsynced, so a
+//! `kill -9` at any moment leaves either the old or the new state, never a torn one. A file that
+//! does not parse or breaks a rule is refused with an error naming it; it is never overwritten.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::model::{ACTIVE, INACTIVE};
+use super::state::{OrgData, MAX_SECRETS};
+use super::SandboxError;
+
+/// The marker in every state file.
+const FORMAT: &str = "oktaql-sandbox-state";
+/// The state file layout version.
+const VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct StateFile {
+    format: String,
+    version: u32,
+    orgs: Vec<OrgData>,
+}
+
+/// Reads `path`: `Ok(None)` when it does not exist, the orgs when it is a valid state file.
+pub fn load(path: &Path) -> Result<Option<Vec<OrgData>>, SandboxError> {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(SandboxError::Io {
+                context: format!("reading state file {}", path.display()),
+                source,
+            })
+        }
+    };
+    let corrupt = |problem: String| SandboxError::CorruptState {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let file: StateFile = serde_json::from_slice(&bytes)
+        .map_err(|e| corrupt(format!("not a sandbox state file: {e}")))?;
+    if file.format != FORMAT {
+        return Err(corrupt(format!(
+            "its \"format\" is {:?}, expected {FORMAT:?}",
+            file.format
+        )));
+    }
+    if file.version != VERSION {
+        return Err(corrupt(format!(
+            "layout version {} is not supported (this build reads version {VERSION})",
+            file.version
+        )));
+    }
+    validate(&file.orgs).map_err(corrupt)?;
+    Ok(Some(file.orgs))
+}
+
+/// Checks the rules a state file must keep: unique ids, valid statuses, at most two secrets.
+fn validate(orgs: &[OrgData]) -> Result<(), String> {
+    let mut org_names = std::collections::HashSet::new();
+    for org in orgs {
+        if org.name.is_empty() || !org_names.insert(org.name.as_str()) {
+            return Err(format!("org name {:?} is empty or repeated", org.name));
+        }
+        let mut ids = std::collections::HashSet::new();
+        for a in &org.apps {
+            if !ids.insert(a.app.id.as_str()) {
+                return Err(format!("org {}: app id {} is repeated", org.name, a.app.id));
+            }
+            if a.secrets.len() > MAX_SECRETS {
+                return Err(format!(
+                    "org {}: app {} has {} secrets (at most {MAX_SECRETS})",
+                    org.name,
+                    a.app.id,
+                    a.secrets.len()
+                ));
+            }
+            for s in &a.secrets {
+                if s.status != ACTIVE && s.status != INACTIVE {
+                    return Err(format!(
+                        "org {}: secret {} has status {:?}",
+                        org.name, s.id, s.status
+                    ));
+                }
+                if !ids.insert(s.id.as_str()) {
+                    return Err(format!("org {}: secret id {} is repeated", org.name, s.id));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The temporary file a write goes to before it is renamed over `path`.
+fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+/// Writes the orgs to `path` durably: temp file, fsync, rename, fsync of the directory.
+pub fn save(path: &Path, orgs: Vec<OrgData>) -> Result<(), SandboxError> {
+    let io = |what: &str| {
+        let context = format!("{what} state file {}", path.display());
+        move |source| SandboxError::Io { context, source }
+    };
+    let file = StateFile {
+        format: FORMAT.to_string(),
+        version: VERSION,
+        orgs,
+    };
+    let bytes = serde_json::to_vec(&file).map_err(|e| SandboxError::Io {
+        context: format!("encoding state file {}", path.display()),
+        source: std::io::Error::other(e),
+    })?;
+    let tmp = temp_path(path);
+    {
+        let mut f = File::create(&tmp).map_err(io("creating the temporary copy of"))?;
+        f.write_all(&bytes).map_err(io("writing"))?;
+        f.sync_all().map_err(io("syncing"))?;
+    }
+    fs::rename(&tmp, path).map_err(io("replacing"))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    // Directory fsync makes the rename itself durable.
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io("syncing the directory of"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_refusals() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        assert!(load(&path).unwrap().is_none());
+        let orgs = vec![super::super::seed::demo_org("my-org", 20)];
+        save(&path, orgs.clone()).unwrap();
+        assert_eq!(load(&path).unwrap().unwrap(), orgs);
+        assert!(!temp_path(&path).exists());
+
+        fs::write(&path, b"{\"format\": ").unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        assert!(err.contains("state.json"), "{err}");
+        assert!(matches!(
+            load(&path),
+            Err(SandboxError::CorruptState { .. })
+        ));
+        fs::write(&path, br#"{"format":"other","version":1,"orgs":[]}"#).unwrap();
+        assert!(load(&path).unwrap_err().to_string().contains("format"));
+    }
+}

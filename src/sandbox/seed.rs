@@ -1,0 +1,339 @@
+//! The demo seed: org [`DEMO_ORG`](super::DEMO_ORG) with a realistic, deterministic mix of apps.
+//!
+//! The same configuration always yields the same ids, labels, secrets and dates (a seeded RNG and
+//! fixed creation dates), so tests elsewhere can name the well-known apps in
+//! [`super`]'s `DEMO_APP_*` constants. Nothing here reads the clock.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::model::{self, App, Secret, ACTIVE, INACTIVE};
+use super::state::{AppData, OrgData};
+
+/// Products and in-house tools the generated apps are named after.
+const PRODUCTS: &[&str] = &[
+    "Payroll Portal",
+    "Grafana",
+    "Jira",
+    "Confluence",
+    "Expense Tracker",
+    "Customer Portal",
+    "Partner Hub",
+    "Inventory Service",
+    "Billing API",
+    "Support Desk",
+    "HR Onboarding",
+    "Kibana",
+    "Argo CD",
+    "Jenkins",
+    "Sentry",
+    "Vault UI",
+    "Data Warehouse",
+    "Reporting Dashboard",
+    "Mobile Backend",
+    "Order Management",
+    "Shipping Tracker",
+    "Learning Portal",
+    "Benefits Center",
+    "Travel Booking",
+    "Contract Manager",
+    "Feature Flags",
+    "Analytics Studio",
+    "Field Service App",
+    "Vendor Portal",
+    "Time Tracking",
+];
+
+/// Environments, crossed with [`PRODUCTS`] for distinct labels.
+const ENVIRONMENTS: &[&str] = &["", " Staging", " Dev", " (EU)", " (US)", " QA", " Sandbox"];
+
+/// SAML and bookmark apps in the generated mix.
+const SAML_PRODUCTS: &[(&str, &str)] = &[
+    ("workday", "Workday"),
+    ("zoomus", "Zoom"),
+    ("slack", "Slack"),
+    ("box", "Box"),
+    ("servicenow_app2", "ServiceNow"),
+    ("tableau_online", "Tableau Online"),
+];
+
+/// The fixed random seed of the demo data.
+const SEED: u64 = 0x0c7a_5eed_2024;
+
+/// Base creation time of the demo data: 2021-03-01T09:00:00Z as epoch seconds.
+const BASE_EPOCH: i64 = 1_614_589_200;
+
+/// Builds the demo org with `apps` apps in all (at least the well-known ones).
+pub fn demo_org(org: &str, apps: usize) -> OrgData {
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let mut out = well_known(&mut rng);
+    let extra = apps.saturating_sub(out.len());
+    for i in 0..extra {
+        out.push(generated(&mut rng, i, out.len()));
+    }
+    OrgData {
+        name: org.to_string(),
+        apps: out,
+    }
+}
+
+/// Epoch seconds → Okta's time format.
+fn at(epoch: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(epoch)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    model::format_time(t)
+}
+
+struct Spec<'a> {
+    id: String,
+    name: &'a str,
+    label: String,
+    status: &'a str,
+    mode: &'a str,
+    method: Option<&'a str>,
+    app_type: Option<&'a str>,
+    created: i64,
+}
+
+fn app(spec: Spec<'_>, secrets: Vec<Secret>) -> AppData {
+    AppData {
+        app: App {
+            id: spec.id,
+            name: spec.name.to_string(),
+            label: spec.label,
+            status: spec.status.to_string(),
+            sign_on_mode: spec.mode.to_string(),
+            created: at(spec.created),
+            last_updated: at(spec.created + 3600),
+            token_endpoint_auth_method: spec.method.map(str::to_string),
+            application_type: spec.app_type.map(str::to_string),
+        },
+        secrets,
+    }
+}
+
+fn secret(rng: &mut StdRng, status: &str, created: i64, len: usize) -> Secret {
+    let mut value = model::generate_secret_with(rng);
+    while value.len() < len {
+        value.push_str(&model::generate_secret_with(rng));
+    }
+    value.truncate(len.max(model::GENERATED_SECRET_LEN));
+    let mut s = Secret {
+        id: model::new_id_with(rng, "ocs"),
+        status: status.to_string(),
+        secret_hash: model::secret_hash(&value),
+        client_secret: value,
+        created: at(created),
+        last_updated: at(created),
+    };
+    if status == INACTIVE {
+        s.last_updated = at(created + 86_400 * 30);
+    }
+    s
+}
+
+fn oidc<'a>(id: &str, label: &str, method: &'a str, app_type: &'a str, day: i64) -> Spec<'a> {
+    Spec {
+        id: id.to_string(),
+        name: "oidc_client",
+        label: label.to_string(),
+        status: ACTIVE,
+        mode: "OPENID_CONNECT",
+        method: Some(method),
+        app_type: Some(app_type),
+        created: BASE_EPOCH + day * 86_400,
+    }
+}
+
+fn well_known(rng: &mut StdRng) -> Vec<AppData> {
+    use super::{
+        DEMO_APP_INACTIVE, DEMO_APP_JWT, DEMO_APP_ONE_SECRET, DEMO_APP_PRIVATE_KEY_JWT,
+        DEMO_APP_SAML, DEMO_APP_TWO_SECRETS,
+    };
+    let day = |d: i64| BASE_EPOCH + d * 86_400;
+    let one = vec![secret(rng, ACTIVE, day(1), 40)];
+    let two = vec![
+        secret(rng, INACTIVE, day(2), 40),
+        secret(rng, ACTIVE, day(200), 40),
+    ];
+    let jwt = vec![secret(rng, ACTIVE, day(3), 64)];
+    let inactive = vec![secret(rng, ACTIVE, day(5), 40)];
+    vec![
+        app(
+            oidc(
+                DEMO_APP_ONE_SECRET,
+                "Payroll Portal",
+                "client_secret_basic",
+                "web",
+                1,
+            ),
+            one,
+        ),
+        app(
+            oidc(
+                DEMO_APP_TWO_SECRETS,
+                "Grafana",
+                "client_secret_post",
+                "web",
+                2,
+            ),
+            two,
+        ),
+        app(
+            oidc(
+                DEMO_APP_JWT,
+                "Expense Tracker API",
+                "client_secret_jwt",
+                "service",
+                3,
+            ),
+            jwt,
+        ),
+        app(
+            oidc(
+                DEMO_APP_PRIVATE_KEY_JWT,
+                "Data Sync Service",
+                "private_key_jwt",
+                "service",
+                4,
+            ),
+            Vec::new(),
+        ),
+        app(
+            Spec {
+                status: INACTIVE,
+                ..oidc(
+                    DEMO_APP_INACTIVE,
+                    "Legacy Timesheets",
+                    "client_secret_basic",
+                    "web",
+                    5,
+                )
+            },
+            inactive,
+        ),
+        app(
+            Spec {
+                id: DEMO_APP_SAML.to_string(),
+                name: "salesforce",
+                label: "Salesforce".to_string(),
+                status: ACTIVE,
+                mode: "SAML_2_0",
+                method: None,
+                app_type: None,
+                created: day(6),
+            },
+            Vec::new(),
+        ),
+    ]
+}
+
+/// The `i`-th generated app (`n` apps exist before it).
+fn generated(rng: &mut StdRng, i: usize, n: usize) -> AppData {
+    let created = BASE_EPOCH + 7 * 86_400 + n as i64 * 21_600 + rng.random_range(0..3600);
+    let id = model::new_id_with(rng, "0oa");
+    let combos = PRODUCTS.len() * ENVIRONMENTS.len();
+    let round = i / combos;
+    let product = PRODUCTS[i % PRODUCTS.len()];
+    let env = ENVIRONMENTS[(i / PRODUCTS.len()) % ENVIRONMENTS.len()];
+    let mut label = format!("{product}{env}");
+    if round > 0 {
+        label.push_str(&format!(" {}", round + 1));
+    }
+    let status = if rng.random_range(0..100) < 8 {
+        INACTIVE
+    } else {
+        ACTIVE
+    };
+    let roll = rng.random_range(0..100);
+    if roll < 5 {
+        let (name, saml_label) = SAML_PRODUCTS[i % SAML_PRODUCTS.len()];
+        let mut label = saml_label.to_string();
+        if i >= SAML_PRODUCTS.len() {
+            label.push_str(&format!(" {}", i / SAML_PRODUCTS.len() + 1));
+        }
+        let spec = Spec {
+            id,
+            name,
+            label,
+            status,
+            mode: "SAML_2_0",
+            method: None,
+            app_type: None,
+            created,
+        };
+        return app(spec, Vec::new());
+    }
+    let (method, app_type) = match roll {
+        5..=9 => ("private_key_jwt", "service"),
+        10..=14 => ("client_secret_jwt", "service"),
+        15..=34 => ("client_secret_post", "web"),
+        _ => ("client_secret_basic", "web"),
+    };
+    let spec = Spec {
+        id,
+        name: "oidc_client",
+        label,
+        status,
+        mode: "OPENID_CONNECT",
+        method: Some(method),
+        app_type: Some(app_type),
+        created,
+    };
+    if method == "private_key_jwt" {
+        return app(spec, Vec::new());
+    }
+    let len = if method == "client_secret_jwt" {
+        64
+    } else {
+        40
+    };
+    let mut secrets = vec![secret(rng, ACTIVE, created + 600, len)];
+    if rng.random_range(0..100) < 40 {
+        // A rotation in progress: the new secret is ACTIVE; the old one is often already INACTIVE.
+        let rotated = created + 86_400 * rng.random_range(30..400);
+        if rng.random_range(0..2) == 0 {
+            secrets[0].status = INACTIVE.to_string();
+            secrets[0].last_updated = at(rotated + 3600);
+        }
+        secrets.push(secret(rng, ACTIVE, rotated, len));
+    }
+    app(spec, secrets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_is_deterministic_and_realistic() {
+        let a = demo_org("my-org", 260);
+        let b = demo_org("my-org", 260);
+        assert_eq!(a, b);
+        assert_eq!(a.apps.len(), 260);
+        let mut ids: Vec<&str> = a.apps.iter().map(|x| x.app.id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 260, "app ids are unique");
+        for x in &a.apps {
+            assert!(
+                x.app.id.starts_with("0oa") && x.app.id.len() == 20,
+                "{}",
+                x.app.id
+            );
+            assert!(x.secrets.len() <= 2);
+            let active = x.secrets.iter().filter(|s| s.status == ACTIVE).count();
+            if !x.secrets.is_empty() {
+                assert!(active >= 1, "{} keeps an active secret", x.app.label);
+            }
+        }
+        let oidc = a
+            .apps
+            .iter()
+            .filter(|x| x.app.token_endpoint_auth_method.is_some())
+            .count();
+        assert!(oidc > 200);
+        let two = a.apps.iter().filter(|x| x.secrets.len() == 2).count();
+        assert!(two > 30);
+    }
+}

@@ -1,0 +1,458 @@
+//! The sandbox's in-memory state and Okta's client-secret rules.
+//!
+//! Orgs sit in a map behind a read-mostly lock; each app's secrets sit behind their own mutex,
+//! held only for the few instructions that check a rule and apply a change, never across an
+//! await. That is what keeps every rule true under concurrent requests (fifty simultaneous
+//! creates on an app with one free slot: exactly one wins). Persistence is not done here: every
+//! write bumps [`Store::version`] and the server makes the snapshot durable before it answers.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde::{Deserialize, Serialize};
+
+use super::errors::ApiError;
+use super::model::{self, App, Secret, ACTIVE, INACTIVE};
+
+/// Most secrets an app may hold, active or not.
+pub const MAX_SECRETS: usize = 2;
+/// How many orgs may spring into being by being addressed (beyond those in the seed or state).
+const MAX_IMPLICIT_ORGS: usize = 1000;
+
+/// Everything the sandbox serves.
+#[derive(Debug, Default)]
+pub struct Store {
+    orgs: RwLock<HashMap<String, Arc<Org>>>,
+    version: AtomicU64,
+}
+
+/// One org: its apps and its rate-limit window.
+#[derive(Debug)]
+pub struct Org {
+    /// The org's name (its subdomain).
+    pub name: String,
+    apps: RwLock<Apps>,
+    rate: Mutex<RateWindow>,
+}
+
+#[derive(Debug, Default)]
+struct Apps {
+    list: Vec<Arc<AppEntry>>,
+    index: HashMap<String, usize>,
+}
+
+/// One app and its secrets.
+#[derive(Debug)]
+pub struct AppEntry {
+    /// The app (immutable once created).
+    pub app: App,
+    secrets: Mutex<Vec<Secret>>,
+}
+
+/// A fixed one-minute window of request counts.
+#[derive(Debug, Default)]
+struct RateWindow {
+    minute: u64,
+    count: u32,
+}
+
+/// The body of a create-secret request.
+#[derive(Debug, Default, Deserialize)]
+pub struct NewSecret {
+    /// A caller-chosen secret; generated when absent.
+    pub client_secret: Option<String>,
+    /// `ACTIVE` (default) or `INACTIVE`.
+    pub status: Option<String>,
+}
+
+/// The persisted form of one org.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OrgData {
+    /// The org's name.
+    pub name: String,
+    /// Its apps, in listing order.
+    pub apps: Vec<AppData>,
+}
+
+/// The persisted form of one app.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AppData {
+    /// The app.
+    #[serde(flatten)]
+    pub app: App,
+    /// Its secrets, oldest first.
+    #[serde(default)]
+    pub secrets: Vec<Secret>,
+}
+
+impl Store {
+    /// A store holding the given orgs.
+    pub fn from_data(orgs: Vec<OrgData>) -> Store {
+        let store = Store::default();
+        {
+            let mut map = store.orgs.write().unwrap_or_else(|e| e.into_inner());
+            for org in orgs {
+                map.insert(org.name.clone(), Arc::new(Org::from_data(org)));
+            }
+        }
+        store
+    }
+
+    /// A consistent-per-app copy of everything, for persisting. Orgs without apps are left out.
+    pub fn to_data(&self) -> Vec<OrgData> {
+        let orgs: Vec<Arc<Org>> = self.read_orgs().values().cloned().collect();
+        let mut data: Vec<OrgData> = orgs
+            .iter()
+            .map(|o| o.to_data())
+            .filter(|o| !o.apps.is_empty())
+            .collect();
+        data.sort_by(|a, b| a.name.cmp(&b.name));
+        data
+    }
+
+    /// The number of writes applied so far.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+
+    /// Records that a write was applied; returns the version that includes it.
+    pub fn bump(&self) -> u64 {
+        self.version.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// The org called `name`. An org not yet known is created empty, as any subdomain answers
+    /// (up to a bound, after which unknown orgs are `None`).
+    pub fn org(&self, name: &str) -> Option<Arc<Org>> {
+        if let Some(org) = self.read_orgs().get(name) {
+            return Some(org.clone());
+        }
+        let mut map = self.orgs.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(org) = map.get(name) {
+            return Some(org.clone());
+        }
+        if map.len() >= MAX_IMPLICIT_ORGS {
+            return None;
+        }
+        let org = Arc::new(Org::from_data(OrgData {
+            name: name.to_string(),
+            apps: Vec::new(),
+        }));
+        map.insert(name.to_string(), org.clone());
+        Some(org)
+    }
+
+    fn read_orgs(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Arc<Org>>> {
+        self.orgs.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Org {
+    /// An org outside the store (used to keep rate-limit windows for paths that name no org).
+    pub fn detached(name: &str) -> Org {
+        Org::from_data(OrgData {
+            name: name.to_string(),
+            apps: Vec::new(),
+        })
+    }
+
+    fn from_data(data: OrgData) -> Org {
+        let mut apps = Apps::default();
+        for a in data.apps {
+            apps.index.insert(a.app.id.clone(), apps.list.len());
+            apps.list.push(Arc::new(AppEntry {
+                app: a.app,
+                secrets: Mutex::new(a.secrets),
+            }));
+        }
+        Org {
+            name: data.name,
+            apps: RwLock::new(apps),
+            rate: Mutex::new(RateWindow::default()),
+        }
+    }
+
+    fn to_data(&self) -> OrgData {
+        let apps = self.read_apps();
+        OrgData {
+            name: self.name.clone(),
+            apps: apps
+                .list
+                .iter()
+                .map(|e| AppData {
+                    app: e.app.clone(),
+                    secrets: e.secrets(),
+                })
+                .collect(),
+        }
+    }
+
+    fn read_apps(&self) -> std::sync::RwLockReadGuard<'_, Apps> {
+        self.apps.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The app with this id, or Okta's 404.
+    pub fn app(&self, id: &str) -> Result<Arc<AppEntry>, ApiError> {
+        let apps = self.read_apps();
+        apps.index
+            .get(id)
+            .map(|&i| apps.list[i].clone())
+            .ok_or_else(|| ApiError::not_found(&format!("{id} (AppInstance)")))
+    }
+
+    /// One page of apps matching `keep`, starting after the app `after` (an id; unknown ids start
+    /// from the beginning). Returns the page and whether more matching apps follow it.
+    pub fn list_apps(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&App) -> bool,
+    ) -> (Vec<Arc<AppEntry>>, bool) {
+        let apps = self.read_apps();
+        let start = after
+            .and_then(|a| apps.index.get(a))
+            .map(|&i| i + 1)
+            .unwrap_or(0);
+        let mut page = Vec::with_capacity(limit.min(apps.list.len()));
+        let mut more = false;
+        for entry in apps.list.iter().skip(start) {
+            if !keep(&entry.app) {
+                continue;
+            }
+            if page.len() == limit {
+                more = true;
+                break;
+            }
+            page.push(entry.clone());
+        }
+        (page, more)
+    }
+
+    /// Counts one request against the org's per-minute window at `now` (epoch seconds).
+    /// Returns the count so far in this window and the epoch second the window resets.
+    pub fn hit(&self, now: u64) -> (u32, u64) {
+        let minute = now / 60;
+        let mut w = self.rate.lock().unwrap_or_else(|e| e.into_inner());
+        if w.minute != minute {
+            w.minute = minute;
+            w.count = 0;
+        }
+        w.count = w.count.saturating_add(1);
+        (w.count, (minute + 1) * 60)
+    }
+}
+
+impl AppEntry {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Secret>> {
+        self.secrets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the app's secrets, oldest first.
+    pub fn secrets(&self) -> Vec<Secret> {
+        self.lock().clone()
+    }
+
+    /// One secret, or Okta's 404.
+    pub fn secret(&self, id: &str) -> Result<Secret, ApiError> {
+        self.lock()
+            .iter()
+            .find(|s| s.id == id)
+            .cloned()
+            .ok_or_else(|| secret_not_found(id))
+    }
+
+    /// Creates a secret under Okta's rules: the app must be an OAuth 2.0 client that may hold
+    /// secrets, the secret (when given) 14–100 printable ASCII characters (32+ for
+    /// `client_secret_jwt`), the status ACTIVE or INACTIVE, and at most two secrets per app.
+    pub fn create_secret(&self, req: NewSecret) -> Result<Secret, ApiError> {
+        let method = self.app.token_endpoint_auth_method.as_deref();
+        match method {
+            None => return Err(ApiError::validation(
+                "client_secret",
+                format!(
+                    "Client secrets exist only for OAuth 2.0 client apps; '{}' signs on with '{}'.",
+                    self.app.label, self.app.sign_on_mode
+                ),
+            )),
+            Some(m @ ("private_key_jwt" | "none")) => {
+                return Err(ApiError::validation(
+                    "client_secret",
+                    format!(
+                        "'client_secret' can't be used when 'token_endpoint_auth_method' is '{m}'."
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+        let status = match req.status.as_deref() {
+            None | Some(ACTIVE) => ACTIVE,
+            Some(INACTIVE) => INACTIVE,
+            Some(other) => {
+                return Err(ApiError::validation(
+                    "status",
+                    format!("status: '{other}' is not a valid status; use 'ACTIVE' or 'INACTIVE'."),
+                ))
+            }
+        };
+        let client_secret = match req.client_secret {
+            Some(s) => {
+                validate_client_secret(&s, method == Some("client_secret_jwt"))?;
+                s
+            }
+            None => model::generate_secret(),
+        };
+        let now = model::now();
+        let mut secrets = self.lock();
+        if secrets.len() >= MAX_SECRETS {
+            return Err(ApiError::validation(
+                "OAuth2ClientSecretMediated",
+                "You've reached the maximum number of client secrets per client.",
+            ));
+        }
+        let secret = Secret::new(client_secret, status, &now);
+        secrets.push(secret.clone());
+        Ok(secret)
+    }
+
+    /// Activates or deactivates a secret. Deactivating the only active secret is refused;
+    /// setting the status it already has changes nothing.
+    pub fn set_status(&self, id: &str, active: bool) -> Result<Secret, ApiError> {
+        let now = model::now();
+        let mut secrets = self.lock();
+        let active_count = secrets.iter().filter(|s| s.status == ACTIVE).count();
+        let secret = secrets
+            .iter_mut()
+            .find(|s| s.id == id)
+            .ok_or_else(|| secret_not_found(id))?;
+        let want = if active { ACTIVE } else { INACTIVE };
+        if secret.status == want {
+            return Ok(secret.clone());
+        }
+        if !active && active_count <= 1 {
+            return Err(ApiError::validation(
+                "OAuth2ClientSecretMediated",
+                "You can't deactivate the only active client secret.",
+            ));
+        }
+        secret.status = want.to_string();
+        secret.last_updated = now;
+        Ok(secret.clone())
+    }
+
+    /// Deletes an INACTIVE secret; an ACTIVE one is refused.
+    pub fn delete_secret(&self, id: &str) -> Result<(), ApiError> {
+        let mut secrets = self.lock();
+        let pos = secrets
+            .iter()
+            .position(|s| s.id == id)
+            .ok_or_else(|| secret_not_found(id))?;
+        if secrets[pos].status == ACTIVE {
+            return Err(ApiError::validation(
+                "OAuth2ClientSecretMediated",
+                "You can't delete an active client secret. Deactivate the secret before deleting it.",
+            ));
+        }
+        secrets.remove(pos);
+        Ok(())
+    }
+}
+
+fn secret_not_found(id: &str) -> ApiError {
+    ApiError::not_found(&format!("{id} (OAuth2ClientSecret)"))
+}
+
+/// Okta's rules for a caller-chosen `client_secret`.
+pub fn validate_client_secret(secret: &str, for_jwt: bool) -> Result<(), ApiError> {
+    let fail = |cause: &str| Err(ApiError::validation("client_secret", cause));
+    if !secret.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return fail(
+            "client_secret: 'client_secret' must only contain printable ASCII: [x20-x7E]+",
+        );
+    }
+    let len = secret.len();
+    if len > 100 {
+        return fail("client_secret: 'client_secret' can't be more than '100' characters long.");
+    }
+    if for_jwt && len < 32 {
+        return fail(
+            "client_secret: 'client_secret' must be at least '32' characters long when \
+             'token_endpoint_auth_method' is 'client_secret_jwt'.",
+        );
+    }
+    if len < 14 {
+        return fail("client_secret: 'client_secret' must be at least '14' characters long.");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oidc(method: &str, secrets: Vec<Secret>) -> AppEntry {
+        AppEntry {
+            app: App {
+                id: "0oa00000000000000001".into(),
+                name: "oidc_client".into(),
+                label: "Test".into(),
+                status: ACTIVE.into(),
+                sign_on_mode: "OPENID_CONNECT".into(),
+                created: "2024-01-01T00:00:00.000Z".into(),
+                last_updated: "2024-01-01T00:00:00.000Z".into(),
+                token_endpoint_auth_method: Some(method.into()),
+                application_type: Some("web".into()),
+            },
+            secrets: Mutex::new(secrets),
+        }
+    }
+
+    fn cause(e: ApiError) -> String {
+        e.causes[0].clone()
+    }
+
+    #[test]
+    fn two_secrets_at_most() {
+        let app = oidc("client_secret_basic", vec![]);
+        app.create_secret(NewSecret::default()).unwrap();
+        app.create_secret(NewSecret::default()).unwrap();
+        let e = app.create_secret(NewSecret::default()).unwrap_err();
+        assert_eq!(e.code, "E0000001");
+        assert!(cause(e).contains("maximum number of client secrets"));
+    }
+
+    #[test]
+    fn only_active_cannot_be_deactivated_and_active_cannot_be_deleted() {
+        let app = oidc("client_secret_post", vec![]);
+        let a = app.create_secret(NewSecret::default()).unwrap();
+        assert!(cause(app.set_status(&a.id, false).unwrap_err()).contains("only active"));
+        assert!(cause(app.delete_secret(&a.id).unwrap_err()).contains("can't delete an active"));
+        let b = app.create_secret(NewSecret::default()).unwrap();
+        assert_eq!(app.set_status(&a.id, false).unwrap().status, INACTIVE);
+        assert!(cause(app.set_status(&b.id, false).unwrap_err()).contains("only active"));
+        app.delete_secret(&a.id).unwrap();
+        assert_eq!(app.secrets().len(), 1);
+        assert_eq!(app.secret(&a.id).unwrap_err().code, "E0000007");
+    }
+
+    #[test]
+    fn secret_text_rules() {
+        assert!(validate_client_secret(&"a".repeat(14), false).is_ok());
+        assert!(validate_client_secret(&"a".repeat(13), false).is_err());
+        assert!(validate_client_secret(&"a".repeat(100), false).is_ok());
+        assert!(validate_client_secret(&"a".repeat(101), false).is_err());
+        assert!(validate_client_secret(&"a".repeat(31), true).is_err());
+        assert!(validate_client_secret(&"a".repeat(32), true).is_ok());
+        assert!(validate_client_secret("abcdefghijklmn\u{e9}", false).is_err());
+        assert!(validate_client_secret("abcdefghijklmn\t", false).is_err());
+        let pk = oidc("private_key_jwt", vec![]);
+        assert!(
+            cause(pk.create_secret(NewSecret::default()).unwrap_err()).contains("private_key_jwt")
+        );
+        let app = oidc("client_secret_basic", vec![]);
+        let bad = NewSecret {
+            client_secret: None,
+            status: Some("SUSPENDED".into()),
+        };
+        assert_eq!(app.create_secret(bad).unwrap_err().causes.len(), 1);
+    }
+}
