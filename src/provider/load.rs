@@ -1,48 +1,405 @@
 //! Loading registries: the compiled-in `providers/` tree or a directory given by `--registry`.
+//!
+//! Owns: finding `<provider>/<version>/provider.yaml` (the newest version when several are
+//! present), reading `provider.yaml` on first use of its provider and each service document
+//! on first use of that service, and caching both. Must not: parse anything before it is
+//! needed — a registry may list services whose files are absent, which is an error only
+//! when such a service is used.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
-use super::{AuthConfig, ProviderError, Service, ServiceEntry};
+use include_dir::{include_dir, Dir};
+use serde_json::Value;
+
+use super::document::{expect_object, opt_string, parse_yaml, ref_of, text, Doc};
+use super::parse::parse_service_document;
+use super::{nearest, AuthConfig, ProviderError, ProviderInfo, Service, ServiceEntry};
+
+/// The provider documents compiled into the binary.
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/providers");
 
 /// A set of providers, each a `provider.yaml` plus lazily parsed service documents.
 ///
 /// Layout (StackQL's): `<root>/<provider>/<version>/provider.yaml` and
-/// `<root>/<provider>/<version>/services/<service>.yaml`.
+/// `<root>/<provider>/<version>/services/<service>.yaml`. Cloning is cheap and clones share
+/// the cache; a `Registry` can be used from several threads.
 #[derive(Debug, Clone)]
 pub struct Registry {
-    _private: (),
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    source: Source,
+    /// Sorted by name.
+    providers: Vec<ProviderSlot>,
+}
+
+#[derive(Debug)]
+enum Source {
+    Embedded(&'static Dir<'static>),
+    Directory(PathBuf),
+}
+
+/// A provider found on disk; its `provider.yaml` is parsed on first use.
+#[derive(Debug)]
+struct ProviderSlot {
+    name: String,
+    version: String,
+    /// `<provider>/<version>`, relative to the registry root.
+    base: String,
+    doc: OnceLock<Arc<ProviderDoc>>,
+}
+
+/// A parsed `provider.yaml`.
+#[derive(Debug)]
+struct ProviderDoc {
+    title: Option<String>,
+    description: Option<String>,
+    services: Vec<ServiceSlot>,
+    auth: Option<AuthConfig>,
+}
+
+/// A service listed by `provider.yaml`; its document is parsed on first use.
+#[derive(Debug)]
+struct ServiceSlot {
+    entry: ServiceEntry,
+    /// The document, relative to the registry root.
+    file: String,
+    parsed: OnceLock<Arc<Service>>,
 }
 
 impl Registry {
     /// The registry compiled into the binary (`providers/`).
     pub fn embedded() -> Registry {
-        todo!("provider loader")
+        let mut providers = Vec::new();
+        for provider in EMBEDDED.dirs() {
+            let name = file_name(provider.path());
+            let versions = provider.dirs().filter_map(|version| {
+                let v = file_name(version.path());
+                version
+                    .get_file(version.path().join("provider.yaml"))
+                    .map(|_| v)
+            });
+            if let Some(version) = newest(versions) {
+                providers.push(ProviderSlot::new(name, version));
+            }
+        }
+        Registry::new(Source::Embedded(&EMBEDDED), providers)
     }
 
-    /// A registry read from a directory. Only `provider.yaml` files are read here; service
-    /// documents are parsed when first used.
-    pub fn from_dir(_root: &Path) -> Result<Registry, ProviderError> {
-        todo!("provider loader")
+    /// A registry read from a directory. Only the directory layout is read here;
+    /// `provider.yaml` is parsed when its provider is first used, and service documents
+    /// when first used.
+    pub fn from_dir(root: &Path) -> Result<Registry, ProviderError> {
+        let io = |path: &Path, source| ProviderError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut providers = Vec::new();
+        for entry in std::fs::read_dir(root).map_err(|e| io(root, e))? {
+            let provider_dir = entry.map_err(|e| io(root, e))?.path();
+            if !provider_dir.is_dir() {
+                continue;
+            }
+            let Ok(versions) = std::fs::read_dir(&provider_dir) else {
+                continue;
+            };
+            let versions = versions.filter_map(|v| {
+                let path = v.ok()?.path();
+                path.join("provider.yaml")
+                    .is_file()
+                    .then(|| file_name(&path))
+            });
+            if let Some(version) = newest(versions) {
+                providers.push(ProviderSlot::new(file_name(&provider_dir), version));
+            }
+        }
+        if providers.is_empty() {
+            return Err(ProviderError::Invalid {
+                path: root.display().to_string(),
+                message: "no providers found: expected <provider>/<version>/provider.yaml \
+                          below this directory; point --registry at the registry root"
+                    .into(),
+            });
+        }
+        Ok(Registry::new(Source::Directory(root.to_path_buf()), providers))
+    }
+
+    fn new(source: Source, mut providers: Vec<ProviderSlot>) -> Registry {
+        providers.sort_by(|a, b| a.name.cmp(&b.name));
+        Registry {
+            inner: Arc::new(Inner { source, providers }),
+        }
     }
 
     /// Names of the providers, sorted.
     pub fn provider_names(&self) -> Vec<String> {
-        todo!("provider loader")
+        self.inner.providers.iter().map(|p| p.name.clone()).collect()
+    }
+
+    /// Name, version, title and description of a provider (reads its `provider.yaml`).
+    pub fn provider(&self, provider: &str) -> Result<ProviderInfo, ProviderError> {
+        let slot = self.slot(provider)?;
+        let doc = self.provider_doc(slot)?;
+        Ok(ProviderInfo {
+            name: slot.name.clone(),
+            version: slot.version.clone(),
+            title: doc.title.clone(),
+            description: doc.description.clone(),
+        })
+    }
+
+    /// The provider's description from `provider.yaml`, if it has one.
+    pub fn provider_description(&self, provider: &str) -> Result<Option<String>, ProviderError> {
+        Ok(self.provider(provider)?.description)
     }
 
     /// The services a provider lists, in `provider.yaml` order, without loading them.
-    pub fn services(&self, _provider: &str) -> Result<Vec<ServiceEntry>, ProviderError> {
-        todo!("provider loader")
+    pub fn services(&self, provider: &str) -> Result<Vec<ServiceEntry>, ProviderError> {
+        let doc = self.provider_doc(self.slot(provider)?)?;
+        Ok(doc.services.iter().map(|s| s.entry.clone()).collect())
     }
 
     /// A service, parsed on first use and cached.
-    pub fn service(&self, _provider: &str, _service: &str) -> Result<Arc<Service>, ProviderError> {
-        todo!("provider loader")
+    pub fn service(&self, provider: &str, service: &str) -> Result<Arc<Service>, ProviderError> {
+        let slot = self.slot(provider)?;
+        let doc = self.provider_doc(slot)?;
+        let Some(entry) = doc
+            .services
+            .iter()
+            .find(|s| s.entry.name.eq_ignore_ascii_case(service))
+        else {
+            return Err(ProviderError::Unknown {
+                kind: "service",
+                name: format!("{}.{service}", slot.name),
+                suggestion: nearest(service, doc.services.iter().map(|s| s.entry.name.as_str()))
+                    .map(|s| format!("{}.{s}", slot.name)),
+            });
+        };
+        if let Some(parsed) = entry.parsed.get() {
+            return Ok(parsed.clone());
+        }
+        let text = self.read(&entry.file)?;
+        let parsed = Arc::new(parse_service_document(
+            &slot.name,
+            &entry.entry.name,
+            &self.display(&entry.file),
+            &text,
+        )?);
+        // Another thread may have won the race; either copy is the same document.
+        Ok(entry.parsed.get_or_init(|| parsed).clone())
+    }
+
+    /// A resource: the service holding it and its index in [`Service::resources`]. Each
+    /// level that does not exist is a [`ProviderError::Unknown`] with a suggestion.
+    pub fn resource(
+        &self,
+        provider: &str,
+        service: &str,
+        resource: &str,
+    ) -> Result<(Arc<Service>, usize), ProviderError> {
+        let svc = self.service(provider, service)?;
+        let found = svc.find_resource(resource)?;
+        let index = svc
+            .resources
+            .iter()
+            .position(|r| std::ptr::eq(r, found))
+            .unwrap_or_default();
+        Ok((svc, index))
     }
 
     /// The provider's authentication settings.
-    pub fn auth(&self, _provider: &str) -> Result<AuthConfig, ProviderError> {
-        todo!("provider loader")
+    pub fn auth(&self, provider: &str) -> Result<AuthConfig, ProviderError> {
+        let slot = self.slot(provider)?;
+        self.provider_doc(slot)?.auth.clone().ok_or_else(|| ProviderError::Invalid {
+            path: self.display(&format!("{}/provider.yaml", slot.base)),
+            message: "no config.auth: add `config: {auth: {type: api_key, credentialsenvvar: \
+                      OKTA_API_TOKEN, valuePrefix: 'SSWS '}}`"
+                .into(),
+        })
     }
+
+    fn slot(&self, provider: &str) -> Result<&ProviderSlot, ProviderError> {
+        let providers = &self.inner.providers;
+        providers
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(provider))
+            .ok_or_else(|| ProviderError::Unknown {
+                kind: "provider",
+                name: provider.to_string(),
+                suggestion: nearest(provider, providers.iter().map(|p| p.name.as_str()))
+                    .map(str::to_string),
+            })
+    }
+
+    fn provider_doc(&self, slot: &ProviderSlot) -> Result<Arc<ProviderDoc>, ProviderError> {
+        if let Some(doc) = slot.doc.get() {
+            return Ok(doc.clone());
+        }
+        let file = format!("{}/provider.yaml", slot.base);
+        let text = self.read(&file)?;
+        let doc = Arc::new(parse_provider_document(slot, &self.display(&file), &text)?);
+        Ok(slot.doc.get_or_init(|| doc).clone())
+    }
+
+    /// The text of a file given relative to the registry root.
+    fn read(&self, relative: &str) -> Result<Cow<'static, str>, ProviderError> {
+        match &self.inner.source {
+            Source::Embedded(dir) => {
+                let file = dir.get_file(relative).ok_or_else(|| ProviderError::Io {
+                    path: self.display(relative),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no such file in the compiled-in registry",
+                    ),
+                })?;
+                file.contents_utf8()
+                    .map(Cow::Borrowed)
+                    .ok_or_else(|| ProviderError::Invalid {
+                        path: self.display(relative),
+                        message: "not UTF-8 text".into(),
+                    })
+            }
+            Source::Directory(root) => {
+                let path = root.join(relative);
+                std::fs::read_to_string(&path)
+                    .map(Cow::Owned)
+                    .map_err(|source| ProviderError::Io {
+                        path: path.display().to_string(),
+                        source,
+                    })
+            }
+        }
+    }
+
+    /// How a file is named in errors.
+    fn display(&self, relative: &str) -> String {
+        match &self.inner.source {
+            Source::Embedded(_) => format!("<embedded>/{relative}"),
+            Source::Directory(root) => root.join(relative).display().to_string(),
+        }
+    }
+}
+
+impl ProviderSlot {
+    fn new(name: String, version: String) -> ProviderSlot {
+        ProviderSlot {
+            base: format!("{name}/{version}"),
+            name,
+            version,
+            doc: OnceLock::new(),
+        }
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The newest of some version directory names (`v24.01.00177` > `v00.00.00000`): compared
+/// by their numbers, then as text.
+fn newest(versions: impl Iterator<Item = String>) -> Option<String> {
+    fn key(v: &str) -> (Vec<u64>, &str) {
+        let numbers = v
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<u64>().unwrap_or(u64::MAX))
+            .collect();
+        (numbers, v)
+    }
+    versions.max_by(|a, b| key(a).cmp(&key(b)))
+}
+
+/// Parses `provider.yaml`: the services it lists (with where their documents are) and
+/// `config.auth`.
+fn parse_provider_document(
+    slot: &ProviderSlot,
+    path: &str,
+    text_in: &str,
+) -> Result<ProviderDoc, ProviderError> {
+    let root = parse_yaml(path, text_in)?;
+    let doc = Doc { root: &root, path };
+    let top = expect_object(&doc, &root, "the document")?;
+    let services_value = top.get("providerServices").ok_or_else(|| {
+        doc.invalid("no providerServices: list the services as providerServices.<name>.service.$ref")
+    })?;
+    let listed = expect_object(&doc, services_value, "providerServices")?;
+    let mut services = Vec::with_capacity(listed.len());
+    for (name, value) in listed {
+        let at = format!("providerServices.{name}");
+        let entry = expect_object(&doc, value, &at)?;
+        let reference = entry.get("service").and_then(ref_of);
+        let file = match reference {
+            Some(r) => service_file(&doc, slot, r, &at)?,
+            None => format!("{}/services/{name}.yaml", slot.base),
+        };
+        services.push(ServiceSlot {
+            entry: ServiceEntry {
+                name: name.clone(),
+                title: text(entry.get("title")),
+                description: text(entry.get("description")),
+            },
+            file,
+            parsed: OnceLock::new(),
+        });
+    }
+    Ok(ProviderDoc {
+        title: text(top.get("title")),
+        description: text(top.get("description")),
+        services,
+        auth: parse_auth(&doc, top.get("config"))?,
+    })
+}
+
+/// Where a service's document is, relative to the registry root. StackQL writes
+/// `okta/v00.00.00000/services/apps.yaml` (root-relative); `services/apps.yaml` is taken
+/// relative to the version directory. Absolute paths and `..` are refused.
+fn service_file(
+    doc: &Doc<'_>,
+    slot: &ProviderSlot,
+    reference: &str,
+    at: &str,
+) -> Result<String, ProviderError> {
+    let reference = reference.split('#').next().unwrap_or_default();
+    let escapes = reference.starts_with('/')
+        || reference.contains('\\')
+        || reference.contains(':')
+        || reference.split('/').any(|part| part == "..");
+    if reference.is_empty() || escapes {
+        return Err(doc.invalid(format!(
+            "{at}.service.$ref '{reference}' must be a relative path inside the registry, \
+             like '{}/services/<name>.yaml'",
+            slot.base
+        )));
+    }
+    let reference = reference.trim_start_matches("./");
+    if reference.starts_with(&format!("{}/", slot.name)) {
+        Ok(reference.to_string())
+    } else {
+        Ok(format!("{}/{reference}", slot.base))
+    }
+}
+
+fn parse_auth(doc: &Doc<'_>, config: Option<&Value>) -> Result<Option<AuthConfig>, ProviderError> {
+    let Some(config) = config else {
+        return Ok(None);
+    };
+    let config = expect_object(doc, config, "config")?;
+    let Some(auth) = config.get("auth") else {
+        return Ok(None);
+    };
+    let auth = expect_object(doc, auth, "config.auth")?;
+    let credentials_env_var = opt_string(doc, auth, "credentialsenvvar", "config.auth")?
+        .ok_or_else(|| {
+            doc.invalid("config.auth has no credentialsenvvar; name the environment variable that holds the token, e.g. OKTA_API_TOKEN")
+        })?;
+    Ok(Some(AuthConfig {
+        credentials_env_var,
+        value_prefix: opt_string(doc, auth, "valuePrefix", "config.auth")?.unwrap_or_default(),
+    }))
 }

@@ -7,10 +7,16 @@
 //! Services are parsed lazily, on first use. Must not: do any network I/O, or know anything
 //! about a particular resource (adding a resource is adding YAML).
 
+mod document;
 mod error;
 mod load;
 mod model;
+mod parse;
+mod schema;
+mod suggest;
 
 pub use error::ProviderError;
 pub use load::Registry;
 pub use model::*;
+pub use parse::parse_service_document;
+pub use suggest::nearest;

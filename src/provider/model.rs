@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use super::{nearest, ProviderError};
+
 /// Where a method parameter goes in the HTTP request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ParamLocation {
@@ -96,6 +98,10 @@ pub struct Method {
     pub summary: Option<String>,
     /// Long description.
     pub description: Option<String>,
+    /// Where the rows are inside the response body (`response.objectKey`, e.g. `$.items`),
+    /// when they are not the body itself. [`Method::columns`] and
+    /// [`Method::response_shape`] already describe what is found at this key.
+    pub object_key: Option<String>,
 }
 
 impl Method {
@@ -188,6 +194,17 @@ impl Resource {
             .find(|m| m.name.eq_ignore_ascii_case(name))
     }
 
+    /// Like [`Resource::method`], but an unknown name is a [`ProviderError::Unknown`]
+    /// naming `<resource id>.<name>` and suggesting the nearest method.
+    pub fn find_method(&self, name: &str) -> Result<&Method, ProviderError> {
+        self.method(name).ok_or_else(|| ProviderError::Unknown {
+            kind: "method",
+            name: format!("{}.{name}", self.id),
+            suggestion: nearest(name, self.methods.iter().map(|m| m.name.as_str()))
+                .map(|m| format!("{}.{m}", self.id)),
+        })
+    }
+
     /// The methods implementing `verb`, in `sqlVerbs` order. For [`SqlVerb::Exec`], every
     /// method of the resource.
     pub fn methods_for(&self, verb: SqlVerb) -> Vec<&Method> {
@@ -277,6 +294,17 @@ impl Service {
             .iter()
             .find(|r| r.name.eq_ignore_ascii_case(name))
     }
+
+    /// Like [`Service::resource`], but an unknown name is a [`ProviderError::Unknown`]
+    /// naming `<provider>.<service>.<name>` and suggesting the nearest resource.
+    pub fn find_resource(&self, name: &str) -> Result<&Resource, ProviderError> {
+        self.resource(name).ok_or_else(|| ProviderError::Unknown {
+            kind: "resource",
+            name: format!("{}.{}.{name}", self.provider, self.name),
+            suggestion: nearest(name, self.resources.iter().map(|r| r.name.as_str()))
+                .map(|r| format!("{}.{}.{r}", self.provider, self.name)),
+        })
+    }
 }
 
 /// A service as listed in `provider.yaml`, before its document is loaded.
@@ -297,4 +325,17 @@ pub struct AuthConfig {
     pub credentials_env_var: String,
     /// Prefix of the `Authorization` header value (`SSWS `).
     pub value_prefix: String,
+}
+
+/// A provider as found in the registry (`okta`), for `SHOW PROVIDERS` and friends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderInfo {
+    /// Provider name (`okta`).
+    pub name: String,
+    /// The version directory in use (`v00.00.00000`), the newest present.
+    pub version: String,
+    /// Title from `provider.yaml`, if any.
+    pub title: Option<String>,
+    /// Description from `provider.yaml`, if any.
+    pub description: Option<String>,
 }

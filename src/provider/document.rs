@@ -1,0 +1,362 @@
+//! A provider document as a JSON tree: YAML parsing, JSON-pointer `$ref` resolution and the
+//! accessors that turn a wrong shape into a [`ProviderError::Invalid`] naming the place.
+//!
+//! Owns: turning text into a [`Value`] quickly (the `components.examples` section, which
+//! nothing here reads and which is most of a large OpenAPI document, is cut out before
+//! parsing when that can be done safely), and following local `$ref`s with a bound on the
+//! number of hops. Must not: know about OpenAPI semantics beyond `$ref`.
+
+use serde_json::{Map, Value};
+
+use super::ProviderError;
+
+/// Most `$ref` hops followed from one place before the chain is declared a cycle.
+const MAX_REF_HOPS: usize = 32;
+
+/// Parses YAML (or JSON, which is YAML) text into a tree.
+///
+/// Large OpenAPI documents keep hundreds of response examples under `components.examples`;
+/// they are removed from the text before parsing when the document is in block style. If
+/// the shortened text does not parse (an anchor defined in the examples and used elsewhere,
+/// say), the whole text is parsed, so the result never depends on the shortcut.
+pub(crate) fn parse_yaml(path: &str, text: &str) -> Result<Value, ProviderError> {
+    if let Some(pruned) = without_component_examples(text) {
+        if let Ok(value) = serde_norway::from_str::<Value>(&pruned) {
+            return Ok(value);
+        }
+    }
+    serde_norway::from_str::<Value>(text).map_err(|e| ProviderError::Invalid {
+        path: path.to_string(),
+        message: format!("not valid YAML: {e}; fix the syntax at that line"),
+    })
+}
+
+/// The text without the block under `components:` → `examples:`, or `None` when there is
+/// no such block (or the document is not laid out in block style with `components:` at the
+/// start of a line).
+fn without_component_examples(text: &str) -> Option<String> {
+    let mut in_components = false;
+    let mut child_indent: Option<usize> = None;
+    let mut cut: Option<(usize, usize)> = None; // (start offset, key indent) while cutting
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let content = line.trim_end();
+        let trimmed = content.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let indent = content.len() - trimmed.len();
+        if content.as_bytes()[..indent].iter().any(|b| *b != b' ') {
+            return None; // tabs in indentation: not a layout this shortcut understands
+        }
+        if let Some((cut_start, key_indent)) = cut {
+            if indent > key_indent {
+                continue;
+            }
+            ranges.push((cut_start, start));
+            cut = None;
+        }
+        if indent == 0 {
+            in_components = is_key_line(trimmed, "components");
+            child_indent = None;
+            continue;
+        }
+        if in_components {
+            let child = *child_indent.get_or_insert(indent);
+            if indent == child && is_key_line(trimmed, "examples") {
+                cut = Some((start, indent));
+            }
+        }
+    }
+    if let Some((cut_start, _)) = cut {
+        ranges.push((cut_start, text.len()));
+    }
+    if ranges.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for (from, to) in ranges {
+        out.push_str(&text[pos..from]);
+        pos = to;
+    }
+    out.push_str(&text[pos..]);
+    Some(out)
+}
+
+/// Whether `line` (already trimmed at the start) is `key:` with nothing after it but an
+/// optional comment, i.e. a mapping key whose value is the indented block below.
+fn is_key_line(line: &str, key: &str) -> bool {
+    line.strip_prefix(key)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .is_some_and(|rest| {
+            let rest = rest.trim_start();
+            rest.is_empty() || rest.starts_with('#')
+        })
+}
+
+/// One parsed document and the name to blame in errors.
+pub(crate) struct Doc<'a> {
+    /// The whole document.
+    pub root: &'a Value,
+    /// The file, for error messages.
+    pub path: &'a str,
+}
+
+impl<'a> Doc<'a> {
+    /// An [`ProviderError::Invalid`] for this document.
+    pub fn invalid(&self, message: impl Into<String>) -> ProviderError {
+        ProviderError::Invalid {
+            path: self.path.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The value a local reference (`#/components/schemas/Foo`) points to.
+    pub fn pointer(&self, reference: &str, at: &str) -> Result<&'a Value, ProviderError> {
+        let Some(fragment) = reference.strip_prefix('#') else {
+            return Err(self.invalid(format!(
+                "{at}: $ref '{reference}' points outside this document; only local references \
+                 ('#/components/…') are supported, so inline the target"
+            )));
+        };
+        let fragment = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
+        if fragment.is_empty() {
+            return Ok(self.root);
+        }
+        let Some(rest) = fragment.strip_prefix('/') else {
+            return Err(self.invalid(format!(
+                "{at}: $ref '{reference}' is not a JSON pointer; write it as '#/path/to/target'"
+            )));
+        };
+        let mut node = self.root;
+        let mut walked = String::from("#");
+        for token in rest.split('/') {
+            let key = unescape_token(token);
+            let next = match node {
+                Value::Object(map) => map.get(key.as_ref()),
+                Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            };
+            match next {
+                Some(v) => node = v,
+                None => {
+                    return Err(self.invalid(format!(
+                        "{at}: $ref '{reference}' points to nothing: no '{key}' under '{walked}'; \
+                         fix the reference or add the target"
+                    )))
+                }
+            }
+            walked.push('/');
+            walked.push_str(token);
+        }
+        Ok(node)
+    }
+
+    /// Follows `$ref`s from `value` until a node without one, failing on dangling refs and
+    /// on chains longer than [`MAX_REF_HOPS`] (which is how a cycle shows).
+    pub fn deref(&self, value: &'a Value, at: &str) -> Result<&'a Value, ProviderError> {
+        let mut node = value;
+        for _ in 0..MAX_REF_HOPS {
+            match ref_of(node) {
+                Some(reference) => node = self.pointer(reference, at)?,
+                None => return Ok(node),
+            }
+        }
+        Err(self.cycle(value, at))
+    }
+
+    /// The error for a `$ref` chain that does not end.
+    pub fn cycle(&self, value: &Value, at: &str) -> ProviderError {
+        let reference = ref_of(value).unwrap_or("(inline)");
+        self.invalid(format!(
+            "{at}: $ref '{reference}' does not resolve: the references form a cycle (or nest \
+             deeper than {MAX_REF_HOPS}); break the cycle"
+        ))
+    }
+}
+
+/// The `$ref` string of a node, if it has one.
+pub(crate) fn ref_of(value: &Value) -> Option<&str> {
+    value.as_object()?.get("$ref")?.as_str()
+}
+
+/// Decodes one JSON-pointer token (`~1` → `/`, then `~0` → `~`).
+pub(crate) fn unescape_token(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains('~') {
+        token.replace("~1", "/").replace("~0", "~").into()
+    } else {
+        token.into()
+    }
+}
+
+/// The object at `value`, or an error saying what `at` should have been.
+pub(crate) fn expect_object<'a>(
+    doc: &Doc<'_>,
+    value: &'a Value,
+    at: &str,
+) -> Result<&'a Map<String, Value>, ProviderError> {
+    value.as_object().ok_or_else(|| {
+        doc.invalid(format!(
+            "{at} must be a mapping, found {}",
+            kind_of(value)
+        ))
+    })
+}
+
+/// An optional string field: absent or null is `None`; a number or boolean is written out;
+/// anything else is an error.
+pub(crate) fn opt_string(
+    doc: &Doc<'_>,
+    map: &Map<String, Value>,
+    key: &str,
+    at: &str,
+) -> Result<Option<String>, ProviderError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => scalar_string(v).map(Some).ok_or_else(|| {
+            doc.invalid(format!(
+                "{at}.{key} must be a string, found {}",
+                kind_of(v)
+            ))
+        }),
+    }
+}
+
+/// A scalar written as a string (`"x"`, `3`, `true`); `None` for null, lists and maps.
+pub(crate) fn scalar_string(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A trimmed, non-empty description.
+pub(crate) fn text(value: Option<&Value>) -> Option<String> {
+    let s = value?.as_str()?.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+/// A word for the kind of a value, for error messages.
+pub(crate) fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "nothing (null)",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "\
+openapi: 3.0.3
+paths:
+  /a/{id}:
+    get:
+      responses: {}
+components:
+  schemas:
+    A:
+      type: object
+  examples:
+    Big:
+      value:
+        nested: |
+          text
+# a comment at column 0 inside the examples
+        more: 1
+
+    Other:
+      value: 2
+  parameters:
+    p:
+      name: p
+servers:
+  - url: https://x/
+";
+
+    #[test]
+    fn cuts_only_component_examples() {
+        let pruned = without_component_examples(DOC).expect("has examples");
+        assert!(!pruned.contains("Big"), "{pruned}");
+        assert!(!pruned.contains("Other"), "{pruned}");
+        let full: Value = serde_norway::from_str(DOC).unwrap();
+        let mut expected = full.clone();
+        expected["components"]
+            .as_object_mut()
+            .unwrap()
+            .remove("examples");
+        let short: Value = serde_norway::from_str(&pruned).unwrap();
+        assert_eq!(short, expected);
+        assert_eq!(parse_yaml("x", DOC).unwrap(), expected);
+    }
+
+    #[test]
+    fn leaves_documents_without_examples_alone() {
+        assert!(without_component_examples("a: 1\ncomponents:\n  schemas: {}\n").is_none());
+        assert!(without_component_examples("{\"components\": {\"examples\": {}}}").is_none());
+        // `examples` deeper than a direct child of components is data, not the section.
+        assert!(without_component_examples(
+            "components:\n  schemas:\n    examples:\n      type: object\n"
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn falls_back_when_the_cut_breaks_an_alias() {
+        let text = "components:\n  examples:\n    E: &shared\n      value: 1\n  schemas:\n    S: *shared\n";
+        let v = parse_yaml("x", text).unwrap();
+        assert_eq!(v["components"]["schemas"]["S"]["value"], 1);
+    }
+
+    #[test]
+    fn pointers_unescape_and_report_dangling_targets() {
+        let root = parse_yaml("x", DOC).unwrap();
+        let doc = Doc {
+            root: &root,
+            path: "x",
+        };
+        assert!(doc.pointer("#/paths/~1a~1{id}/get", "here").is_ok());
+        assert!(doc.pointer("#/paths/~1a~1%7Bid%7D/get", "here").is_ok());
+        assert_eq!(
+            doc.pointer("#/components/schemas/A/type", "here").unwrap(),
+            "object"
+        );
+        let err = doc.pointer("#/components/schemas/B", "here").unwrap_err();
+        assert!(err.to_string().contains("no 'B' under '#/components/schemas'"), "{err}");
+        assert!(doc.pointer("other.yaml#/x", "here").is_err());
+        assert!(doc.pointer("#nope", "here").is_err());
+    }
+
+    #[test]
+    fn ref_cycles_are_errors() {
+        let root: Value = serde_norway::from_str(
+            "a: {$ref: '#/b'}\nb: {$ref: '#/a'}\nself: {$ref: '#/self'}\n",
+        )
+        .unwrap();
+        let doc = Doc {
+            root: &root,
+            path: "x",
+        };
+        let err = doc.deref(&root["a"], "a").unwrap_err();
+        assert!(err.to_string().contains("cycle"), "{err}");
+        assert!(doc.deref(&root["self"], "self").is_err());
+    }
+
+    #[test]
+    fn garbage_is_an_error() {
+        for text in ["a: [", "\t- x: : :", "a: !custom 3", "? [1]\n: 2\n"] {
+            assert!(parse_yaml("bad.yaml", text).is_err(), "{text}");
+        }
+    }
+}
