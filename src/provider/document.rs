@@ -199,12 +199,9 @@ pub(crate) fn expect_object<'a>(
     value: &'a Value,
     at: &str,
 ) -> Result<&'a Map<String, Value>, ProviderError> {
-    value.as_object().ok_or_else(|| {
-        doc.invalid(format!(
-            "{at} must be a mapping, found {}",
-            kind_of(value)
-        ))
-    })
+    value
+        .as_object()
+        .ok_or_else(|| doc.invalid(format!("{at} must be a mapping, found {}", kind_of(value))))
 }
 
 /// An optional string field: absent or null is `None`; a number or boolean is written out;
@@ -218,10 +215,7 @@ pub(crate) fn opt_string(
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => scalar_string(v).map(Some).ok_or_else(|| {
-            doc.invalid(format!(
-                "{at}.{key} must be a string, found {}",
-                kind_of(v)
-            ))
+            doc.invalid(format!("{at}.{key} must be a string, found {}", kind_of(v)))
         }),
     }
 }
@@ -333,17 +327,20 @@ servers:
             "object"
         );
         let err = doc.pointer("#/components/schemas/B", "here").unwrap_err();
-        assert!(err.to_string().contains("no 'B' under '#/components/schemas'"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("no 'B' under '#/components/schemas'"),
+            "{err}"
+        );
         assert!(doc.pointer("other.yaml#/x", "here").is_err());
         assert!(doc.pointer("#nope", "here").is_err());
     }
 
     #[test]
     fn ref_cycles_are_errors() {
-        let root: Value = serde_norway::from_str(
-            "a: {$ref: '#/b'}\nb: {$ref: '#/a'}\nself: {$ref: '#/self'}\n",
-        )
-        .unwrap();
+        let root: Value =
+            serde_norway::from_str("a: {$ref: '#/b'}\nb: {$ref: '#/a'}\nself: {$ref: '#/self'}\n")
+                .unwrap();
         let doc = Doc {
             root: &root,
             path: "x",

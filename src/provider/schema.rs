@@ -60,7 +60,6 @@ impl Flat<'_> {
             None => self.items.is_some() && self.properties.is_empty(),
         }
     }
-
 }
 
 impl<'a> Flat<'a> {
@@ -166,9 +165,9 @@ fn flatten_at<'a>(
     }
     for (key, with_required) in [("allOf", true), ("oneOf", false), ("anyOf", false)] {
         let Some(parts) = map.get(key) else { continue };
-        let parts = parts.as_array().ok_or_else(|| {
-            doc.invalid(format!("{at}: '{key}' must be a list of schemas"))
-        })?;
+        let parts = parts
+            .as_array()
+            .ok_or_else(|| doc.invalid(format!("{at}: '{key}' must be a list of schemas")))?;
         for part in parts {
             let part = flatten_at(doc, part, at, depth + 1)?;
             flat.absorb(part, with_required);
