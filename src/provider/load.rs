@@ -125,7 +125,10 @@ impl Registry {
                     .into(),
             });
         }
-        Ok(Registry::new(Source::Directory(root.to_path_buf()), providers))
+        Ok(Registry::new(
+            Source::Directory(root.to_path_buf()),
+            providers,
+        ))
     }
 
     fn new(source: Source, mut providers: Vec<ProviderSlot>) -> Registry {
@@ -137,7 +140,11 @@ impl Registry {
 
     /// Names of the providers, sorted.
     pub fn provider_names(&self) -> Vec<String> {
-        self.inner.providers.iter().map(|p| p.name.clone()).collect()
+        self.inner
+            .providers
+            .iter()
+            .map(|p| p.name.clone())
+            .collect()
     }
 
     /// Name, version, title and description of a provider (reads its `provider.yaml`).
@@ -214,12 +221,15 @@ impl Registry {
     /// The provider's authentication settings.
     pub fn auth(&self, provider: &str) -> Result<AuthConfig, ProviderError> {
         let slot = self.slot(provider)?;
-        self.provider_doc(slot)?.auth.clone().ok_or_else(|| ProviderError::Invalid {
-            path: self.display(&format!("{}/provider.yaml", slot.base)),
-            message: "no config.auth: add `config: {auth: {type: api_key, credentialsenvvar: \
+        self.provider_doc(slot)?
+            .auth
+            .clone()
+            .ok_or_else(|| ProviderError::Invalid {
+                path: self.display(&format!("{}/provider.yaml", slot.base)),
+                message: "no config.auth: add `config: {auth: {type: api_key, credentialsenvvar: \
                       OKTA_API_TOKEN, valuePrefix: 'SSWS '}}`"
-                .into(),
-        })
+                    .into(),
+            })
     }
 
     fn slot(&self, provider: &str) -> Result<&ProviderSlot, ProviderError> {
@@ -326,7 +336,9 @@ fn parse_provider_document(
     let doc = Doc { root: &root, path };
     let top = expect_object(&doc, &root, "the document")?;
     let services_value = top.get("providerServices").ok_or_else(|| {
-        doc.invalid("no providerServices: list the services as providerServices.<name>.service.$ref")
+        doc.invalid(
+            "no providerServices: list the services as providerServices.<name>.service.$ref",
+        )
     })?;
     let listed = expect_object(&doc, services_value, "providerServices")?;
     let mut services = Vec::with_capacity(listed.len());

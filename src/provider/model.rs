@@ -118,7 +118,9 @@ impl Method {
 
     /// Looks up a parameter by name, case-insensitively.
     pub fn param(&self, name: &str) -> Option<&Param> {
-        self.params.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+        self.params
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -187,7 +189,9 @@ pub struct Resource {
 impl Resource {
     /// Looks up a method by name, case-insensitively.
     pub fn method(&self, name: &str) -> Option<&Method> {
-        self.methods.iter().find(|m| m.name.eq_ignore_ascii_case(name))
+        self.methods
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name))
     }
 
     /// Like [`Resource::method`], but an unknown name is a [`ProviderError::Unknown`]
@@ -286,7 +290,9 @@ pub struct Service {
 impl Service {
     /// Looks up a resource by name, case-insensitively.
     pub fn resource(&self, name: &str) -> Option<&Resource> {
-        self.resources.iter().find(|r| r.name.eq_ignore_ascii_case(name))
+        self.resources
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name))
     }
 
     /// Like [`Service::resource`], but an unknown name is a [`ProviderError::Unknown`]

@@ -10,8 +10,7 @@ use serde_json::{Map, Value};
 
 use super::document::{
     expect_object, kind_of, opt_string, parse_yaml, ref_of, scalar_string, text as text_of,
-    unescape_token,
-    Doc,
+    unescape_token, Doc,
 };
 use super::schema::{columns, flatten};
 use super::{
@@ -131,10 +130,11 @@ fn parse_resource(
     let at = format!("components.x-stackQL-resources.{key}");
     let map = expect_object(doc, value, &at)?;
     let name = opt_string(doc, map, "name", &at)?.unwrap_or_else(|| key.to_string());
-    let id = opt_string(doc, map, "id", &at)?.unwrap_or_else(|| format!("{provider}.{service}.{name}"));
-    let methods_value = map.get("methods").ok_or_else(|| {
-        doc.invalid(format!("{at} has no methods; list them under {at}.methods"))
-    })?;
+    let id =
+        opt_string(doc, map, "id", &at)?.unwrap_or_else(|| format!("{provider}.{service}.{name}"));
+    let methods_value = map
+        .get("methods")
+        .ok_or_else(|| doc.invalid(format!("{at} has no methods; list them under {at}.methods")))?;
     let methods_map = expect_object(doc, methods_value, &format!("{at}.methods"))?;
     let mut methods = Vec::with_capacity(methods_map.len());
     for (method_name, method) in methods_map {
@@ -192,11 +192,18 @@ fn parse_sql_verbs(
             })?;
             let method = reference.rsplit('/').next().unwrap_or(reference);
             let method = unescape_token(method);
-            let Some(found) = methods.iter().find(|m| m.name.eq_ignore_ascii_case(&method)) else {
+            let Some(found) = methods
+                .iter()
+                .find(|m| m.name.eq_ignore_ascii_case(&method))
+            else {
                 return Err(doc.invalid(format!(
                     "{verb_at}[{i}]: '{reference}' names no method of resource '{resource}'; \
                      use one of: {}",
-                    methods.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
+                    methods
+                        .iter()
+                        .map(|m| m.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             };
             target.push(found.name.clone());
@@ -213,15 +220,12 @@ fn parse_method(
     at: &str,
 ) -> Result<Method, ProviderError> {
     let map = expect_object(doc, value, at)?;
-    let operation_ref = map
-        .get("operation")
-        .and_then(ref_of)
-        .ok_or_else(|| {
-            doc.invalid(format!(
-                "{at} has no operation.$ref; point it at an operation, e.g. \
+    let operation_ref = map.get("operation").and_then(ref_of).ok_or_else(|| {
+        doc.invalid(format!(
+            "{at} has no operation.$ref; point it at an operation, e.g. \
                  `operation: {{$ref: '#/paths/~1api~1v1~1apps/get'}}`"
-            ))
-        })?;
+        ))
+    })?;
     let (path, verb) = split_operation_ref(doc, operation_ref, at)?;
     let item_ref = operation_ref.rsplit_once('/').map_or("", |(p, _)| p);
     let path_item = doc.deref(doc.pointer(item_ref, at)?, at)?;
@@ -232,7 +236,11 @@ fn parse_method(
              '{verb}' operation"
         ))
     })?;
-    let operation = expect_object(doc, doc.deref(operation, at)?, &format!("paths.{path}.{verb}"))?;
+    let operation = expect_object(
+        doc,
+        doc.deref(operation, at)?,
+        &format!("paths.{path}.{verb}"),
+    )?;
 
     let params = method_params(doc, servers, &path, path_item, operation, at)?;
     let request_body = match operation.get("requestBody") {
@@ -258,7 +266,11 @@ fn parse_method(
     }
     .filter(|k| !k.trim().is_empty() && k.trim() != "$");
     let responses = match operation.get("responses") {
-        Some(r) => Some(expect_object(doc, r, &format!("paths.{path}.{verb}.responses"))?),
+        Some(r) => Some(expect_object(
+            doc,
+            r,
+            &format!("paths.{path}.{verb}.responses"),
+        )?),
         None => None,
     };
     let (status_key, response_value) = pick_response(responses, response_key.as_deref());
@@ -352,7 +364,10 @@ fn method_params(
             continue;
         };
         let list = list.as_array().ok_or_else(|| {
-            doc.invalid(format!("{owner_at} must be a list, found {}", kind_of(list)))
+            doc.invalid(format!(
+                "{owner_at} must be a list, found {}",
+                kind_of(list)
+            ))
         })?;
         for (i, p) in list.iter().enumerate() {
             let Some(param) = parse_param(doc, p, &format!("{owner_at}[{i}]"))? else {
@@ -404,7 +419,10 @@ fn parse_param(doc: &Doc<'_>, value: &Value, at: &str) -> Result<Option<Param>, 
         }
     };
     let required = location == ParamLocation::Path
-        || map.get("required").and_then(Value::as_bool).unwrap_or(false);
+        || map
+            .get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
     let (ty, default, schema_description) = match map.get("schema") {
         Some(schema) => {
             let flat = flatten(doc, schema, &format!("{at}.schema"))?;
@@ -430,7 +448,10 @@ fn request_body(
     at: &str,
 ) -> Result<Option<RequestBody>, ProviderError> {
     let map = expect_object(doc, doc.deref(value, at)?, at)?;
-    let required = map.get("required").and_then(Value::as_bool).unwrap_or(false);
+    let required = map
+        .get("required")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let Some(content) = map.get("content") else {
         return Ok(None);
     };

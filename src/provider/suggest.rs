@@ -48,7 +48,10 @@ mod tests {
         assert_eq!(nearest("secret", names), Some("secrets"));
         assert_eq!(nearest("SECRETS", names), Some("secrets"));
         assert_eq!(nearest("aplications", names), Some("applications"));
-        assert_eq!(nearest("groupassignments", names), Some("group_assignments"));
+        assert_eq!(
+            nearest("groupassignments", names),
+            Some("group_assignments")
+        );
         assert_eq!(nearest("users", names), None);
         assert_eq!(nearest("x", names), None);
         assert_eq!(nearest("anything", std::iter::empty()), None);
