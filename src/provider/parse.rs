@@ -575,3 +575,106 @@ fn follow_object_key<'a>(
     }
     Ok(current)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = r#"
+servers:
+  - url: https://{subdomain}.{domain}/
+    variables:
+      subdomain: {default: my-org}
+paths:
+  /things/{id}:
+    parameters:
+      - {name: id, in: path, schema: {type: string}}
+      - {name: q, in: query, description: from the path item}
+      - {name: session, in: cookie}
+    get:
+      parameters:
+        - {name: q, in: query, required: true, description: from the operation, schema: {type: integer, default: 5}}
+        - {name: X-Trace, in: header, schema: {type: string}}
+      responses:
+        '200':
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  items: {type: array, items: {$ref: '#/components/schemas/Thing'}}
+                  next: {type: string}
+components:
+  schemas:
+    Thing: {type: object, properties: {id: {type: string}, size: {type: integer}}}
+  x-stackQL-resources:
+    things:
+      methods:
+        list:
+          operation: {$ref: '#/paths/~1things~1{id}/get'}
+          response: {mediaType: application/json, openAPIDocKey: '200', objectKey: '$.items'}
+"#;
+
+    #[test]
+    fn operation_parameters_override_path_item_ones() {
+        let service = parse_service_document("p", "s", "doc.yaml", DOC).unwrap();
+        let resource = &service.resources[0];
+        assert_eq!(resource.id, "p.s.things");
+        let m = &resource.methods[0];
+        let params: Vec<(&str, ParamLocation, bool)> = m
+            .params
+            .iter()
+            .map(|p| (p.name.as_str(), p.location, p.required))
+            .collect();
+        assert_eq!(
+            params,
+            [
+                ("subdomain", ParamLocation::Server, true),
+                ("domain", ParamLocation::Server, true),
+                ("id", ParamLocation::Path, true),
+                ("q", ParamLocation::Query, true),
+                ("X-Trace", ParamLocation::Header, false),
+            ]
+        );
+        let q = m.param("Q").unwrap();
+        assert_eq!(q.description.as_deref(), Some("from the operation"));
+        assert_eq!(
+            (q.ty.as_str(), q.default.as_deref()),
+            ("integer", Some("5"))
+        );
+        assert_eq!(m.params[0].default.as_deref(), Some("my-org"));
+        assert_eq!(m.params[1].default, None);
+    }
+
+    #[test]
+    fn object_key_selects_the_rows() {
+        let service = parse_service_document("p", "s", "doc.yaml", DOC).unwrap();
+        let m = &service.resources[0].methods[0];
+        assert_eq!(m.object_key.as_deref(), Some("$.items"));
+        assert_eq!(m.response_shape, ResponseShape::Array);
+        let columns: Vec<&str> = m.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(columns, ["id", "size"]);
+        // Without objectKey the body itself is the row.
+        let plain = DOC.replace(", objectKey: '$.items'", "");
+        let service = parse_service_document("p", "s", "doc.yaml", &plain).unwrap();
+        let m = &service.resources[0].methods[0];
+        assert_eq!(m.object_key, None);
+        assert_eq!(m.response_shape, ResponseShape::Object);
+        assert_eq!(m.columns.len(), 2);
+        assert_eq!(m.columns[0].name, "items");
+    }
+
+    #[test]
+    fn operation_refs_must_point_at_operations() {
+        for (bad, expected) in [
+            ("#/components/schemas/Thing", "must point at an operation"),
+            ("#/paths/~1things~1{id}/fetch", "must point at an operation"),
+            ("#/paths/~1things~1{id}/post", "has no 'post' operation"),
+        ] {
+            let text = DOC.replace("#/paths/~1things~1{id}/get", bad);
+            let err = parse_service_document("p", "s", "doc.yaml", &text).unwrap_err();
+            assert!(err.to_string().contains(expected), "{bad}: {err}");
+            assert!(err.to_string().contains("doc.yaml"), "{err}");
+        }
+    }
+}

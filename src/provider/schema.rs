@@ -14,6 +14,10 @@ use super::{Column, ProviderError};
 /// Deepest nesting of `$ref`/`allOf` followed while flattening one schema.
 const MAX_DEPTH: usize = 32;
 
+/// Most schema nodes visited while flattening one schema: `allOf` lists that fan out to
+/// other `allOf` lists would otherwise take exponential time.
+const MAX_NODES: usize = 10_000;
+
 /// A schema with its references and compositions merged.
 #[derive(Default)]
 pub(crate) struct Flat<'a> {
@@ -101,7 +105,8 @@ pub(crate) fn flatten<'a>(
     schema: &'a Value,
     at: &str,
 ) -> Result<Flat<'a>, ProviderError> {
-    flatten_at(doc, schema, at, 0)
+    let mut budget = MAX_NODES;
+    flatten_at(doc, schema, at, 0, &mut budget)
 }
 
 fn flatten_at<'a>(
@@ -109,17 +114,25 @@ fn flatten_at<'a>(
     schema: &'a Value,
     at: &str,
     depth: usize,
+    budget: &mut usize,
 ) -> Result<Flat<'a>, ProviderError> {
     if depth > MAX_DEPTH {
         return Err(doc.cycle(schema, at));
     }
+    if *budget == 0 {
+        return Err(doc.invalid(format!(
+            "{at}: the schema expands to more than {MAX_NODES} parts through allOf/oneOf/anyOf \
+             and $ref; simplify it"
+        )));
+    }
+    *budget -= 1;
     let Some(map) = schema.as_object() else {
         // `true`/`false` schemas and other non-mappings constrain nothing we show.
         return Ok(Flat::default());
     };
     if let Some(reference) = ref_of(schema) {
         let target = doc.pointer(reference, at)?;
-        let mut flat = flatten_at(doc, target, at, depth + 1)?;
+        let mut flat = flatten_at(doc, target, at, depth + 1, budget)?;
         // Siblings of `$ref` (a description, `type: object`) refine the target.
         if let Some(description) = text(map.get("description")) {
             flat.description = Some(description);
@@ -169,7 +182,7 @@ fn flatten_at<'a>(
             .as_array()
             .ok_or_else(|| doc.invalid(format!("{at}: '{key}' must be a list of schemas")))?;
         for part in parts {
-            let part = flatten_at(doc, part, at, depth + 1)?;
+            let part = flatten_at(doc, part, at, depth + 1, budget)?;
             flat.absorb(part, with_required);
         }
     }
@@ -285,6 +298,25 @@ B: {allOf: [{$ref: '#/A'}]}
         };
         let err = flatten(&doc, &root["A"], "A").map(|_| ()).unwrap_err();
         assert!(err.to_string().contains("cycle"), "{err}");
+    }
+
+    #[test]
+    fn exponential_all_of_fan_out_is_cut_short() {
+        let mut text = String::new();
+        for i in 0..12 {
+            let next = format!("{{$ref: '#/S{}'}}", i + 1);
+            text.push_str(&format!(
+                "S{i}: {{allOf: [{next}, {next}, {next}, {next}]}}\n"
+            ));
+        }
+        text.push_str("S12: {type: object}\n");
+        let root = doc_of(&text);
+        let doc = Doc {
+            root: &root,
+            path: "x",
+        };
+        let err = flatten(&doc, &root["S0"], "S0").map(|_| ()).unwrap_err();
+        assert!(err.to_string().contains("simplify"), "{err}");
     }
 
     #[test]
