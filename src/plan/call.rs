@@ -124,7 +124,13 @@ pub fn plan_exec(
             method: method.name.clone(),
             columns: table_columns(&method.columns, method),
             requests,
-            bound: args.iter().map(|(n, v)| format!("@{n}={v}")).collect(),
+            bound: args
+                .iter()
+                .map(|(n, v)| match v {
+                    Value::String(s) => format!("@{n}='{}'", s.replace('\'', "''")),
+                    other => format!("@{n}={other}"),
+                })
+                .collect(),
             residual: Vec::new(),
             depends: Vec::new(),
             static_bindings: Vec::new(),

@@ -67,7 +67,14 @@ fn fetch(out: &mut String, f: &TableFetch) {
         let _ = writeln!(out, "  residual: {}", f.residual.join(" AND "));
     }
     for b in &f.static_bindings {
-        let values: Vec<String> = b.values.iter().map(|v| v.to_string()).collect();
+        let values: Vec<String> = b
+            .values
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => format!("'{}'", s.replace('\'', "''")),
+                other => other.to_string(),
+            })
+            .collect();
         let _ = writeln!(out, "  {} = {}", b.param, values.join(" | "));
     }
     for d in &f.depends {

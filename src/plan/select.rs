@@ -172,20 +172,28 @@ impl Binder<'_, '_> {
 
     fn bind_select(&mut self, select: &Select) -> Result<(), PlanError> {
         let mut locals = Vec::new();
+        // The ON conditions of inner joins filter the whole result, like WHERE; those of
+        // outer joins belong to their table only.
+        let mut where_conjuncts: Vec<Expr> = select
+            .selection
+            .as_ref()
+            .map(|e| conjuncts(e).into_iter().cloned().collect())
+            .unwrap_or_default();
         for twj in &select.from {
             locals.extend(self.local(&twj.relation, Vec::new()));
             for join in &twj.joins {
-                locals.extend(self.local(&join.relation, join_on(&join.join_operator)));
+                let (on, inner) = join_on(&join.join_operator);
+                if inner {
+                    where_conjuncts.extend(on);
+                    locals.extend(self.local(&join.relation, Vec::new()));
+                } else {
+                    locals.extend(self.local(&join.relation, on));
+                }
             }
         }
         if locals.is_empty() {
             return Ok(());
         }
-        let where_conjuncts: Vec<Expr> = select
-            .selection
-            .as_ref()
-            .map(|e| conjuncts(e).into_iter().cloned().collect())
-            .unwrap_or_default();
         // Aliases of every table this SELECT reads (provider tables or not).
         let params: Vec<Vec<String>> = locals
             .iter()
@@ -280,7 +288,9 @@ impl Binder<'_, '_> {
                     }
                 }
             }
-            residual_text.push(c.to_string());
+            if concerns(c, &local.alias) {
+                residual_text.push(c.to_string());
+            }
         }
         for j in joins {
             depends.push(self.join_dependency(&locals[j.other], j.columns, where_conjuncts));
@@ -405,6 +415,32 @@ struct JoinSource {
     columns: Vec<(String, String)>,
 }
 
+/// True when `e` mentions `alias`, or has an unqualified column (which may be the table's).
+fn concerns(e: &Expr, alias: &str) -> bool {
+    struct Refs<'a> {
+        alias: &'a str,
+        hit: bool,
+    }
+    impl Visitor for Refs<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            match e {
+                Expr::Identifier(_) => self.hit = true,
+                Expr::CompoundIdentifier(parts)
+                    if parts.len() != 2 || parts[0].value.eq_ignore_ascii_case(self.alias) =>
+                {
+                    self.hit = true
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut r = Refs { alias, hit: false };
+    let _ = e.visit(&mut r);
+    r.hit
+}
+
 /// True when every column reference in `e` is qualified by `alias` (and there is one).
 fn only_refers_to(e: &Expr, alias: &str) -> bool {
     struct Refs<'a> {
@@ -496,20 +532,19 @@ fn order_fetches(fetches: &mut Vec<TableFetch>) -> Result<(), PlanError> {
     Ok(())
 }
 
-/// The conjuncts of a join's `ON` condition.
-fn join_on(op: &JoinOperator) -> Vec<Expr> {
-    let constraint = match op {
-        JoinOperator::Join(c)
-        | JoinOperator::Inner(c)
-        | JoinOperator::Left(c)
+/// The conjuncts of a join's `ON` condition, and whether it is an inner join.
+fn join_on(op: &JoinOperator) -> (Vec<Expr>, bool) {
+    let (constraint, inner) = match op {
+        JoinOperator::Join(c) | JoinOperator::Inner(c) => (c, true),
+        JoinOperator::Left(c)
         | JoinOperator::LeftOuter(c)
         | JoinOperator::Right(c)
         | JoinOperator::RightOuter(c)
-        | JoinOperator::FullOuter(c) => c,
-        _ => return Vec::new(),
+        | JoinOperator::FullOuter(c) => (c, false),
+        _ => return (Vec::new(), false),
     };
     match constraint {
-        JoinConstraint::On(e) => conjuncts(e).into_iter().cloned().collect(),
-        _ => Vec::new(),
+        JoinConstraint::On(e) => (conjuncts(e).into_iter().cloned().collect(), inner),
+        _ => (Vec::new(), inner),
     }
 }
