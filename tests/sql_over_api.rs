@@ -131,7 +131,7 @@ async fn aggregates_ctes_windows_unions() {
 #[tokio::test]
 async fn pagination_is_followed_across_pages() {
     let e = env().await;
-    // The sandbox pages by 20 by default: 260 apps are 13 pages; by 50, 6 pages.
+    // 260 apps: 2 pages at the largest page size (200), which oktaql asks for; 6 pages of 50.
     let all = e
         .q("SELECT count(*) AS n FROM okta.apps.applications WHERE subdomain = 'my-org'")
         .await;
@@ -146,7 +146,7 @@ async fn pagination_is_followed_across_pages() {
 async fn a_page_limit_says_so() {
     let e = env_with(false, Some(3)).await;
     let some = e
-        .q("SELECT count(*) AS n FROM okta.apps.applications WHERE subdomain = 'my-org'")
+        .q("SELECT count(*) AS n FROM okta.apps.applications WHERE subdomain = 'my-org' AND \"limit\" = 20")
         .await;
     assert_eq!(col(&some, "n"), vec![60]);
     let said = e.diagnostics.messages().join("\n");

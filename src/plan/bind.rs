@@ -314,6 +314,21 @@ pub fn build_requests(
             }
             bound.push((p.name.clone(), v.clone()));
         }
+        // A list that is followed to its last page gives the same rows whatever the page
+        // size: ask for the largest page the API allows, to make the fewest round trips.
+        let paginate = method.http_method == "GET"
+            && method.response_shape == crate::provider::ResponseShape::Array;
+        if paginate {
+            if let Some(p) = method.params.iter().find(|p| {
+                p.location == ParamLocation::Query
+                    && p.name.eq_ignore_ascii_case("limit")
+                    && p.maximum.is_some_and(|m| m > 0)
+            }) {
+                if !query.iter().any(|(k, _)| k.eq_ignore_ascii_case(&p.name)) {
+                    query.push((p.name.clone(), p.maximum.unwrap_or_default().to_string()));
+                }
+            }
+        }
         let subdomain = subdomain.ok_or_else(|| {
             PlanError::Invalid(format!("{}: subdomain is not bound", resource.id))
         })?;
@@ -325,8 +340,7 @@ pub fn build_requests(
             url: format!("{base}{path}"),
             query,
             body: body.clone(),
-            paginate: method.http_method == "GET"
-                && method.response_shape == crate::provider::ResponseShape::Array,
+            paginate,
             response_shape: method.response_shape,
             bound,
         });

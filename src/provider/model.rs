@@ -33,6 +33,8 @@ pub struct Param {
     pub description: Option<String>,
     /// Default value (server variables have one: `my-org`).
     pub default: Option<String>,
+    /// The schema's `maximum`, for numeric parameters (a page size's largest value).
+    pub maximum: Option<i64>,
 }
 
 /// One field of a response (a column of `SELECT`) or of a request body (a `data__` column).

@@ -352,6 +352,7 @@ fn method_params(
                 ty: "string".into(),
                 description: var.and_then(|v| v.description.clone()),
                 default: var.and_then(|v| v.default.clone()),
+                maximum: None,
             });
         }
     }
@@ -394,6 +395,7 @@ fn method_params(
                 ty: "string".into(),
                 description: None,
                 default: None,
+                maximum: None,
             });
         }
     }
@@ -423,14 +425,15 @@ fn parse_param(doc: &Doc<'_>, value: &Value, at: &str) -> Result<Option<Param>, 
             .get("required")
             .and_then(Value::as_bool)
             .unwrap_or(false);
-    let (ty, default, schema_description) = match map.get("schema") {
+    let (ty, default, schema_description, maximum) = match map.get("schema") {
         Some(schema) => {
             let flat = flatten(doc, schema, &format!("{at}.schema"))?;
             let resolved = doc.deref(schema, at)?;
             let default = resolved.get("default").and_then(scalar_string);
-            (flat.type_name(), default, flat.description)
+            let maximum = resolved.get("maximum").and_then(Value::as_i64);
+            (flat.type_name(), default, flat.description, maximum)
         }
-        None => ("string".to_string(), None, None),
+        None => ("string".to_string(), None, None, None),
     };
     Ok(Some(Param {
         name,
@@ -439,6 +442,7 @@ fn parse_param(doc: &Doc<'_>, value: &Value, at: &str) -> Result<Option<Param>, 
         ty,
         description: text_of(map.get("description")).or(schema_description),
         default,
+        maximum,
     }))
 }
 
