@@ -218,7 +218,7 @@ async fn one_failing_app_in_a_fan_out_is_reported_and_skipped() {
     let strict = env_with(true, None).await;
     let err = strict
         .engine
-        .run(&Source::new(&format!("SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId IN ('{TWO}', '0oaNoSuchApp00000000')")))
+        .run(&Source::new(format!("SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId IN ('{TWO}', '0oaNoSuchApp00000000')")))
         .await
         .unwrap_err()
         .to_string();

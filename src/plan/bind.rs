@@ -83,8 +83,11 @@ fn number(text: &str) -> Option<Value> {
         .map(Value::Number)
 }
 
+/// A column reference: optional qualifier (table alias) and column name.
+pub type ColumnRef<'a> = (Option<&'a str>, &'a str);
+
 /// A column reference: optional qualifier and name.
-pub fn column_ref(expr: &Expr) -> Option<(Option<&str>, &str)> {
+pub fn column_ref(expr: &Expr) -> Option<ColumnRef<'_>> {
     match expr {
         Expr::Identifier(i) => Some((None, i.value.as_str())),
         Expr::CompoundIdentifier(parts) if parts.len() == 2 => {
@@ -97,7 +100,7 @@ pub fn column_ref(expr: &Expr) -> Option<(Option<&str>, &str)> {
 
 /// A conjunct of the form `col = literal`, `literal = col` or `col IN (literal, …)`:
 /// the column reference and its values.
-pub fn equality(expr: &Expr) -> Option<((Option<&str>, &str), Vec<Value>)> {
+pub fn equality(expr: &Expr) -> Option<(ColumnRef<'_>, Vec<Value>)> {
     match expr {
         Expr::BinaryOp {
             left,
