@@ -124,13 +124,10 @@ impl Engine {
                 }
                 ev.query(&q.sql)?;
             }
-            Plan::Mutation(MutationPlan {
-                fetch,
-                output_sql: Some(sql),
-                ..
-            }) => {
+            Plan::Mutation(m) if m.output_sql.is_some() => {
+                let sql = m.output_sql.as_deref().unwrap_or_default();
                 let mut ev = Evaluator::new()?;
-                ev.load(&fetch.table, &fetch.columns, &[])?;
+                ev.load(&m.fetch.table, &m.fetch.columns, &[])?;
                 ev.query(sql)?;
             }
             _ => {}
@@ -266,6 +263,7 @@ impl Engine {
         })?;
         let target = Target {
             server_url: self.server_url.as_deref(),
+            extra_query: &t.pushed,
         };
         let mut requests = Vec::new();
         for bindings in combos {

@@ -224,3 +224,19 @@ async fn one_failing_app_in_a_fan_out_is_reported_and_skipped() {
         .to_string();
     assert!(err.contains("E0000007"), "{err}");
 }
+
+#[tokio::test]
+async fn pushed_down_filter_gives_the_same_rows_as_local_filtering() {
+    let e = env().await;
+    let pushed = e
+        .q("SELECT count(*) AS n FROM okta.apps.applications WHERE subdomain = 'my-org' AND status = 'ACTIVE'")
+        .await;
+    let local = e
+        .q("SELECT sum(status = 'ACTIVE') AS n, sum(status <> 'ACTIVE') AS other FROM okta.apps.applications WHERE subdomain = 'my-org'")
+        .await;
+    assert_eq!(col(&pushed, "n"), col(&local, "n"));
+    assert!(
+        col(&local, "other")[0].as_i64().unwrap() > 0,
+        "the demo org has inactive apps"
+    );
+}

@@ -249,6 +249,8 @@ pub fn missing_error(
 pub struct Target<'a> {
     /// `--server-url` template replacing the provider's.
     pub server_url: Option<&'a str>,
+    /// Query parameters added to every request (conditions pushed down to the API).
+    pub extra_query: &'a [(String, String)],
 }
 
 /// Builds one request per combination of bound values (cartesian product, in order).
@@ -316,6 +318,11 @@ pub fn build_requests(
                 ParamLocation::Header => {}
             }
             bound.push((p.name.clone(), v.clone()));
+        }
+        for (k, v) in target.extra_query {
+            if !query.iter().any(|(q, _)| q.eq_ignore_ascii_case(k)) {
+                query.push((k.clone(), v.clone()));
+            }
         }
         // A list that is followed to its last page gives the same rows whatever the page
         // size: ask for the largest page the API allows, to make the fewest round trips.

@@ -100,6 +100,7 @@ pub fn plan_exec(
         body,
         Target {
             server_url: ctx.server_url,
+            extra_query: &[],
         },
     )?;
     let table = resource.id.replace('.', "_");
@@ -134,6 +135,7 @@ pub fn plan_exec(
             residual: Vec::new(),
             depends: Vec::new(),
             static_bindings: Vec::new(),
+            pushed: Vec::new(),
         },
         output_sql,
     })

@@ -76,6 +76,7 @@ pub fn plan_delete(del: &Delete, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
         None,
         Target {
             server_url: ctx.server_url,
+            extra_query: &[],
         },
     )?;
     if del.returning.is_some() {
@@ -95,6 +96,7 @@ pub fn plan_delete(del: &Delete, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
             residual: Vec::new(),
             depends: Vec::new(),
             static_bindings: Vec::new(),
+            pushed: Vec::new(),
         },
         output_sql: None,
     })

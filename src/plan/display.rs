@@ -63,6 +63,10 @@ fn fetch(out: &mut String, f: &TableFetch) {
     if !f.bound.is_empty() {
         let _ = writeln!(out, "  bound: {}", f.bound.join(" AND "));
     }
+    if !f.pushed.is_empty() {
+        let p: Vec<String> = f.pushed.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let _ = writeln!(out, "  pushed down: {}", p.join(", "));
+    }
     if !f.residual.is_empty() {
         let _ = writeln!(out, "  residual: {}", f.residual.join(" AND "));
     }

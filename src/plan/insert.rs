@@ -89,6 +89,7 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
             Some(Value::Object(body)),
             Target {
                 server_url: ctx.server_url,
+                extra_query: &[],
             },
         )?);
         chosen = Some(method);
@@ -112,6 +113,7 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
             residual: Vec::new(),
             depends: Vec::new(),
             static_bindings: Vec::new(),
+            pushed: Vec::new(),
         },
         output_sql,
     })

@@ -46,14 +46,20 @@ pub fn plan(statement: &Statement, ctx: &PlanContext<'_>) -> Result<Plan, PlanEr
     }
     Ok(match statement {
         Statement::Select(q) => Plan::Query(select::plan_select(q, ctx)?),
-        Statement::Insert(i) => Plan::Mutation(insert::plan_insert(i, ctx)?),
-        Statement::Delete(d) => Plan::Mutation(delete::plan_delete(d, ctx)?),
+        Statement::Insert(i) => Plan::Mutation(Box::new(insert::plan_insert(i, ctx)?)),
+        Statement::Delete(d) => Plan::Mutation(Box::new(delete::plan_delete(d, ctx)?)),
         Statement::Exec {
             target,
             method,
             args,
             body,
-        } => Plan::Mutation(call::plan_exec(target, method, args, body.as_ref(), ctx)?),
+        } => Plan::Mutation(Box::new(call::plan_exec(
+            target,
+            method,
+            args,
+            body.as_ref(),
+            ctx,
+        )?)),
         Statement::ShowProviders => Plan::Static(discovery::show_providers(ctx)),
         Statement::ShowServices { provider, like } => {
             Plan::Static(discovery::show_services(ctx, provider, like.as_deref())?)
@@ -146,6 +152,9 @@ pub struct TableFetch {
     pub depends: Vec<Dependency>,
     /// Parameters bound to literals (used with `depends`).
     pub static_bindings: Vec<bind::Binding>,
+    /// Query parameters that push residual conditions down to the API (exact: the
+    /// conditions stay in the SQL too).
+    pub pushed: Vec<(String, String)>,
 }
 
 /// Parameters of a table whose values come from SQL over tables fetched before it.
@@ -197,5 +206,5 @@ pub enum Plan {
     /// A query.
     Query(QueryPlan),
     /// A write or lifecycle call.
-    Mutation(MutationPlan),
+    Mutation(Box<MutationPlan>),
 }

@@ -235,6 +235,7 @@ impl Binder<'_, '_> {
         let mut joins: Vec<JoinSource> = Vec::new();
         let mut bound_text = Vec::new();
         let mut residual_text = Vec::new();
+        let mut residual: Vec<&Expr> = Vec::new();
         for c in where_conjuncts.iter().chain(local.on.iter()) {
             // col = literal, col IN (literals)
             if let Some(((qual, col), values)) = equality(c) {
@@ -290,6 +291,7 @@ impl Binder<'_, '_> {
             }
             if concerns(c, &local.alias) {
                 residual_text.push(c.to_string());
+                residual.push(c);
             }
         }
         for j in joins {
@@ -298,8 +300,10 @@ impl Binder<'_, '_> {
         let mut names: Vec<String> = bindings.iter().map(|b| b.param.clone()).collect();
         names.extend(depends.iter().flat_map(|d| d.params.iter().cloned()));
         let method = choose_method(resource, SqlVerb::Select, &names)?;
+        let pushed = pushdown(resource, method, &names, &residual, &mine);
         let target = Target {
             server_url: self.ctx.server_url,
+            extra_query: &pushed,
         };
         let requests = if depends.is_empty() {
             build_requests(
@@ -329,6 +333,7 @@ impl Binder<'_, '_> {
             requests,
             bound: bound_text,
             residual: residual_text,
+            pushed,
             static_bindings: if depends.is_empty() {
                 Vec::new()
             } else {
@@ -413,6 +418,50 @@ struct JoinSource {
     other: usize,
     /// (parameter, the other table's column).
     columns: Vec<(String, String)>,
+}
+
+/// Query parameters expressing residual conditions exactly, from the method's
+/// `x-oktaql-pushdown` list: `column = 'v'` where `v` is one of the column's enum values
+/// and the parameter is not otherwise bound.
+fn pushdown(
+    resource: &crate::provider::Resource,
+    method: &crate::provider::Method,
+    bound: &[String],
+    residual: &[&Expr],
+    mine: &dyn Fn(Option<&str>, &str) -> bool,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let columns = resource.select_columns();
+    for pd in &method.pushdown {
+        let taken = |p: &str| {
+            bound.iter().any(|b| b.eq_ignore_ascii_case(p))
+                || out.iter().any(|(o, _)| o.eq_ignore_ascii_case(p))
+        };
+        if taken(&pd.param) {
+            continue;
+        }
+        let Some(column) = columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(&pd.column))
+        else {
+            continue;
+        };
+        for c in residual {
+            let Some(((qual, col), values)) = equality(c) else {
+                continue;
+            };
+            if !mine(qual, col) || !col.eq_ignore_ascii_case(&pd.column) {
+                continue;
+            }
+            if let [serde_json::Value::String(v)] = values.as_slice() {
+                if column.enum_values.iter().any(|e| e == v) {
+                    out.push((pd.param.clone(), pd.value.replace("{value}", v)));
+                    break;
+                }
+            }
+        }
+    }
+    out
 }
 
 /// True when `e` mentions `alias`, or has an unqualified column (which may be the table's).

@@ -74,6 +74,20 @@ pub struct RequestBody {
     pub required_columns: Vec<String>,
 }
 
+/// A condition `column = 'value'` that a query parameter expresses exactly, declared on a
+/// method as `x-oktaql-pushdown: [{column, param, value}]` (for Okta's apps:
+/// `status` → `filter=status eq "{value}"`). Only values the column's `enum` lists are
+/// pushed, so the API's answer is exactly the rows the condition keeps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pushdown {
+    /// The response column.
+    pub column: String,
+    /// The query parameter that expresses the condition.
+    pub param: String,
+    /// The parameter's value, with `{value}` standing for the literal.
+    pub value: String,
+}
+
 /// One REST operation of a resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Method {
@@ -92,6 +106,8 @@ pub struct Method {
     pub request_body: Option<RequestBody>,
     /// Shape of the successful response.
     pub response_shape: ResponseShape,
+    /// Conditions on response columns the API can evaluate itself (`x-oktaql-pushdown`).
+    pub pushdown: Vec<Pushdown>,
     /// Expected success status (`200`, `201`, `204`).
     pub response_status: u16,
     /// Columns of the response (the item schema's properties when it is an array).

@@ -14,8 +14,8 @@ use super::document::{
 };
 use super::schema::{columns, flatten};
 use super::{
-    Method, Param, ParamLocation, ProviderError, RequestBody, Resource, ResponseShape, Server,
-    ServerVariable, Service, SqlVerbs,
+    Method, Param, ParamLocation, ProviderError, Pushdown, RequestBody, Resource, ResponseShape,
+    Server, ServerVariable, Service, SqlVerbs,
 };
 
 /// The HTTP verbs an OpenAPI path item may hold.
@@ -300,7 +300,42 @@ fn parse_method(
         summary: text_of(operation.get("summary")),
         description: text_of(operation.get("description")),
         object_key,
+        pushdown: pushdowns(doc, map, at)?,
     })
+}
+
+/// A method's `x-oktaql-pushdown` list.
+fn pushdowns(
+    doc: &Doc<'_>,
+    method: &Map<String, Value>,
+    at: &str,
+) -> Result<Vec<Pushdown>, ProviderError> {
+    let Some(list) = method.get("x-oktaql-pushdown") else {
+        return Ok(Vec::new());
+    };
+    let at = format!("{at}.x-oktaql-pushdown");
+    let items = list
+        .as_array()
+        .ok_or_else(|| doc.invalid(format!("{at} must be a list of {{column, param, value}}")))?;
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let item_at = format!("{at}[{i}]");
+        let map = expect_object(doc, item, &item_at)?;
+        let field = |name: &str| -> Result<String, ProviderError> {
+            opt_string(doc, map, name, &item_at)?
+                .ok_or_else(|| doc.invalid(format!("{item_at} has no {name}")))
+        };
+        let value = field("value")?;
+        if !value.contains("{value}") {
+            return Err(doc.invalid(format!("{item_at}.value must contain {{value}}")));
+        }
+        out.push(Pushdown {
+            column: field("column")?,
+            param: field("param")?,
+            value,
+        });
+    }
+    Ok(out)
 }
 
 /// `#/paths/~1api~1v1~1apps/get` → (`/api/v1/apps`, `get`).
