@@ -17,6 +17,7 @@ use oktaql::provider::Registry;
 use oktaql::render::RenderOptions;
 use oktaql::runner::{run_scripts, RunError, RunOptions, Script};
 use oktaql::sandbox::{Sandbox, SandboxConfig};
+use oktaql::shell::ShellConfig;
 use oktaql::template::Vars;
 use oktaql::{Engine, EngineConfig};
 
@@ -34,26 +35,30 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let interactive = std::io::stdin().is_terminal();
+    let result = match cli.command {
+        // The shell reads lines on this thread and runs each statement on the runtime.
+        Some(Command::Shell(args)) if interactive => shell(&runtime, args),
+        None if interactive => shell(&runtime, SessionArgs::default()),
+        // Standard input that is not a terminal is a script.
+        Some(Command::Shell(session)) => runtime.block_on(exec(ExecArgs {
+            session,
+            ..ExecArgs::default()
+        })),
+        None => runtime.block_on(exec(ExecArgs::default())),
+        Some(Command::Exec(args)) => runtime.block_on(exec(args)),
+        Some(Command::Sandbox(args)) => runtime.block_on(async {
+            let mut out = std::io::stdout();
+            oktaql::sandbox::cli::run(args, &mut out).await?;
+            Ok(ExitCode::SUCCESS)
+        }),
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
-    }
-}
-
-async fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
-        Some(Command::Exec(args)) => exec(args).await,
-        Some(Command::Shell(args)) => shell(args).await,
-        Some(Command::Sandbox(args)) => {
-            let mut out = std::io::stdout();
-            oktaql::sandbox::cli::run(args, &mut out).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        None if std::io::stdin().is_terminal() => shell(SessionArgs::default()).await,
-        None => exec(ExecArgs::default()).await,
     }
 }
 
@@ -130,6 +135,7 @@ async fn session(args: &SessionArgs) -> Result<Session> {
         continue_on_error: false,
         dry_run: false,
         summaries: std::io::stderr().is_terminal(),
+        timer: false,
     };
     Ok(Session {
         engine,
@@ -180,8 +186,12 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
         if file.as_os_str() == "-" {
             scripts.push(read_stdin()?);
         } else {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot read the SQL file {}: {e} — check the path (use -f - for standard input)",
+                    file.display()
+                )
+            })?;
             scripts.push(Script {
                 name: file.display().to_string(),
                 text,
@@ -267,8 +277,33 @@ fn read_stdin() -> Result<Script> {
     })
 }
 
-async fn shell(args: SessionArgs) -> Result<ExitCode> {
-    let s = session(&args).await?;
-    oktaql::shell::run(&s.engine, s.options).await?;
+fn shell(runtime: &tokio::runtime::Runtime, args: SessionArgs) -> Result<ExitCode> {
+    if args.outfile.is_some() {
+        bail!("--outfile is for oktaql exec; in the shell, results go to the terminal");
+    }
+    let mut s = runtime.block_on(session(&args))?;
+    s.options.summaries = true;
+    let to_terminal = std::io::stdout().is_terminal();
+    let mut banner = format!(
+        "oktaql {} — SQL over the Okta Management API. .help for help, Ctrl-D to leave.",
+        env!("CARGO_PKG_VERSION")
+    );
+    if s._sandbox.is_some() {
+        banner.push_str(&format!(
+            "\nConnected to the built-in sandbox: demo org '{}', app '{}'.",
+            oktaql::sandbox::DEMO_ORG,
+            oktaql::sandbox::DEMO_APP_TWO_SECRETS
+        ));
+    }
+    let config = ShellConfig {
+        options: s.options.clone(),
+        history: oktaql::shell::default_history_path(),
+        color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        fit_terminal: to_terminal,
+        banner,
+    };
+    let result = oktaql::shell::run(runtime.handle(), &s.engine, config);
+    drop(s);
+    result?;
     Ok(ExitCode::SUCCESS)
 }

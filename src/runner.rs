@@ -7,6 +7,7 @@
 //! Writes only to the writers it is given.
 
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 use crate::engine::{Engine, Outcome};
 use crate::error::Error;
@@ -39,6 +40,8 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// Write a one-line summary of each statement (`2 rows`) to the diagnostics writer.
     pub summaries: bool,
+    /// Add each statement's elapsed time to its summary (`2 rows (41.2 ms)`).
+    pub timer: bool,
 }
 
 /// What a run did.
@@ -173,10 +176,11 @@ pub async fn run_scripts(
             report.succeeded += 1;
             continue;
         }
+        let started = Instant::now();
         match engine.execute(plan).await {
             Ok(outcome) => {
                 report.succeeded += 1;
-                emit(outcome, options, out, diag, &mut report)?;
+                emit(outcome, started.elapsed(), options, out, diag, &mut report)?;
             }
             Err(e) => {
                 statement_error(diag, name, &p.source, &e);
@@ -199,6 +203,7 @@ pub async fn run_scripts(
 
 fn emit(
     outcome: Outcome,
+    elapsed: Duration,
     options: &RunOptions,
     out: &mut dyn Write,
     diag: &mut dyn Write,
@@ -215,11 +220,28 @@ fn emit(
         let mut buf = Vec::new();
         render(rows, options.format, &options.render, &mut buf).map_err(RunError::Output)?;
         write_out(out, &buf)?;
+    } else if options.format == OutputFormat::Json {
+        // One JSON document per statement, so `jq` sees as many documents as statements.
+        write_out(out, b"[]\n")?;
     }
     if options.summaries {
-        let _ = writeln!(diag, "{}", outcome.message);
+        if options.timer {
+            let _ = writeln!(diag, "{} ({})", outcome.message, elapsed_text(elapsed));
+        } else {
+            let _ = writeln!(diag, "{}", outcome.message);
+        }
     }
     Ok(())
+}
+
+/// `41.2 ms`, `3.08 s`.
+pub fn elapsed_text(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 1000.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
 }
 
 fn write_out(out: &mut dyn Write, bytes: &[u8]) -> Result<(), RunError> {
