@@ -143,12 +143,14 @@ pub async fn run_scripts(
                 statement_error(diag, &scripts[p.script].name, &p.source, e);
             }
         }
-        let _ = writeln!(
-            diag,
-            "nothing was run: {} of {} statements could not be planned",
-            plan_failures,
-            prepared.len()
-        );
+        if prepared.len() > 1 {
+            let _ = writeln!(
+                diag,
+                "nothing was run: {} of {} statements could not be planned",
+                plan_failures,
+                prepared.len()
+            );
+        }
         report.failed += plan_failures;
         report.skipped += prepared.len() - plan_failures;
         return Ok(report);

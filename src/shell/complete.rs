@@ -42,7 +42,9 @@ impl Named {
 }
 
 /// Candidates for the word ending at byte `pos` of `line` (the whole input buffer).
-pub fn complete(registry: &Registry, line: &str, pos: usize) -> Completion {
+/// `recent` names resources (`okta.apps.secrets`) used by earlier statements: their columns
+/// are offered while the statement being typed names none yet (`SELECT id, st|`).
+pub fn complete(registry: &Registry, line: &str, pos: usize, recent: &[String]) -> Completion {
     let pos = pos.min(line.len());
     let before = &line[..pos];
     let tokens = lex::tokens(line);
@@ -113,7 +115,11 @@ pub fn complete(registry: &Registry, line: &str, pos: usize) -> Completion {
         out.extend(keywords(word));
         out
     } else {
-        let mut out = matching(columns(registry, line, &statement, &verb), word);
+        let mut cols = columns(registry, line, &statement, &verb);
+        if cols.is_empty() && matches!(verb.as_str(), "SELECT" | "") && !word.is_empty() {
+            cols = recent_columns(registry, recent);
+        }
+        let mut out = matching(cols, word);
         if out.len() > 1 || !word.is_empty() {
             out.extend(keywords(word));
         }
@@ -170,6 +176,36 @@ fn named_resources(registry: &Registry, line: &str, statement: &[&Token]) -> Vec
             {
                 out.push(Named { service, index });
             }
+        }
+    }
+    out
+}
+
+/// The resources (`okta.apps.secrets`) that `text` names, resolved in the registry.
+pub fn resources_named(registry: &Registry, text: &str) -> Vec<String> {
+    let tokens = lex::tokens(text);
+    let refs: Vec<&Token> = tokens.iter().collect();
+    named_resources(registry, text, &refs)
+        .iter()
+        .map(|n| n.resource().id.clone())
+        .collect()
+}
+
+/// Select columns of recently used resources.
+fn recent_columns(registry: &Registry, recent: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for id in recent {
+        let parts: Vec<&str> = id.split('.').collect();
+        if parts.len() != 3 {
+            continue;
+        }
+        if let Ok((svc, index)) = registry.resource(parts[0], parts[1], parts[2]) {
+            out.extend(
+                svc.resources[index]
+                    .select_columns()
+                    .iter()
+                    .map(|c| c.name.clone()),
+            );
         }
     }
     out
@@ -314,7 +350,7 @@ mod tests {
     use super::*;
 
     fn c(line: &str) -> Vec<String> {
-        complete(&Registry::embedded(), line, line.len()).candidates
+        complete(&Registry::embedded(), line, line.len(), &[]).candidates
     }
 
     #[test]
@@ -335,7 +371,7 @@ mod tests {
     #[test]
     fn columns_after_select_and_in_where() {
         let line = "SELECT st FROM okta.apps.secrets";
-        let r = complete(&Registry::embedded(), line, 9);
+        let r = complete(&Registry::embedded(), line, 9, &[]);
         assert_eq!(r.start, 7);
         assert!(r.candidates.contains(&"status".to_string()), "{r:?}");
         let r = c("SELECT id FROM okta.apps.secrets WHERE app");
@@ -384,6 +420,16 @@ mod tests {
     #[test]
     fn nothing_inside_strings() {
         assert!(c("SELECT id FROM okta.apps.secrets WHERE subdomain = 'my").is_empty());
+    }
+
+    #[test]
+    fn recent_resources_help_before_from_is_typed() {
+        let registry = Registry::embedded();
+        let recent = resources_named(&registry, "SELECT id FROM okta.apps.secrets WHERE x = 1");
+        assert_eq!(recent, vec!["okta.apps.secrets"]);
+        let r = complete(&registry, "SELECT id, st", 13, &recent).candidates;
+        assert!(r.contains(&"status".to_string()), "{r:?}");
+        assert!(complete(&registry, "SELECT id, st", 13, &[]).candidates.is_empty());
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct ShellHelper {
     registry: Registry,
     color: bool,
     hinter: HistoryHinter,
+    /// Resources named by statements already run, most recent first.
+    recent: Vec<String>,
 }
 
 impl ShellHelper {
@@ -30,7 +32,17 @@ impl ShellHelper {
             registry,
             color,
             hinter: HistoryHinter::new(),
+            recent: Vec::new(),
         }
+    }
+
+    /// Notes the resources a statement that ran named, for completion of later ones.
+    pub fn used(&mut self, text: &str) {
+        for id in complete::resources_named(&self.registry, text).into_iter().rev() {
+            self.recent.retain(|r| r != &id);
+            self.recent.insert(0, id);
+        }
+        self.recent.truncate(3);
     }
 }
 
@@ -48,7 +60,7 @@ impl Completer for ShellHelper {
         pos: usize,
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let c = complete::complete(&self.registry, line, pos);
+        let c = complete::complete(&self.registry, line, pos, &self.recent);
         let pairs = c
             .candidates
             .into_iter()
@@ -74,7 +86,7 @@ impl Hinter for ShellHelper {
 
 impl Highlighter for ShellHelper {
     fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
-        if self.color {
+        if self.color && !meta::is_meta(line) {
             highlight::highlight(line)
         } else {
             Cow::Borrowed(line)

@@ -214,6 +214,9 @@ impl Shell<'_> {
                         continue;
                     }
                     self.remember(input.trim_end());
+                    if let Some(h) = self.editor.helper_mut() {
+                        h.used(&input);
+                    }
                     self.execute(input)?;
                 }
                 // Ctrl-C at the prompt: drop what was typed.
