@@ -256,14 +256,31 @@ async fn write_outfile(
         return Ok(report);
     }
     tmp.as_file().sync_all().ok();
+    // The temporary file is owner-only; without secrets in it, give the result the mode
+    // of the file it replaces, or the usual mode of a new file.
     #[cfg(unix)]
     if !report.wrote_secrets {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).ok();
+        let mode = match std::fs::metadata(path) {
+            Ok(m) => m.permissions().mode() & 0o777,
+            Err(_) => 0o666 & !current_umask(),
+        };
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode)).ok();
     }
     tmp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(report)
+}
+
+/// The process umask (read by setting and restoring it).
+#[cfg(unix)]
+fn current_umask() -> u32 {
+    // SAFETY: umask only swaps the process file-mode mask; the value is restored at once.
+    let old = unsafe { libc::umask(0o022) };
+    // SAFETY: as above.
+    unsafe { libc::umask(old) };
+    #[allow(clippy::useless_conversion)] // mode_t is u16 on some platforms
+    u32::from(old)
 }
 
 fn read_stdin() -> Result<Script> {

@@ -78,7 +78,9 @@ fn multi_line_statement_timer_and_errors_keep_the_shell() {
     // A statement that fails to plan, then one that fails at Okta: the shell stays.
     enter(
         &mut s,
-        &format!("SELECT nosuch FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';"),
+        &format!(
+            "SELECT nosuch FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';"
+        ),
     );
     s.expect("unknown column nosuch").unwrap();
     s.expect(PROMPT).unwrap();
@@ -90,7 +92,10 @@ fn multi_line_statement_timer_and_errors_keep_the_shell() {
     s.expect(PROMPT).unwrap();
 
     // Several statements on one line, and a meta command with a bad argument.
-    enter(&mut s, "SHOW SERVICES IN okta; SHOW RESOURCES IN okta.apps;");
+    enter(
+        &mut s,
+        "SHOW SERVICES IN okta; SHOW RESOURCES IN okta.apps;",
+    );
     s.expect("okta.apps.secrets").unwrap();
     enter(&mut s, ".output xml");
     s.expect("unknown output format 'xml'").unwrap();
@@ -220,7 +225,9 @@ fn ctrl_c_cancels_a_running_statement() {
     s.expect(PROMPT).unwrap();
     enter(
         &mut s,
-        &format!("SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';"),
+        &format!(
+            "SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';"
+        ),
     );
     s.expect(format!("'{APP}';").as_str()).unwrap();
     let started = Instant::now();

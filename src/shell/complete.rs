@@ -13,11 +13,53 @@ use super::meta::COMMANDS;
 
 /// SQL and StackQL keywords offered for completion.
 pub const KEYWORDS: &[&str] = &[
-    "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "IS", "NULL", "LIKE", "AS", "ORDER",
-    "BY", "GROUP", "HAVING", "LIMIT", "OFFSET", "DISTINCT", "COUNT", "JOIN", "LEFT", "INNER",
-    "ON", "ASC", "DESC", "INSERT", "INTO", "VALUES", "RETURNING", "DELETE", "EXEC", "SHOW",
-    "SERVICES", "RESOURCES", "METHODS", "PROVIDERS", "DESCRIBE", "EXTENDED", "CASE", "WHEN",
-    "THEN", "ELSE", "END", "TRUE", "FALSE", "UNION", "ALL",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "AND",
+    "OR",
+    "NOT",
+    "IN",
+    "IS",
+    "NULL",
+    "LIKE",
+    "AS",
+    "ORDER",
+    "BY",
+    "GROUP",
+    "HAVING",
+    "LIMIT",
+    "OFFSET",
+    "DISTINCT",
+    "COUNT",
+    "JOIN",
+    "LEFT",
+    "INNER",
+    "ON",
+    "ASC",
+    "DESC",
+    "INSERT",
+    "INTO",
+    "VALUES",
+    "RETURNING",
+    "DELETE",
+    "EXEC",
+    "SHOW",
+    "SERVICES",
+    "RESOURCES",
+    "METHODS",
+    "PROVIDERS",
+    "DESCRIBE",
+    "EXTENDED",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "TRUE",
+    "FALSE",
+    "UNION",
+    "ALL",
 ];
 
 /// What completes the word at the cursor.
@@ -91,43 +133,45 @@ pub fn complete(registry: &Registry, line: &str, pos: usize, recent: &[String]) 
         .map(|t| t.text(line).to_ascii_uppercase())
         .unwrap_or_default();
 
-    let candidates = if let Some(name) = word.strip_prefix('@') {
-        exec_args(registry, line, &statement, name)
-    } else if word.contains('.') {
-        dotted(registry, line, &statement, &verb, word)
-    } else if verb == "EXEC" && preceding.len() >= 2 && !word.is_empty() {
-        // After the method: its arguments.
-        exec_args(registry, line, &statement, word)
-    } else if matches!(
-        previous.as_str(),
-        "FROM" | "JOIN" | "INTO" | "DESCRIBE" | "EXTENDED" | "EXEC" | "IN" | "DELETE"
-    ) && !statement_names_resource(registry, line, &statement)
-    {
-        let wants_bare = previous == "IN" && preceding.iter().any(|t| t.is_word(line, "SERVICES"));
-        let providers = registry.provider_names().into_iter().map(|p| {
-            if wants_bare {
-                p
-            } else {
-                format!("{p}.")
-            }
-        });
-        let mut out = matching(providers, word);
-        out.extend(keywords(word));
-        out
-    } else {
-        let mut cols = columns(registry, line, &statement, &verb);
-        if cols.is_empty() && matches!(verb.as_str(), "SELECT" | "") && !word.is_empty() {
-            cols = recent_columns(registry, recent);
-        }
-        let mut out = matching(cols, word);
-        if out.len() > 1 || !word.is_empty() {
+    let candidates =
+        if let Some(name) = word.strip_prefix('@') {
+            exec_args(registry, line, &statement, name)
+        } else if word.contains('.') {
+            dotted(registry, line, &statement, &verb, word)
+        } else if verb == "EXEC" && preceding.len() >= 2 && !word.is_empty() {
+            // After the method: its arguments.
+            exec_args(registry, line, &statement, word)
+        } else if matches!(
+            previous.as_str(),
+            "FROM" | "JOIN" | "INTO" | "DESCRIBE" | "EXTENDED" | "EXEC" | "IN" | "DELETE"
+        ) && !statement_names_resource(registry, line, &statement)
+        {
+            let wants_bare =
+                previous == "IN" && preceding.iter().any(|t| t.is_word(line, "SERVICES"));
+            let providers = registry.provider_names().into_iter().map(|p| {
+                if wants_bare {
+                    p
+                } else {
+                    format!("{p}.")
+                }
+            });
+            let mut out = matching(providers, word);
             out.extend(keywords(word));
-        }
-        if word.is_empty() && out.is_empty() && verb.is_empty() {
-            out = keywords(word);
-        }
-        out
-    };
+            out
+        } else {
+            let mut cols = columns(registry, line, &statement, &verb);
+            if cols.is_empty() && matches!(verb.as_str(), "SELECT" | "") && !word.is_empty() {
+                cols = recent_columns(registry, recent);
+            }
+            let mut out = matching(cols, word);
+            if out.len() > 1 || !word.is_empty() {
+                out.extend(keywords(word));
+            }
+            if word.is_empty() && out.is_empty() && verb.is_empty() {
+                out = keywords(word);
+            }
+            out
+        };
     Completion {
         start,
         candidates: dedup(candidates),
@@ -333,7 +377,9 @@ fn exec_args(registry: &Registry, line: &str, statement: &[&Token], prefix: &str
         .params
         .iter()
         .filter(|p| p.location != crate::provider::ParamLocation::Header)
-        .filter(|p| !given.contains(&p.name.to_ascii_lowercase()) || p.name.eq_ignore_ascii_case(prefix))
+        .filter(|p| {
+            !given.contains(&p.name.to_ascii_lowercase()) || p.name.eq_ignore_ascii_case(prefix)
+        })
         .map(|p| p.name.clone())
         .collect();
     if method.request_body.is_some() {
@@ -391,7 +437,8 @@ mod tests {
     fn exec_methods_and_arguments() {
         let r = c("EXEC okta.apps.secrets.");
         assert!(
-            r.iter().any(|m| m == "okta.apps.secrets.deactivate_oauth2_client_secret"),
+            r.iter()
+                .any(|m| m == "okta.apps.secrets.deactivate_oauth2_client_secret"),
             "{r:?}"
         );
         let r = c("EXEC okta.apps.secrets.deactivate_oauth2_client_secret @");
@@ -429,7 +476,9 @@ mod tests {
         assert_eq!(recent, vec!["okta.apps.secrets"]);
         let r = complete(&registry, "SELECT id, st", 13, &recent).candidates;
         assert!(r.contains(&"status".to_string()), "{r:?}");
-        assert!(complete(&registry, "SELECT id, st", 13, &[]).candidates.is_empty());
+        assert!(complete(&registry, "SELECT id, st", 13, &[])
+            .candidates
+            .is_empty());
     }
 
     #[test]

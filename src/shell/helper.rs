@@ -38,7 +38,10 @@ impl ShellHelper {
 
     /// Notes the resources a statement that ran named, for completion of later ones.
     pub fn used(&mut self, text: &str) {
-        for id in complete::resources_named(&self.registry, text).into_iter().rev() {
+        for id in complete::resources_named(&self.registry, text)
+            .into_iter()
+            .rev()
+        {
             self.recent.retain(|r| r != &id);
             self.recent.insert(0, id);
         }

@@ -48,13 +48,33 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "[table|json|jsonl|csv|text|markdown]",
         "set or show the output format",
     ),
-    (".timer", "on|off", "show the elapsed time after each statement"),
-    (".dryrun", "on|off", "print each statement's plan instead of sending it"),
+    (
+        ".timer",
+        "on|off",
+        "show the elapsed time after each statement",
+    ),
+    (
+        ".dryrun",
+        "on|off",
+        "print each statement's plan instead of sending it",
+    ),
     (".headers", "on|off", "show or hide header rows"),
-    (".vars", "", "list template variables (secret values masked)"),
-    (".set", "NAME VALUE", "set a template variable for {{ NAME }}"),
+    (
+        ".vars",
+        "",
+        "list template variables (secret values masked)",
+    ),
+    (
+        ".set",
+        "NAME VALUE",
+        "set a template variable for {{ NAME }}",
+    ),
     (".unset", "NAME", "remove a template variable"),
-    (".quit", "", "leave the shell (also .exit, \\q, exit, Ctrl-D)"),
+    (
+        ".quit",
+        "",
+        "leave the shell (also .exit, \\q, exit, Ctrl-D)",
+    ),
 ];
 
 /// Whether `input` (a fresh input, before any statement text) is a meta command rather
@@ -171,17 +191,35 @@ impl fmt::Display for Help {
         writeln!(f, "  SHOW METHODS IN okta.apps.secrets;")?;
         writeln!(f, "  DESCRIBE okta.apps.secrets;")?;
         writeln!(f, "Query:")?;
-        writeln!(f, "  SELECT id, label FROM okta.apps.applications WHERE subdomain = 'my-org' LIMIT 5;")?;
+        writeln!(
+            f,
+            "  SELECT id, label FROM okta.apps.applications WHERE subdomain = 'my-org' LIMIT 5;"
+        )?;
         writeln!(f, "  SELECT id, status, created FROM okta.apps.secrets")?;
-        writeln!(f, "    WHERE subdomain = 'my-org' AND appId = '0oa8f2kr7HwM3cPeL9s2';")?;
+        writeln!(
+            f,
+            "    WHERE subdomain = 'my-org' AND appId = '0oa8f2kr7HwM3cPeL9s2';"
+        )?;
         writeln!(f, "Change:")?;
         writeln!(f, "  INSERT INTO okta.apps.secrets (subdomain, appId)")?;
-        writeln!(f, "    SELECT 'my-org', '0oa8f2kr7HwM3cPeL9s2' RETURNING id, status;")?;
-        writeln!(f, "  EXEC okta.apps.secrets.deactivate_oauth2_client_secret")?;
-        writeln!(f, "    @subdomain='my-org', @appId='0oa8f2kr7HwM3cPeL9s2', @secretId='ocs…';")?;
+        writeln!(
+            f,
+            "    SELECT 'my-org', '0oa8f2kr7HwM3cPeL9s2' RETURNING id, status;"
+        )?;
+        writeln!(
+            f,
+            "  EXEC okta.apps.secrets.deactivate_oauth2_client_secret"
+        )?;
+        writeln!(
+            f,
+            "    @subdomain='my-org', @appId='0oa8f2kr7HwM3cPeL9s2', @secretId='ocs…';"
+        )?;
         writeln!(f, "  DELETE FROM okta.apps.secrets")?;
         writeln!(f, "    WHERE subdomain = 'my-org' AND appId = '0oa8f2kr7HwM3cPeL9s2' AND secretId = 'ocs…';")?;
-        writeln!(f, "Templates: .set subdomain my-org, then WHERE subdomain = '{{{{ subdomain }}}}'.")?;
+        writeln!(
+            f,
+            "Templates: .set subdomain my-org, then WHERE subdomain = '{{{{ subdomain }}}}'."
+        )?;
         writeln!(f)?;
         writeln!(f, "Commands:")?;
         for (name, args, what) in COMMANDS {
@@ -193,7 +231,10 @@ impl fmt::Display for Help {
             writeln!(f, "  {usage:<48} {what}")?;
         }
         writeln!(f)?;
-        write!(f, "Ctrl-C cancels a running statement or clears the input; Ctrl-D leaves.")
+        write!(
+            f,
+            "Ctrl-C cancels a running statement or clears the input; Ctrl-D leaves."
+        )
     }
 }
 
@@ -207,7 +248,14 @@ mod tests {
 
     #[test]
     fn recognises_meta_input() {
-        for s in [".help", "  .output json", "\\q", "exit", "QUIT;", ".timer on"] {
+        for s in [
+            ".help",
+            "  .output json",
+            "\\q",
+            "exit",
+            "QUIT;",
+            ".timer on",
+        ] {
             assert!(is_meta(s), "{s}");
         }
         for s in ["SELECT 1", "exit_code", "explain"] {
@@ -242,7 +290,10 @@ mod tests {
                 value: "my org".into()
             })
         );
-        assert_eq!(p(".unset subdomain"), Ok(MetaCommand::Unset("subdomain".into())));
+        assert_eq!(
+            p(".unset subdomain"),
+            Ok(MetaCommand::Unset("subdomain".into()))
+        );
     }
 
     #[test]
@@ -250,7 +301,10 @@ mod tests {
         assert!(p(".timer maybe").unwrap_err().0.contains("on|off"));
         assert!(p(".output xml").unwrap_err().0.contains("table, json"));
         assert!(p(".set x").unwrap_err().0.contains(".set NAME VALUE"));
-        assert!(p(".set 1x y").unwrap_err().0.contains("not a valid variable name"));
+        assert!(p(".set 1x y")
+            .unwrap_err()
+            .0
+            .contains("not a valid variable name"));
         let e = p(".timr on").unwrap_err().0;
         assert!(e.contains("did you mean .timer"), "{e}");
     }

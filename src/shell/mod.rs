@@ -265,7 +265,7 @@ impl Shell<'_> {
             Some(Err(e)) => writeln!(self.err, "error: {e}")?,
             None => {
                 writeln!(self.err)?;
-                let first = text.trim_start().split_whitespace().next().unwrap_or("");
+                let first = text.split_whitespace().next().unwrap_or("");
                 let changes = ["INSERT", "DELETE", "EXEC", "UPDATE"]
                     .iter()
                     .any(|w| first.eq_ignore_ascii_case(w));
@@ -329,7 +329,10 @@ impl Shell<'_> {
             }
             MetaCommand::Set { name, value } => {
                 opts.vars.set(name.clone(), value);
-                writeln!(self.err, "{name} is set: use {{{{ {name} }}}} in statements")?;
+                writeln!(
+                    self.err,
+                    "{name} is set: use {{{{ {name} }}}} in statements"
+                )?;
             }
             MetaCommand::Unset(name) => {
                 if opts.vars.contains(&name) {

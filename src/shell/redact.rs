@@ -160,7 +160,9 @@ fn statement_secrets(input: &str, tokens: &[Token], offset: usize, out: &mut Vec
         }
     }
     // INSERT INTO x (…, data__client_secret, …) VALUES (…) | SELECT …
-    let is_insert = code.first().is_some_and(|(_, t)| t.is_word(input, "INSERT"));
+    let is_insert = code
+        .first()
+        .is_some_and(|(_, t)| t.is_word(input, "INSERT"));
     if !is_insert {
         return;
     }
@@ -266,7 +268,15 @@ fn list_items<'t>(input: &str, tokens: &[(usize, &'t Token)]) -> Option<Items<'t
 
 /// The comma-separated items of a SELECT list, up to FROM/WHERE/RETURNING or the end.
 fn select_items<'t>(input: &str, tokens: &[(usize, &'t Token)]) -> Vec<Vec<(usize, &'t Token)>> {
-    const END: &[&str] = &["FROM", "WHERE", "RETURNING", "UNION", "GROUP", "ORDER", "LIMIT"];
+    const END: &[&str] = &[
+        "FROM",
+        "WHERE",
+        "RETURNING",
+        "UNION",
+        "GROUP",
+        "ORDER",
+        "LIMIT",
+    ];
     let mut items = vec![Vec::new()];
     let mut depth = 0usize;
     for &(i, t) in tokens {
@@ -358,14 +368,19 @@ mod tests {
     #[test]
     fn exec_arguments_and_comparisons() {
         let out = r("EXEC okta.apps.secrets.m @appId='a', @client_secret='plain'");
-        assert!(!out.contains("plain") && out.contains("@appId='a'"), "{out}");
+        assert!(
+            !out.contains("plain") && out.contains("@appId='a'"),
+            "{out}"
+        );
         let out = r("SELECT id FROM okta.apps.secrets WHERE client_secret = 'abc'");
         assert!(!out.contains("'abc'"), "{out}");
     }
 
     #[test]
     fn json_bodies_lose_only_the_secret() {
-        let out = r(r#"EXEC okta.apps.secrets.create @appId='a' @@json='{"client_secret": "s3", "status": "ACTIVE"}'"#);
+        let out = r(
+            r#"EXEC okta.apps.secrets.create @appId='a' @@json='{"client_secret": "s3", "status": "ACTIVE"}'"#,
+        );
         assert!(!out.contains("s3"), "{out}");
         assert!(out.contains("ACTIVE"), "{out}");
     }
@@ -379,7 +394,9 @@ mod tests {
         // Ids, labels and short values stay.
         assert!(!looks_like_token("0oa8f2kr7HwM3cPeL9s2"));
         assert!(!looks_like_token("a_long_snake_case_label_without_digits"));
-        assert!(!looks_like_token("with spaces in it but very long indeed yes"));
+        assert!(!looks_like_token(
+            "with spaces in it but very long indeed yes"
+        ));
     }
 
     #[test]
@@ -393,14 +410,22 @@ mod tests {
 
     #[test]
     fn set_commands() {
-        assert_eq!(r(".set client_secret hunter2"), ".set client_secret <redacted>");
+        assert_eq!(
+            r(".set client_secret hunter2"),
+            ".set client_secret <redacted>"
+        );
         assert_eq!(r(&format!(".set s {SECRET}")), ".set s <redacted>");
         assert_eq!(r(".set subdomain my-org"), ".set subdomain my-org");
     }
 
     #[test]
     fn secret_names() {
-        for n in ["data__client_secret", "@client_secret", "CLIENT_SECRET", "api_token"] {
+        for n in [
+            "data__client_secret",
+            "@client_secret",
+            "CLIENT_SECRET",
+            "api_token",
+        ] {
             assert!(is_secret_name(n), "{n}");
         }
         for n in ["secret_hash", "secretId", "subdomain", "status"] {
