@@ -4,7 +4,8 @@
 //! Used by `oktaql exec` (command-line SQL, `-f` files, standard input) and by the shell.
 //! Owns: stop-at-first-failure (or `--continue-on-error`), reporting the file, line and
 //! statement that failed and which statements had completed, and `--dry-run`.
-//! Writes only to the writers it is given.
+//! Writes only to the writers it is given; statement text quoted in messages has its
+//! secret values redacted.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -254,7 +255,10 @@ fn write_out(out: &mut dyn Write, bytes: &[u8]) -> Result<(), RunError> {
     }
 }
 
+/// The first non-blank line of a statement, for messages: secret values redacted (the
+/// statement may hold a client secret from a template variable), at most 80 characters.
 fn first_line(text: &str) -> String {
+    let text = crate::shell::redact::redact(text);
     let line = text
         .lines()
         .find(|l| !l.trim().is_empty())

@@ -251,3 +251,51 @@ fn dry_run_prints_every_plan_and_sends_nothing() {
     }
     assert_eq!(out.matches("-- <command line>:").count(), 3, "{out}");
 }
+
+#[test]
+fn messages_about_a_failed_statement_never_show_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = write(
+        dir.path(),
+        "rotate.sql",
+        "INSERT INTO okta.apps.secrets (data__client_secret, subdomain, appId)\n\
+         SELECT '{{ new_secret }}', 'my-org', '{{ app_id }}';\n",
+    );
+    let secret = "plain-secret-from-the-vault";
+    // The app already has two secrets, Okta's maximum: the INSERT fails.
+    let assert = oktaql()
+        .args(["exec", "--sandbox", "-f"])
+        .arg(&runbook)
+        .args(["--var", &format!("new_secret={secret}")])
+        .args(["--var", &format!("app_id={APP}")])
+        .assert()
+        .code(1);
+    let out = assert.get_output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("rotate.sql:1:1:"), "{stderr}");
+    assert!(
+        stderr.contains("maximum number of client secrets"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(secret),
+        "secret in the error output:\n{stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(secret));
+
+    // A statement whose first line quotes the secret: the message shows it redacted.
+    let secret = "zz-short-secret";
+    let assert = oktaql()
+        .args(["exec", "--sandbox", "--var", &format!("s={secret}")])
+        .arg(format!(
+            "EXEC okta.apps.secrets.create_oauth2_client_secret @@json='{{\"client_secret\":\"{{{{ s }}}}\"}}', @subdomain='my-org', @appId='{APP}'"
+        ))
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr);
+    assert!(stderr.contains("in: EXEC okta.apps.secrets"), "{stderr}");
+    assert!(
+        !stderr.contains("zz-s"),
+        "secret in the error output:\n{stderr}"
+    );
+}
