@@ -42,9 +42,16 @@ fn enter(s: &mut Session, line: &str) {
     s.send("\r").unwrap();
 }
 
-/// Presses Ctrl-D and checks the shell exits with status 0.
-fn leave_with_ctrl_d(mut s: Session) {
+/// Presses Ctrl-C at the prompt and waits for a fresh one. The line editor drops keys
+/// that arrive in the same read as the Ctrl-C, so the next keys wait until it was read.
+fn interrupt(s: &mut Session) {
+    s.send("\x03").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
     s.expect(PROMPT).unwrap();
+}
+
+/// At the prompt, presses Ctrl-D and checks the shell exits with status 0.
+fn leave_with_ctrl_d(mut s: Session) {
     s.send("\x04").unwrap();
     s.expect(Eof).unwrap();
     let status = s.get_process_mut().wait().unwrap();
@@ -103,8 +110,7 @@ fn multi_line_statement_timer_and_errors_keep_the_shell() {
 
     // Ctrl-C on a partial statement clears it.
     enter(&mut s, "SELECT id");
-    s.send("\x03").unwrap();
-    s.expect(PROMPT).unwrap();
+    interrupt(&mut s);
     enter(&mut s, ".output csv");
     s.expect("output: csv").unwrap();
     s.expect(PROMPT).unwrap();
@@ -120,6 +126,7 @@ fn multi_line_statement_timer_and_errors_keep_the_shell() {
         "SELECT count(*) AS n FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{{ app }}';",
     );
     s.expect("n\r\n2").unwrap();
+    s.expect(PROMPT).unwrap();
     leave_with_ctrl_d(s);
 }
 
@@ -162,8 +169,9 @@ fn tab_completes_names_methods_and_arguments() {
     // The second Tab lists the remaining arguments.
     s.expect("@appId=").unwrap();
     s.expect("@subdomain=").unwrap();
-    s.send("\x03").unwrap();
-    s.expect(PROMPT).unwrap();
+    // The line is drawn again below the list.
+    s.expect("@secretId='x', @").unwrap();
+    interrupt(&mut s);
 
     // Meta commands complete too.
     s.send(".tim").unwrap();
@@ -171,6 +179,17 @@ fn tab_completes_names_methods_and_arguments() {
     s.expect(".timer").unwrap();
     enter(&mut s, " on");
     s.expect("timer: on").unwrap();
+
+    // .dryrun prints the plan, with the secret masked, and sends nothing.
+    enter(&mut s, ".dryrun on");
+    s.expect("dry run: on").unwrap();
+    enter(
+        &mut s,
+        &format!("INSERT INTO okta.apps.secrets (data__client_secret, subdomain, appId) SELECT 'dry-run-secret-1234', 'my-org', '{APP}';"),
+    );
+    s.expect("create_oauth2_client_secret").unwrap();
+    s.expect(r#"body: {"client_secret":"****"}"#).unwrap();
+    s.expect(PROMPT).unwrap();
     enter(&mut s, ".quit");
     s.expect(Eof).unwrap();
 }
@@ -244,6 +263,7 @@ fn ctrl_c_cancels_a_running_statement() {
     // The shell goes on: a statement answered from the provider runs at once.
     enter(&mut s, "SHOW RESOURCES IN okta.apps;");
     s.expect("okta.apps.secrets").unwrap();
+    s.expect(PROMPT).unwrap();
     leave_with_ctrl_d(s);
 }
 
@@ -267,6 +287,7 @@ fn history_is_private_redacted_and_kept_across_runs() {
     s.expect("api_token is set").unwrap();
     enter(&mut s, ".vars");
     s.expect("api_token = ****").unwrap();
+    s.expect(PROMPT).unwrap();
     leave_with_ctrl_d(s);
 
     let path = home.path().join("oktaql").join("history");
@@ -286,6 +307,6 @@ fn history_is_private_redacted_and_kept_across_runs() {
     s.expect(PROMPT).unwrap();
     s.send("\x1b[A").unwrap();
     s.expect(".vars").unwrap();
-    s.send("\x03").unwrap();
+    interrupt(&mut s);
     leave_with_ctrl_d(s);
 }
