@@ -65,7 +65,7 @@ fn main() -> ExitCode {
 /// The engine and, with `--sandbox`, the sandbox it talks to (kept alive with it).
 struct Session {
     engine: Engine,
-    _sandbox: Option<Sandbox>,
+    sandbox: Option<Sandbox>,
     options: RunOptions,
 }
 
@@ -139,7 +139,7 @@ async fn session(args: &SessionArgs) -> Result<Session> {
     };
     Ok(Session {
         engine,
-        _sandbox: sandbox,
+        sandbox: sandbox,
         options,
     })
 }
@@ -305,7 +305,7 @@ fn shell(runtime: &tokio::runtime::Runtime, args: SessionArgs) -> Result<ExitCod
         "oktaql {} — SQL over the Okta Management API. .help for help, Ctrl-D to leave.",
         env!("CARGO_PKG_VERSION")
     );
-    if s._sandbox.is_some() {
+    if s.sandbox.is_some() {
         banner.push_str(&format!(
             "\nConnected to the built-in sandbox: demo org '{}', app '{}'.",
             oktaql::sandbox::DEMO_ORG,

@@ -39,6 +39,12 @@ fn piped_standard_input_is_a_script() {
                 "id\nocsOBwKiaHGmdZc4DOc9\nocsnpBqEzjeUjeBLRktC\nname,title,description\napps,",
             ));
     }
+    // With no subcommand at all.
+    oktaql()
+        .write_stdin("SHOW PROVIDERS;")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("okta"));
     // A failing script exits 1, also when given to `shell`.
     oktaql()
         .args(["shell", "--sandbox"])

@@ -310,3 +310,26 @@ fn history_is_private_redacted_and_kept_across_runs() {
     interrupt(&mut s);
     leave_with_ctrl_d(s);
 }
+
+#[test]
+fn bare_oktaql_on_a_terminal_opens_the_shell() {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_oktaql"));
+    cmd.env("XDG_DATA_HOME", home.path())
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env_remove("OKTAQL_HISTORY");
+    let mut s = Session::spawn(cmd).unwrap();
+    s.set_expect_timeout(Some(Duration::from_secs(30)));
+    s.expect(PROMPT).unwrap();
+    // Discovery needs no org: it is answered from the provider.
+    enter(&mut s, ".output csv");
+    s.expect("output: csv").unwrap();
+    enter(&mut s, "SHOW METHODS IN okta.apps.secrets;");
+    s.expect("deactivate_oauth2_client_secret").unwrap();
+    s.expect(PROMPT).unwrap();
+    enter(&mut s, "\\q");
+    s.expect(Eof).unwrap();
+    let status = s.get_process_mut().wait().unwrap();
+    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+}
