@@ -139,7 +139,7 @@ async fn session(args: &SessionArgs) -> Result<Session> {
     };
     Ok(Session {
         engine,
-        sandbox: sandbox,
+        sandbox,
         options,
     })
 }
