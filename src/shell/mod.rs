@@ -3,12 +3,12 @@
 //! Owns: the read–run loop; multi-line input to `;` (several statements per input);
 //! meta commands ([`meta::MetaCommand`]); the history file (XDG data directory, mode 0600,
 //! secrets redacted before a line enters the history — [`redact`]); completion, hints and
-//! highlighting ([`helper`]); Ctrl-C cancelling a running statement (its HTTP requests are
+//! highlighting ([`editor`]); Ctrl-C cancelling a running statement (its HTTP requests are
 //! dropped) or clearing a partial input; Ctrl-D leaving. An error never ends the shell.
 //! Must not: parse or plan SQL itself (the runner and engine do), or write a secret to disk.
 
 pub mod complete;
-pub mod helper;
+pub mod editor;
 pub mod highlight;
 pub mod lex;
 pub mod meta;
@@ -26,7 +26,7 @@ use crate::engine::Engine;
 use crate::runner::{run_scripts, RunError, RunOptions, Script};
 use crate::template::Vars;
 
-use helper::ShellHelper;
+use editor::LineSupport;
 use meta::{Help, MetaCommand};
 
 /// Why the shell could not start or went on no further.
@@ -117,7 +117,7 @@ struct Shell<'a> {
     runtime: &'a tokio::runtime::Handle,
     engine: &'a Engine,
     config: ShellConfig,
-    editor: Editor<ShellHelper, FileHistory>,
+    editor: Editor<LineSupport, FileHistory>,
     out: Box<dyn Write + 'a>,
     err: Box<dyn Write + 'a>,
 }
@@ -148,8 +148,8 @@ pub fn run(
         .max_history_size(2000)?
         .history_ignore_dups(true)?
         .build();
-    let mut editor: Editor<ShellHelper, FileHistory> = Editor::with_config(rl_config)?;
-    editor.set_helper(Some(ShellHelper::new(
+    let mut editor: Editor<LineSupport, FileHistory> = Editor::with_config(rl_config)?;
+    editor.set_helper(Some(LineSupport::new(
         engine.registry().clone(),
         config.color,
     )));

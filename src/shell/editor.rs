@@ -1,4 +1,4 @@
-//! The line editor's helper: completion, history hints, highlighting and the validator
+//! What the line editor asks of the shell: completion, history hints, highlighting and the validator
 //! that keeps Enter inserting new lines until a statement ends with `;`.
 //!
 //! Owns the glue between rustyline's traits and [`super::complete`], [`super::highlight`]
@@ -16,8 +16,8 @@ use crate::provider::Registry;
 
 use super::{complete, highlight, meta};
 
-/// The shell's rustyline helper.
-pub struct ShellHelper {
+/// Completion, hints, highlighting and validation for the line editor.
+pub struct LineSupport {
     registry: Registry,
     color: bool,
     hinter: HistoryHinter,
@@ -25,10 +25,10 @@ pub struct ShellHelper {
     recent: Vec<String>,
 }
 
-impl ShellHelper {
-    /// A helper completing from `registry`; `color` turns on highlighting and hints.
-    pub fn new(registry: Registry, color: bool) -> ShellHelper {
-        ShellHelper {
+impl LineSupport {
+    /// Support completing from `registry`; `color` turns on highlighting and hints.
+    pub fn new(registry: Registry, color: bool) -> LineSupport {
+        LineSupport {
             registry,
             color,
             hinter: HistoryHinter::new(),
@@ -54,7 +54,7 @@ pub fn input_is_ready(input: &str) -> bool {
     input.trim().is_empty() || meta::is_meta(input) || crate::sql::is_complete(input)
 }
 
-impl Completer for ShellHelper {
+impl Completer for LineSupport {
     type Candidate = Pair;
 
     fn complete(
@@ -76,7 +76,7 @@ impl Completer for ShellHelper {
     }
 }
 
-impl Hinter for ShellHelper {
+impl Hinter for LineSupport {
     type Hint = String;
 
     fn hint(&self, line: &str, pos: usize, ctx: &Context<'_>) -> Option<String> {
@@ -87,7 +87,7 @@ impl Hinter for ShellHelper {
     }
 }
 
-impl Highlighter for ShellHelper {
+impl Highlighter for LineSupport {
     fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
         if self.color && !meta::is_meta(line) {
             highlight::highlight(line)
@@ -109,7 +109,7 @@ impl Highlighter for ShellHelper {
     }
 }
 
-impl Validator for ShellHelper {
+impl Validator for LineSupport {
     fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
         Ok(if input_is_ready(ctx.input()) {
             ValidationResult::Valid(None)
@@ -119,7 +119,7 @@ impl Validator for ShellHelper {
     }
 }
 
-impl Helper for ShellHelper {}
+impl Helper for LineSupport {}
 
 #[cfg(test)]
 mod tests {
