@@ -29,7 +29,7 @@ pub enum Command {
 }
 
 /// Arguments of `oktaql exec`.
-#[derive(Args, Debug, Default)]
+#[derive(Args, Debug)]
 pub struct ExecArgs {
     /// SQL statements (separated by `;`). With no SQL and no -f, standard input is read.
     pub sql: Vec<String>,
@@ -48,7 +48,7 @@ pub struct ExecArgs {
 }
 
 /// Settings shared by `exec` and `shell`.
-#[derive(Args, Debug, Default, Clone)]
+#[derive(Args, Debug, Clone)]
 pub struct SessionArgs {
     /// Run against a built-in sandbox started in this process (demo org `my-org`).
     #[arg(long)]
@@ -92,4 +92,69 @@ pub struct SessionArgs {
     /// Trace HTTP requests on standard error (token and secrets masked).
     #[arg(short = 'v', long = "debug")]
     pub debug: bool,
+}
+
+impl Default for ExecArgs {
+    /// The arguments of a bare `oktaql exec`, with every clap default (and environment
+    /// variable) applied.
+    fn default() -> Self {
+        match Cli::try_parse_from(["oktaql", "exec"]) {
+            Ok(Cli {
+                command: Some(Command::Exec(args)),
+            }) => args,
+            // A bad environment value (OKTAQL_SERVER_URL) is reported when used.
+            _ => ExecArgs {
+                sql: Vec::new(),
+                files: Vec::new(),
+                dry_run: false,
+                continue_on_error: false,
+                session: SessionArgs::fallback(),
+            },
+        }
+    }
+}
+
+impl Default for SessionArgs {
+    /// The settings of a bare `oktaql shell`, with every clap default applied.
+    fn default() -> Self {
+        ExecArgs::default().session
+    }
+}
+
+impl SessionArgs {
+    fn fallback() -> SessionArgs {
+        SessionArgs {
+            sandbox: false,
+            registry: None,
+            server_url: None,
+            token_file: None,
+            output: OutputFormat::Table,
+            outfile: None,
+            hide_headers: false,
+            vars: Vec::new(),
+            vars_file: None,
+            timeout: 30.0,
+            concurrency: 8,
+            max_pages: None,
+            strict: false,
+            debug: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let args = ExecArgs::default();
+        assert_eq!(args.session.timeout, 30.0);
+        assert_eq!(args.session.concurrency, 8);
+        assert_eq!(args.session.output, OutputFormat::Table);
+        assert_eq!(SessionArgs::default().timeout, 30.0);
+        let fallback = SessionArgs::fallback();
+        assert_eq!(fallback.timeout, args.session.timeout);
+        assert_eq!(fallback.concurrency, args.session.concurrency);
+    }
 }

@@ -17,6 +17,7 @@ use oktaql::provider::Registry;
 use oktaql::render::RenderOptions;
 use oktaql::runner::{run_scripts, RunError, RunOptions, Script};
 use oktaql::sandbox::{Sandbox, SandboxConfig};
+use oktaql::shell::ShellConfig;
 use oktaql::template::Vars;
 use oktaql::{Engine, EngineConfig};
 
@@ -34,7 +35,25 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let interactive = std::io::stdin().is_terminal();
+    let result = match cli.command {
+        // The shell reads lines on this thread and runs each statement on the runtime.
+        Some(Command::Shell(args)) if interactive => shell(&runtime, args),
+        None if interactive => shell(&runtime, SessionArgs::default()),
+        // Standard input that is not a terminal is a script.
+        Some(Command::Shell(session)) => runtime.block_on(exec(ExecArgs {
+            session,
+            ..ExecArgs::default()
+        })),
+        None => runtime.block_on(exec(ExecArgs::default())),
+        Some(Command::Exec(args)) => runtime.block_on(exec(args)),
+        Some(Command::Sandbox(args)) => runtime.block_on(async {
+            let mut out = std::io::stdout();
+            oktaql::sandbox::cli::run(args, &mut out).await?;
+            Ok(ExitCode::SUCCESS)
+        }),
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -43,24 +62,10 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
-        Some(Command::Exec(args)) => exec(args).await,
-        Some(Command::Shell(args)) => shell(args).await,
-        Some(Command::Sandbox(args)) => {
-            let mut out = std::io::stdout();
-            oktaql::sandbox::cli::run(args, &mut out).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        None if std::io::stdin().is_terminal() => shell(SessionArgs::default()).await,
-        None => exec(ExecArgs::default()).await,
-    }
-}
-
 /// The engine and, with `--sandbox`, the sandbox it talks to (kept alive with it).
 struct Session {
     engine: Engine,
-    _sandbox: Option<Sandbox>,
+    sandbox: Option<Sandbox>,
     options: RunOptions,
 }
 
@@ -130,10 +135,11 @@ async fn session(args: &SessionArgs) -> Result<Session> {
         continue_on_error: false,
         dry_run: false,
         summaries: std::io::stderr().is_terminal(),
+        timer: false,
     };
     Ok(Session {
         engine,
-        _sandbox: sandbox,
+        sandbox,
         options,
     })
 }
@@ -180,8 +186,12 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
         if file.as_os_str() == "-" {
             scripts.push(read_stdin()?);
         } else {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot read the SQL file {}: {e} — check the path (use -f - for standard input)",
+                    file.display()
+                )
+            })?;
             scripts.push(Script {
                 name: file.display().to_string(),
                 text,
@@ -246,14 +256,31 @@ async fn write_outfile(
         return Ok(report);
     }
     tmp.as_file().sync_all().ok();
+    // The temporary file is owner-only; without secrets in it, give the result the mode
+    // of the file it replaces, or the usual mode of a new file.
     #[cfg(unix)]
     if !report.wrote_secrets {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).ok();
+        let mode = match std::fs::metadata(path) {
+            Ok(m) => m.permissions().mode() & 0o777,
+            Err(_) => 0o666 & !current_umask(),
+        };
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode)).ok();
     }
     tmp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(report)
+}
+
+/// The process umask (read by setting and restoring it).
+#[cfg(unix)]
+fn current_umask() -> u32 {
+    // SAFETY: umask only swaps the process file-mode mask; the value is restored at once.
+    let old = unsafe { libc::umask(0o022) };
+    // SAFETY: as above.
+    unsafe { libc::umask(old) };
+    #[allow(clippy::useless_conversion)] // mode_t is u16 on some platforms
+    u32::from(old)
 }
 
 fn read_stdin() -> Result<Script> {
@@ -267,8 +294,33 @@ fn read_stdin() -> Result<Script> {
     })
 }
 
-async fn shell(args: SessionArgs) -> Result<ExitCode> {
-    let s = session(&args).await?;
-    oktaql::shell::run(&s.engine, s.options).await?;
+fn shell(runtime: &tokio::runtime::Runtime, args: SessionArgs) -> Result<ExitCode> {
+    if args.outfile.is_some() {
+        bail!("--outfile is for oktaql exec; in the shell, results go to the terminal");
+    }
+    let mut s = runtime.block_on(session(&args))?;
+    s.options.summaries = true;
+    let to_terminal = std::io::stdout().is_terminal();
+    let mut banner = format!(
+        "oktaql {} — SQL over the Okta Management API. .help for help, Ctrl-D to leave.",
+        env!("CARGO_PKG_VERSION")
+    );
+    if s.sandbox.is_some() {
+        banner.push_str(&format!(
+            "\nConnected to the built-in sandbox: demo org '{}', app '{}'.",
+            oktaql::sandbox::DEMO_ORG,
+            oktaql::sandbox::DEMO_APP_TWO_SECRETS
+        ));
+    }
+    let config = ShellConfig {
+        options: s.options.clone(),
+        history: oktaql::shell::default_history_path(),
+        color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        fit_terminal: to_terminal,
+        banner,
+    };
+    let result = oktaql::shell::run(runtime.handle(), &s.engine, config);
+    drop(s);
+    result?;
     Ok(ExitCode::SUCCESS)
 }

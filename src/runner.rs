@@ -4,9 +4,11 @@
 //! Used by `oktaql exec` (command-line SQL, `-f` files, standard input) and by the shell.
 //! Owns: stop-at-first-failure (or `--continue-on-error`), reporting the file, line and
 //! statement that failed and which statements had completed, and `--dry-run`.
-//! Writes only to the writers it is given.
+//! Writes only to the writers it is given; statement text quoted in messages has its
+//! secret values redacted.
 
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 use crate::engine::{Engine, Outcome};
 use crate::error::Error;
@@ -39,6 +41,8 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// Write a one-line summary of each statement (`2 rows`) to the diagnostics writer.
     pub summaries: bool,
+    /// Add each statement's elapsed time to its summary (`2 rows (41.2 ms)`).
+    pub timer: bool,
 }
 
 /// What a run did.
@@ -140,12 +144,14 @@ pub async fn run_scripts(
                 statement_error(diag, &scripts[p.script].name, &p.source, e);
             }
         }
-        let _ = writeln!(
-            diag,
-            "nothing was run: {} of {} statements could not be planned",
-            plan_failures,
-            prepared.len()
-        );
+        if prepared.len() > 1 {
+            let _ = writeln!(
+                diag,
+                "nothing was run: {} of {} statements could not be planned",
+                plan_failures,
+                prepared.len()
+            );
+        }
         report.failed += plan_failures;
         report.skipped += prepared.len() - plan_failures;
         return Ok(report);
@@ -173,10 +179,11 @@ pub async fn run_scripts(
             report.succeeded += 1;
             continue;
         }
+        let started = Instant::now();
         match engine.execute(plan).await {
             Ok(outcome) => {
                 report.succeeded += 1;
-                emit(outcome, options, out, diag, &mut report)?;
+                emit(outcome, started.elapsed(), options, out, diag, &mut report)?;
             }
             Err(e) => {
                 statement_error(diag, name, &p.source, &e);
@@ -199,6 +206,7 @@ pub async fn run_scripts(
 
 fn emit(
     outcome: Outcome,
+    elapsed: Duration,
     options: &RunOptions,
     out: &mut dyn Write,
     diag: &mut dyn Write,
@@ -215,11 +223,28 @@ fn emit(
         let mut buf = Vec::new();
         render(rows, options.format, &options.render, &mut buf).map_err(RunError::Output)?;
         write_out(out, &buf)?;
+    } else if options.format == OutputFormat::Json {
+        // One JSON document per statement, so `jq` sees as many documents as statements.
+        write_out(out, b"[]\n")?;
     }
     if options.summaries {
-        let _ = writeln!(diag, "{}", outcome.message);
+        if options.timer {
+            let _ = writeln!(diag, "{} ({})", outcome.message, elapsed_text(elapsed));
+        } else {
+            let _ = writeln!(diag, "{}", outcome.message);
+        }
     }
     Ok(())
+}
+
+/// `41.2 ms`, `3.08 s`.
+pub fn elapsed_text(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 1000.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
 }
 
 fn write_out(out: &mut dyn Write, bytes: &[u8]) -> Result<(), RunError> {
@@ -230,7 +255,10 @@ fn write_out(out: &mut dyn Write, bytes: &[u8]) -> Result<(), RunError> {
     }
 }
 
+/// The first non-blank line of a statement, for messages: secret values redacted (the
+/// statement may hold a client secret from a template variable), at most 80 characters.
 fn first_line(text: &str) -> String {
+    let text = crate::shell::redact::redact(text);
     let line = text
         .lines()
         .find(|l| !l.trim().is_empty())

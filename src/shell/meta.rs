@@ -1,0 +1,320 @@
+//! Shell meta commands (`.help`, `.output json`, `.timer on`, `.set subdomain acme`, …) as a
+//! typed enum, parsed from a line that starts a fresh input.
+//!
+//! Owns: the command names, their arguments and the help text. Must not: run anything.
+
+use std::fmt;
+
+use crate::render::OutputFormat;
+
+/// A meta command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetaCommand {
+    /// `.help`: statements with examples and the meta commands.
+    Help,
+    /// `.output [FORMAT]`: set (or show) the output format.
+    Output(Option<OutputFormat>),
+    /// `.timer on|off`: show elapsed time after each statement.
+    Timer(bool),
+    /// `.dryrun on|off`: print plans instead of sending requests.
+    DryRun(bool),
+    /// `.headers on|off`: show or hide header rows.
+    Headers(bool),
+    /// `.vars`: list template variables.
+    Vars,
+    /// `.set NAME VALUE`: set a template variable.
+    Set {
+        /// Variable name.
+        name: String,
+        /// Its value (quotes removed).
+        value: String,
+    },
+    /// `.unset NAME`: remove a template variable.
+    Unset(String),
+    /// `.quit`, `.exit`, `\q`, `exit`, `quit`: leave the shell.
+    Quit,
+}
+
+/// A meta command that could not be parsed; the message says how to write it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct MetaError(pub String);
+
+/// The commands, for completion and `.help`: name, arguments, what it does.
+pub const COMMANDS: &[(&str, &str, &str)] = &[
+    (".help", "", "statements with examples, and these commands"),
+    (
+        ".output",
+        "[table|json|jsonl|csv|text|markdown]",
+        "set or show the output format",
+    ),
+    (
+        ".timer",
+        "on|off",
+        "show the elapsed time after each statement",
+    ),
+    (
+        ".dryrun",
+        "on|off",
+        "print each statement's plan instead of sending it",
+    ),
+    (".headers", "on|off", "show or hide header rows"),
+    (
+        ".vars",
+        "",
+        "list template variables (secret values masked)",
+    ),
+    (
+        ".set",
+        "NAME VALUE",
+        "set a template variable for {{ NAME }}",
+    ),
+    (".unset", "NAME", "remove a template variable"),
+    (
+        ".quit",
+        "",
+        "leave the shell (also .exit, \\q, exit, Ctrl-D)",
+    ),
+];
+
+/// Whether `input` (a fresh input, before any statement text) is a meta command rather
+/// than SQL: it starts with `.` or `\`, or is just `exit` / `quit`.
+pub fn is_meta(input: &str) -> bool {
+    let t = input.trim();
+    t.starts_with('.') || t.starts_with('\\') || is_bare_quit(t)
+}
+
+fn is_bare_quit(t: &str) -> bool {
+    let t = t.trim_end_matches(';').trim();
+    t.eq_ignore_ascii_case("exit") || t.eq_ignore_ascii_case("quit")
+}
+
+fn on_off(command: &str, arg: Option<&str>) -> Result<bool, MetaError> {
+    match arg.map(|a| a.to_ascii_lowercase()).as_deref() {
+        Some("on" | "true" | "1" | "yes") => Ok(true),
+        Some("off" | "false" | "0" | "no") => Ok(false),
+        _ => Err(MetaError(format!("usage: {command} on|off"))),
+    }
+}
+
+fn unquote(value: &str) -> &str {
+    let v = value.trim();
+    for q in ['\'', '"'] {
+        if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
+            return &v[1..v.len() - 1];
+        }
+    }
+    v
+}
+
+impl MetaCommand {
+    /// Parses a meta command line (see [`is_meta`]); a trailing `;` is ignored.
+    pub fn parse(input: &str) -> Result<MetaCommand, MetaError> {
+        let line = input.trim();
+        if is_bare_quit(line) {
+            return Ok(MetaCommand::Quit);
+        }
+        let line = line.strip_suffix(';').unwrap_or(line).trim_end();
+        let (command, rest) = match line.split_once(char::is_whitespace) {
+            Some((c, r)) => (c, r.trim()),
+            None => (line, ""),
+        };
+        let arg = rest.split_whitespace().next();
+        let lower = command.to_ascii_lowercase();
+        match lower.as_str() {
+            ".help" | ".h" | "\\?" | "\\h" => Ok(MetaCommand::Help),
+            ".quit" | ".exit" | ".q" | "\\q" => Ok(MetaCommand::Quit),
+            ".output" | ".mode" | ".o" => match arg {
+                None => Ok(MetaCommand::Output(None)),
+                Some(a) => {
+                    <OutputFormat as clap::ValueEnum>::from_str(a, true)
+                        .map(|f| MetaCommand::Output(Some(f)))
+                        .map_err(|_| {
+                            MetaError(format!(
+                                "unknown output format '{a}': use one of table, json, jsonl, csv, text, markdown"
+                            ))
+                        })
+                }
+            },
+            ".timer" => on_off(".timer", arg).map(MetaCommand::Timer),
+            ".dryrun" | ".dry-run" | ".dry_run" => on_off(".dryrun", arg).map(MetaCommand::DryRun),
+            ".headers" | ".header" => on_off(".headers", arg).map(MetaCommand::Headers),
+            ".vars" | ".variables" => Ok(MetaCommand::Vars),
+            ".set" => {
+                let (name, value) = rest
+                    .split_once(char::is_whitespace)
+                    .map(|(n, v)| (n, v.trim()))
+                    .unwrap_or((rest, ""));
+                if name.is_empty() || value.is_empty() {
+                    return Err(MetaError(
+                        "usage: .set NAME VALUE (e.g. .set subdomain my-org), then use {{ NAME }} in statements"
+                            .into(),
+                    ));
+                }
+                if crate::template::Vars::from_pairs([format!("{name}=x")]).is_err() {
+                    return Err(MetaError(format!(
+                        "'{name}' is not a valid variable name: use letters, digits and _, not starting with a digit"
+                    )));
+                }
+                Ok(MetaCommand::Set {
+                    name: name.to_string(),
+                    value: unquote(value).to_string(),
+                })
+            }
+            ".unset" => match arg {
+                Some(name) => Ok(MetaCommand::Unset(name.to_string())),
+                None => Err(MetaError("usage: .unset NAME".into())),
+            },
+            _ => {
+                let names = COMMANDS.iter().map(|(n, _, _)| *n);
+                let hint = crate::provider::nearest(&lower, names)
+                    .map(|n| format!("did you mean {n}? "))
+                    .unwrap_or_default();
+                Err(MetaError(format!(
+                    "unknown command {command}: {hint}.help lists the commands"
+                )))
+            }
+        }
+    }
+}
+
+/// The `.help` text.
+pub struct Help;
+
+impl fmt::Display for Help {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Statements end with ';' and may span lines. Tab completes keywords, names, columns and parameters.")?;
+        writeln!(f)?;
+        writeln!(f, "Discover:")?;
+        writeln!(f, "  SHOW SERVICES IN okta;")?;
+        writeln!(f, "  SHOW RESOURCES IN okta.apps;")?;
+        writeln!(f, "  SHOW METHODS IN okta.apps.secrets;")?;
+        writeln!(f, "  DESCRIBE okta.apps.secrets;")?;
+        writeln!(f, "Query:")?;
+        writeln!(
+            f,
+            "  SELECT id, label FROM okta.apps.applications WHERE subdomain = 'my-org' LIMIT 5;"
+        )?;
+        writeln!(f, "  SELECT id, status, created FROM okta.apps.secrets")?;
+        writeln!(
+            f,
+            "    WHERE subdomain = 'my-org' AND appId = '0oa8f2kr7HwM3cPeL9s2';"
+        )?;
+        writeln!(f, "Change:")?;
+        writeln!(f, "  INSERT INTO okta.apps.secrets (subdomain, appId)")?;
+        writeln!(
+            f,
+            "    SELECT 'my-org', '0oa8f2kr7HwM3cPeL9s2' RETURNING id, status;"
+        )?;
+        writeln!(
+            f,
+            "  EXEC okta.apps.secrets.deactivate_oauth2_client_secret"
+        )?;
+        writeln!(
+            f,
+            "    @subdomain='my-org', @appId='0oa8f2kr7HwM3cPeL9s2', @secretId='ocs…';"
+        )?;
+        writeln!(f, "  DELETE FROM okta.apps.secrets")?;
+        writeln!(f, "    WHERE subdomain = 'my-org' AND appId = '0oa8f2kr7HwM3cPeL9s2' AND secretId = 'ocs…';")?;
+        writeln!(
+            f,
+            "Templates: .set subdomain my-org, then WHERE subdomain = '{{{{ subdomain }}}}'."
+        )?;
+        writeln!(f)?;
+        writeln!(f, "Commands:")?;
+        for (name, args, what) in COMMANDS {
+            let usage = if args.is_empty() {
+                name.to_string()
+            } else {
+                format!("{name} {args}")
+            };
+            writeln!(f, "  {usage:<48} {what}")?;
+        }
+        writeln!(f)?;
+        write!(
+            f,
+            "Ctrl-C cancels a running statement or clears the input; Ctrl-D leaves."
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<MetaCommand, MetaError> {
+        MetaCommand::parse(s)
+    }
+
+    #[test]
+    fn recognises_meta_input() {
+        for s in [
+            ".help",
+            "  .output json",
+            "\\q",
+            "exit",
+            "QUIT;",
+            ".timer on",
+        ] {
+            assert!(is_meta(s), "{s}");
+        }
+        for s in ["SELECT 1", "exit_code", "explain"] {
+            assert!(!is_meta(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(p(".help"), Ok(MetaCommand::Help));
+        assert_eq!(p("\\q"), Ok(MetaCommand::Quit));
+        assert_eq!(p("exit"), Ok(MetaCommand::Quit));
+        assert_eq!(p(".quit;"), Ok(MetaCommand::Quit));
+        assert_eq!(
+            p(".output JSON"),
+            Ok(MetaCommand::Output(Some(OutputFormat::Json)))
+        );
+        assert_eq!(
+            p(".mode md"),
+            Ok(MetaCommand::Output(Some(OutputFormat::Markdown)))
+        );
+        assert_eq!(p(".output"), Ok(MetaCommand::Output(None)));
+        assert_eq!(p(".timer on"), Ok(MetaCommand::Timer(true)));
+        assert_eq!(p(".timer off;"), Ok(MetaCommand::Timer(false)));
+        assert_eq!(p(".dryrun on"), Ok(MetaCommand::DryRun(true)));
+        assert_eq!(p(".headers off"), Ok(MetaCommand::Headers(false)));
+        assert_eq!(p(".vars"), Ok(MetaCommand::Vars));
+        assert_eq!(
+            p(".set subdomain 'my org'"),
+            Ok(MetaCommand::Set {
+                name: "subdomain".into(),
+                value: "my org".into()
+            })
+        );
+        assert_eq!(
+            p(".unset subdomain"),
+            Ok(MetaCommand::Unset("subdomain".into()))
+        );
+    }
+
+    #[test]
+    fn errors_say_how() {
+        assert!(p(".timer maybe").unwrap_err().0.contains("on|off"));
+        assert!(p(".output xml").unwrap_err().0.contains("table, json"));
+        assert!(p(".set x").unwrap_err().0.contains(".set NAME VALUE"));
+        assert!(p(".set 1x y")
+            .unwrap_err()
+            .0
+            .contains("not a valid variable name"));
+        let e = p(".timr on").unwrap_err().0;
+        assert!(e.contains("did you mean .timer"), "{e}");
+    }
+
+    #[test]
+    fn help_lists_every_command() {
+        let text = Help.to_string();
+        for (name, _, _) in COMMANDS {
+            assert!(text.contains(name), "{name}");
+        }
+        assert!(text.contains("{{ subdomain }}"));
+    }
+}

@@ -1,0 +1,301 @@
+//! `oktaql exec` as a batch runner, through the binary: runbooks with template variables,
+//! several files and standard input, stop at the first failure with file, line and
+//! statement (exit 1), `--continue-on-error`, undefined variables reported before anything
+//! runs, `--dry-run`, and usage errors (exit 2).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+const APP: &str = "0oa8f2kr7HwM3cPeL9s2";
+const APP_ONE: &str = "0oa8f2kq1XnT5bRzY4d7";
+
+fn oktaql() -> Command {
+    let mut cmd = Command::cargo_bin("oktaql").unwrap();
+    cmd.env_remove("OKTAQL_SERVER_URL")
+        .env_remove("OKTA_API_TOKEN")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A rotation runbook in the shape the docs show: variables for the org and app, a
+/// conditional step, a new secret, then the list.
+const RUNBOOK: &str = "\
+-- Rotate the client secret of one app.
+SELECT id, status FROM okta.apps.secrets
+WHERE subdomain = '{{ subdomain }}' AND appId = '{{ app_id }}'
+ORDER BY created;
+{% if create_new %}
+INSERT INTO okta.apps.secrets (data__status, subdomain, appId)
+SELECT 'INACTIVE', '{{ subdomain }}', '{{ app_id }}'
+RETURNING status;
+{% endif %}
+SELECT count(*) AS secrets FROM okta.apps.secrets
+WHERE subdomain = '{{ subdomain | lower }}' AND appId = '{{ app_id }}';
+";
+
+#[test]
+fn runbook_with_variables_runs_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = write(dir.path(), "rotate.sql", RUNBOOK);
+    let vars = write(
+        dir.path(),
+        "vars.json",
+        &format!(r#"{{"subdomain": "MY-ORG", "app_id": "{APP_ONE}", "create_new": true}}"#),
+    );
+    // --var overrides the file.
+    oktaql()
+        .args(["exec", "--sandbox", "-o", "csv", "-f"])
+        .arg(&runbook)
+        .arg("--vars")
+        .arg(&vars)
+        .args(["--var", "subdomain=my-org"])
+        .assert()
+        .success()
+        .stdout(
+            "id,status\nocsCNh0PToQ67NOiETQ0,ACTIVE\n\
+             status\nINACTIVE\n\
+             secrets\n2\n",
+        );
+    // Without the flag the conditional step is left out.
+    oktaql()
+        .args(["exec", "--sandbox", "-o", "csv", "--hide-headers", "-f"])
+        .arg(&runbook)
+        .args([
+            "--var",
+            "subdomain=my-org",
+            "--var",
+            &format!("app_id={APP}"),
+        ])
+        .args(["--var", "create_new="])
+        .assert()
+        .success()
+        .stdout("ocsOBwKiaHGmdZc4DOc9,INACTIVE\nocsnpBqEzjeUjeBLRktC,ACTIVE\n2\n");
+}
+
+#[test]
+fn undefined_variables_are_named_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = write(dir.path(), "rotate.sql", RUNBOOK);
+    oktaql()
+        .args(["exec", "--sandbox", "-f"])
+        .arg(&runbook)
+        .args(["--var", "subdomain=my-org"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("rotate.sql"))
+        .stderr(predicate::str::contains(
+            "undefined template variable(s): app_id, create_new",
+        ))
+        .stderr(predicate::str::contains("--var name=value"));
+}
+
+#[test]
+fn first_failure_stops_with_file_line_and_statement() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = write(
+        dir.path(),
+        "runbook.sql",
+        &format!(
+            "SELECT count(*) AS n FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';\n\
+             \n\
+             -- this app does not exist\n\
+             SELECT id FROM okta.apps.secrets\n  WHERE subdomain = 'my-org' AND appId = '0oaMISSING';\n\
+             SELECT 'never' AS x FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';\n"
+        ),
+    );
+    let assert = oktaql()
+        .args(["exec", "--sandbox", "-o", "csv", "-f"])
+        .arg(&runbook)
+        .assert()
+        .code(1)
+        .stdout("n\n2\n");
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("runbook.sql:4:1:"), "{stderr}");
+    assert!(stderr.contains("404"), "{stderr}");
+    assert!(
+        stderr.contains("in: SELECT id FROM okta.apps.secrets"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("stopped: 1 of 3 statements completed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("never"), "{stderr}");
+
+    // --continue-on-error runs the rest and still exits 1.
+    oktaql()
+        .args([
+            "exec",
+            "--sandbox",
+            "-o",
+            "csv",
+            "--continue-on-error",
+            "-f",
+        ])
+        .arg(&runbook)
+        .assert()
+        .code(1)
+        .stdout("n\n2\nx\nnever\nnever\n")
+        .stderr(predicate::str::contains("runbook.sql:4:1:"));
+}
+
+#[test]
+fn a_statement_that_cannot_be_planned_stops_the_run_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = write(
+        dir.path(),
+        "bad.sql",
+        &format!(
+            "INSERT INTO okta.apps.secrets (data__status, subdomain, appId) SELECT 'INACTIVE', 'my-org', '{APP_ONE}';\n\
+             SELECT nosuch FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';\n"
+        ),
+    );
+    oktaql()
+        .args(["exec", "--sandbox", "-f"])
+        .arg(&runbook)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("bad.sql:2:"))
+        .stderr(predicate::str::contains("unknown column nosuch"))
+        .stderr(predicate::str::contains("nothing was run"));
+}
+
+#[test]
+fn several_files_and_standard_input_run_in_the_order_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = write(dir.path(), "one.sql", "SHOW SERVICES IN okta;");
+    let two = write(
+        dir.path(),
+        "two.sql",
+        "SHOW RESOURCES IN okta.apps LIKE 'sec%';",
+    );
+    oktaql()
+        .args(["exec", "--sandbox", "-o", "text", "--hide-headers", "-f"])
+        .arg(&two)
+        .arg("-f")
+        .arg(&one)
+        .args(["-f", "-"])
+        .write_stdin("SHOW PROVIDERS;")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::is_match(
+                r"(?s)^secrets\tokta\.apps\.secrets\t[^\n]*\napps\t[^\n]*\nokta\n$",
+            )
+            .unwrap(),
+        );
+}
+
+#[test]
+fn a_missing_file_is_a_usage_error() {
+    oktaql()
+        .args(["exec", "--sandbox", "-f", "no/such/runbook.sql"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "cannot read the SQL file no/such/runbook.sql",
+        ))
+        .stderr(predicate::str::contains("check the path"));
+}
+
+#[test]
+fn bad_arguments_are_usage_errors() {
+    oktaql()
+        .args(["exec", "--sandbox", "--var", "novalue", "SHOW PROVIDERS"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--var name=value"));
+    oktaql()
+        .args(["exec", "--sandbox", "-o", "xml", "SHOW PROVIDERS"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn dry_run_prints_every_plan_and_sends_nothing() {
+    let secret = "Never-Sent-Secret-0123456789abcdefXYZ";
+    // Nothing listens on this port: any request would fail the run.
+    let assert = oktaql()
+        .args(["exec", "--dry-run", "--server-url", "http://127.0.0.1:9/{subdomain}"])
+        .env("OKTA_API_TOKEN", "unused")
+        .arg(format!(
+            "INSERT INTO okta.apps.secrets (data__client_secret, subdomain, appId) SELECT '{secret}', 'my-org', '{APP}';\n\
+             SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}' AND status = 'ACTIVE';\n\
+             EXEC okta.apps.secrets.deactivate_oauth2_client_secret @subdomain='my-org', @appId='{APP}', @secretId='ocs1';"
+        ))
+        .assert()
+        .success();
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(!out.contains(secret), "secret in dry-run output:\n{out}");
+    for want in [
+        "create_oauth2_client_secret",
+        &format!("POST http://127.0.0.1:9/my-org/api/v1/apps/{APP}/credentials/secrets"),
+        r#""client_secret":"****""#,
+        "list_oauth2_client_secrets",
+        &format!("GET http://127.0.0.1:9/my-org/api/v1/apps/{APP}/credentials/secrets"),
+        "deactivate_oauth2_client_secret",
+        "/credentials/secrets/ocs1/lifecycle/deactivate",
+    ] {
+        assert!(out.contains(want), "missing {want} in:\n{out}");
+    }
+    assert_eq!(out.matches("-- <command line>:").count(), 3, "{out}");
+}
+
+#[test]
+fn messages_about_a_failed_statement_never_show_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = write(
+        dir.path(),
+        "rotate.sql",
+        "INSERT INTO okta.apps.secrets (data__client_secret, subdomain, appId)\n\
+         SELECT '{{ new_secret }}', 'my-org', '{{ app_id }}';\n",
+    );
+    let secret = "plain-secret-from-the-vault";
+    // The app already has two secrets, Okta's maximum: the INSERT fails.
+    let assert = oktaql()
+        .args(["exec", "--sandbox", "-f"])
+        .arg(&runbook)
+        .args(["--var", &format!("new_secret={secret}")])
+        .args(["--var", &format!("app_id={APP}")])
+        .assert()
+        .code(1);
+    let out = assert.get_output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("rotate.sql:1:1:"), "{stderr}");
+    assert!(
+        stderr.contains("maximum number of client secrets"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(secret),
+        "secret in the error output:\n{stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(secret));
+
+    // A statement whose first line quotes the secret: the message shows it redacted.
+    let secret = "zz-short-secret";
+    let assert = oktaql()
+        .args(["exec", "--sandbox", "--var", &format!("s={secret}")])
+        .arg(format!(
+            "EXEC okta.apps.secrets.create_oauth2_client_secret @@json='{{\"client_secret\":\"{{{{ s }}}}\"}}', @subdomain='my-org', @appId='{APP}'"
+        ))
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr);
+    assert!(stderr.contains("in: EXEC okta.apps.secrets"), "{stderr}");
+    assert!(
+        !stderr.contains("zz-s"),
+        "secret in the error output:\n{stderr}"
+    );
+}

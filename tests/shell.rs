@@ -1,0 +1,335 @@
+//! The interactive shell driven through a real pseudo-terminal: prompt, multi-line input,
+//! Tab completion, meta commands, errors that keep the shell, Ctrl-C cancelling a slow
+//! statement and clearing a partial one, the history file (mode 0600, secrets redacted,
+//! kept across runs) and Ctrl-D.
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::{Eof, Expect, Regex};
+
+const APP: &str = "0oa8f2kr7HwM3cPeL9s2";
+const PROMPT: &str = "oktaql> ";
+
+type Session = expectrl::session::OsSession;
+
+/// Starts `oktaql shell ARGS` on a pseudo-terminal with its history under `data_home`.
+fn shell(data_home: &Path, args: &[&str], env: &[(&str, &str)]) -> Session {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_oktaql"));
+    cmd.arg("shell")
+        .args(args)
+        .env("XDG_DATA_HOME", data_home)
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env_remove("OKTAQL_HISTORY")
+        .env_remove("OKTAQL_SERVER_URL")
+        .env_remove("OKTA_API_TOKEN");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut session = Session::spawn(cmd).expect("spawn the shell on a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(30)));
+    session
+}
+
+/// Types a line and presses Enter.
+fn enter(s: &mut Session, line: &str) {
+    s.send(line).unwrap();
+    s.send("\r").unwrap();
+}
+
+/// Presses Ctrl-C at the prompt and waits for a fresh one. The line editor drops keys
+/// that arrive in the same read as the Ctrl-C, so the next keys wait until it was read.
+fn interrupt(s: &mut Session) {
+    s.send("\x03").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    s.expect(PROMPT).unwrap();
+}
+
+/// At the prompt, presses Ctrl-D and checks the shell exits with status 0.
+fn leave_with_ctrl_d(mut s: Session) {
+    s.send("\x04").unwrap();
+    s.expect(Eof).unwrap();
+    let status = s.get_process_mut().wait().unwrap();
+    assert!(
+        matches!(status, WaitStatus::Exited(_, 0)),
+        "exit status: {status:?}"
+    );
+}
+
+#[test]
+fn multi_line_statement_timer_and_errors_keep_the_shell() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = shell(home.path(), &["--sandbox"], &[]);
+    s.expect("demo org 'my-org'").unwrap();
+    s.expect(PROMPT).unwrap();
+
+    enter(&mut s, ".timer on");
+    s.expect("timer: on").unwrap();
+    s.expect(PROMPT).unwrap();
+
+    // Enter before the `;` continues the statement on the next line.
+    enter(&mut s, "SELECT id, status");
+    enter(
+        &mut s,
+        &format!("FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';"),
+    );
+    s.expect("ocsnpBqEzjeUjeBLRktC").unwrap();
+    s.expect(Regex(r"2 rows \([0-9.]+ m?s\)")).unwrap();
+    s.expect(PROMPT).unwrap();
+
+    // A statement that fails to plan, then one that fails at Okta: the shell stays.
+    enter(
+        &mut s,
+        &format!(
+            "SELECT nosuch FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';"
+        ),
+    );
+    s.expect("unknown column nosuch").unwrap();
+    s.expect(PROMPT).unwrap();
+    enter(
+        &mut s,
+        "SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '0oaNOPE';",
+    );
+    s.expect("404").unwrap();
+    s.expect(PROMPT).unwrap();
+
+    // Several statements on one line, and a meta command with a bad argument.
+    enter(
+        &mut s,
+        "SHOW SERVICES IN okta; SHOW RESOURCES IN okta.apps;",
+    );
+    s.expect("okta.apps.secrets").unwrap();
+    enter(&mut s, ".output xml");
+    s.expect("unknown output format 'xml'").unwrap();
+    s.expect(PROMPT).unwrap();
+
+    // Ctrl-C on a partial statement clears it.
+    enter(&mut s, "SELECT id");
+    interrupt(&mut s);
+    enter(&mut s, ".output csv");
+    s.expect("output: csv").unwrap();
+    s.expect(PROMPT).unwrap();
+    enter(&mut s, "SHOW SERVICES IN okta;");
+    s.expect("name,title,description").unwrap();
+    s.expect("1 row").unwrap();
+
+    // Templates from .set.
+    enter(&mut s, ".set app 0oa8f2kr7HwM3cPeL9s2");
+    s.expect("app is set").unwrap();
+    enter(
+        &mut s,
+        "SELECT count(*) AS n FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{{ app }}';",
+    );
+    s.expect("n\r\n2").unwrap();
+    s.expect(PROMPT).unwrap();
+    leave_with_ctrl_d(s);
+}
+
+#[test]
+fn tab_completes_names_methods_and_arguments() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = shell(home.path(), &["--sandbox"], &[]);
+    s.expect(PROMPT).unwrap();
+
+    // okta.ap<Tab> → okta.apps (the only service).
+    s.send("SHOW RESOURCES IN okta.ap").unwrap();
+    s.send("\t").unwrap();
+    s.expect("okta.apps").unwrap();
+    enter(&mut s, ";");
+    s.expect("okta.apps.secrets").unwrap();
+    s.expect("2 rows").unwrap();
+    s.expect(PROMPT).unwrap();
+
+    // Resources, then a column in WHERE, then run it.
+    s.send("SELECT id FROM okta.apps.sec").unwrap();
+    s.send("\t").unwrap();
+    s.expect("okta.apps.secrets").unwrap();
+    s.send(" WHERE subdomain = 'my-org' AND app").unwrap();
+    s.send("\t").unwrap();
+    s.expect("appId").unwrap();
+    enter(&mut s, &format!(" = '{APP}';"));
+    s.expect("ocsnpBqEzjeUjeBLRktC").unwrap();
+    s.expect(PROMPT).unwrap();
+
+    // EXEC: method names, then @param= names of that method.
+    s.send("EXEC okta.apps.secrets.deac").unwrap();
+    s.send("\t").unwrap();
+    s.expect("deactivate_oauth2_client_secret").unwrap();
+    s.send(" @sec").unwrap();
+    s.send("\t").unwrap();
+    s.expect("@secretId=").unwrap();
+    s.send("'x', @").unwrap();
+    s.send("\t").unwrap();
+    s.send("\t").unwrap();
+    // The second Tab lists the remaining arguments.
+    s.expect("@appId=").unwrap();
+    s.expect("@subdomain=").unwrap();
+    // The line is drawn again below the list.
+    s.expect("@secretId='x', @").unwrap();
+    interrupt(&mut s);
+
+    // Meta commands complete too.
+    s.send(".tim").unwrap();
+    s.send("\t").unwrap();
+    s.expect(".timer").unwrap();
+    enter(&mut s, " on");
+    s.expect("timer: on").unwrap();
+
+    // .dryrun prints the plan, with the secret masked, and sends nothing.
+    enter(&mut s, ".dryrun on");
+    s.expect("dry run: on").unwrap();
+    enter(
+        &mut s,
+        &format!("INSERT INTO okta.apps.secrets (data__client_secret, subdomain, appId) SELECT 'dry-run-secret-1234', 'my-org', '{APP}';"),
+    );
+    s.expect("create_oauth2_client_secret").unwrap();
+    s.expect(r#"body: {"client_secret":"****"}"#).unwrap();
+    s.expect(PROMPT).unwrap();
+    enter(&mut s, ".quit");
+    s.expect(Eof).unwrap();
+}
+
+/// `oktaql sandbox` as a child process; killed on drop.
+struct SlowSandbox {
+    child: Child,
+    url: String,
+}
+
+impl SlowSandbox {
+    fn start(latency_ms: u64) -> SlowSandbox {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_oktaql"))
+            .args(["sandbox", "--listen", "127.0.0.1:0", "--latency"])
+            .arg(latency_ms.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the sandbox");
+        let stdout = child.stdout.take().unwrap();
+        let mut url = None;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if let Some(u) = line.trim().strip_prefix("server URL template:") {
+                url = Some(u.trim().to_string());
+                break;
+            }
+        }
+        SlowSandbox {
+            child,
+            url: url.expect("the sandbox prints its server URL template"),
+        }
+    }
+}
+
+impl Drop for SlowSandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn ctrl_c_cancels_a_running_statement() {
+    let sandbox = SlowSandbox::start(6000);
+    let home = tempfile::tempdir().unwrap();
+    let mut s = shell(
+        home.path(),
+        &["--server-url", &sandbox.url],
+        &[("OKTA_API_TOKEN", "sandbox-token")],
+    );
+    s.expect(PROMPT).unwrap();
+    enter(
+        &mut s,
+        &format!(
+            "SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';"
+        ),
+    );
+    s.expect(format!("'{APP}';").as_str()).unwrap();
+    let started = Instant::now();
+    // Give the statement time to start its request (nothing is printed while it waits).
+    std::thread::sleep(Duration::from_millis(600));
+    s.send("\x03").unwrap();
+    s.expect("cancelled").unwrap();
+    s.expect(PROMPT).unwrap();
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(4),
+        "Ctrl-C should not wait for the 6 s response, took {took:?}"
+    );
+    // The shell goes on: a statement answered from the provider runs at once.
+    enter(&mut s, "SHOW RESOURCES IN okta.apps;");
+    s.expect("okta.apps.secrets").unwrap();
+    s.expect(PROMPT).unwrap();
+    leave_with_ctrl_d(s);
+}
+
+#[test]
+fn history_is_private_redacted_and_kept_across_runs() {
+    let home = tempfile::tempdir().unwrap();
+    let secret = "S3cr3t-value-that-must-never-reach-the-disk";
+    let token = "00abcdefghijklmnopqrstuvwxyzABCDEFGHIJ1234";
+    let mut s = shell(home.path(), &["--sandbox"], &[]);
+    s.expect(PROMPT).unwrap();
+    enter(
+        &mut s,
+        &format!(
+            "INSERT INTO okta.apps.secrets (data__client_secret, subdomain, appId)\r\
+             SELECT '{secret}', 'my-org', '0oa8f2kq1XnT5bRzY4d7' RETURNING id, status;"
+        ),
+    );
+    s.expect("ACTIVE").unwrap();
+    s.expect(PROMPT).unwrap();
+    enter(&mut s, &format!(".set api_token {token}"));
+    s.expect("api_token is set").unwrap();
+    enter(&mut s, ".vars");
+    s.expect("api_token = ****").unwrap();
+    s.expect(PROMPT).unwrap();
+    leave_with_ctrl_d(s);
+
+    let path = home.path().join("oktaql").join("history");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains(secret), "secret in history:\n{text}");
+    assert!(!text.contains(token), "token in history:\n{text}");
+    assert!(text.contains("'<redacted>', 'my-org'"), "{text}");
+    assert!(text.contains(".set api_token <redacted>"), "{text}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "history file mode {mode:o}");
+    }
+
+    // A new shell starts with that history: Up recalls the last entry.
+    let mut s = shell(home.path(), &["--sandbox"], &[]);
+    s.expect(PROMPT).unwrap();
+    s.send("\x1b[A").unwrap();
+    s.expect(".vars").unwrap();
+    interrupt(&mut s);
+    leave_with_ctrl_d(s);
+}
+
+#[test]
+fn bare_oktaql_on_a_terminal_opens_the_shell() {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_oktaql"));
+    cmd.env("XDG_DATA_HOME", home.path())
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env_remove("OKTAQL_HISTORY");
+    let mut s = Session::spawn(cmd).unwrap();
+    s.set_expect_timeout(Some(Duration::from_secs(30)));
+    s.expect(PROMPT).unwrap();
+    // Discovery needs no org: it is answered from the provider.
+    enter(&mut s, ".output csv");
+    s.expect("output: csv").unwrap();
+    enter(&mut s, "SHOW METHODS IN okta.apps.secrets;");
+    s.expect("deactivate_oauth2_client_secret").unwrap();
+    s.expect(PROMPT).unwrap();
+    enter(&mut s, "\\q");
+    s.expect(Eof).unwrap();
+    let status = s.get_process_mut().wait().unwrap();
+    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+}
