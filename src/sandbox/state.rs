@@ -267,13 +267,15 @@ impl AppEntry {
     pub fn create_secret(&self, req: NewSecret) -> Result<Secret, ApiError> {
         let method = self.app.token_endpoint_auth_method.as_deref();
         match method {
-            None => return Err(ApiError::validation(
-                "client_secret",
-                format!(
+            None => {
+                return Err(ApiError::validation(
+                    "client_secret",
+                    format!(
                     "Client secrets exist only for OAuth 2.0 client apps; '{}' signs on with '{}'.",
                     self.app.label, self.app.sign_on_mode
                 ),
-            )),
+                ))
+            }
             Some(m @ ("private_key_jwt" | "none")) => {
                 return Err(ApiError::validation(
                     "client_secret",
