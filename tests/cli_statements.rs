@@ -143,6 +143,10 @@ fn insert_with_and_without_a_client_secret_then_rotate_and_delete() {
         "EXEC okta.apps.secrets.activate_oauth2_client_secret @subdomain='{DEMO_ORG}', @appId='{app}', @secretId='{new_id}'"
     ));
     assert_eq!(activated[0]["status"], "ACTIVE");
+    assert!(
+        !activated[0].contains_key("client_secret"),
+        "EXEC does not print secret values"
+    );
     let deactivated = org.rows(&format!(
         "EXEC okta.apps.secrets.deactivate_oauth2_client_secret @subdomain='{DEMO_ORG}', @appId='{app}', @secretId='{old_id}'"
     ));

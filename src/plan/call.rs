@@ -7,6 +7,7 @@ use crate::provider::{ResponseShape, SqlVerb};
 use crate::sql::{Literal, ObjectRef};
 
 use super::bind::{build_requests, missing_error, table_columns, Binding, Target};
+use super::display::SECRET_FIELDS;
 use super::insert::build_body;
 use super::resolve::{self, nearest};
 use super::{MutationPlan, PlanContext, PlanError, TableFetch};
@@ -107,11 +108,16 @@ pub fn plan_exec(
     let output_sql = match method.response_shape {
         ResponseShape::Empty => None,
         _ if method.columns.is_empty() => Some(format!("SELECT * FROM {table}")),
+        // Secret values are left out of what EXEC prints, so that runbooks logged by CI do
+        // not leak them; a SELECT that names the column still shows it.
         _ => Some(format!(
             "SELECT {} FROM {table}",
             method
                 .columns
                 .iter()
+                .filter(|c| !SECRET_FIELDS
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(&c.name)))
                 .map(|c| quote_ident(&c.name))
                 .collect::<Vec<_>>()
                 .join(", ")
