@@ -75,7 +75,7 @@ async fn session(args: &SessionArgs) -> Result<Session> {
             .with_context(|| format!("cannot load the registry at {}", dir.display()))?,
         None => Registry::embedded(),
     };
-    let mut server_url = args.server_url.clone();
+    let mut server_url = args.server_url.clone().filter(|u| !u.trim().is_empty());
     let mut token = None;
     let sandbox = if args.sandbox {
         let sb = Sandbox::start(SandboxConfig::default())

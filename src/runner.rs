@@ -190,6 +190,9 @@ pub async fn run_scripts(
                 report.failed += 1;
                 if !options.continue_on_error {
                     report.skipped = total - n - 1;
+                    if total == 1 {
+                        return Ok(report);
+                    }
                     let _ = writeln!(
                         diag,
                         "stopped: {} of {total} statements completed{}",
