@@ -168,7 +168,7 @@ async fn redirect_to_another_server_never_gets_the_token() {
         answer(302, &[("location", to)], "")
     });
     let (addr, seen) = serve(reply).await;
-    for sub in ["my-org".to_string(), format!("to-localhost")] {
+    for sub in ["my-org", "to-localhost"] {
         let sql = format!(
             "SELECT id FROM okta.apps.secrets WHERE subdomain = '{sub}' AND appId = '{APP}'"
         );
