@@ -304,3 +304,23 @@ async fn debug_traces_never_show_the_token_or_a_client_secret() {
     );
     assert!(!stdout.contains(TOKEN) && !err.contains(TOKEN));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_that_parses_as_another_address_is_refused() {
+    // `0x7f.1` and `127.1` pass as host names, but URL parsers read them as 127.0.0.1: the
+    // request would go somewhere other than the plan says.
+    for sub in ["0x7f.1", "127.1", "169.254.43518"] {
+        let mut c = oktaql();
+        c.env("OKTA_API_TOKEN", TOKEN).args([
+            "exec",
+            &format!(
+                "SELECT id FROM okta.apps.secrets WHERE subdomain = '{sub}' AND appId = '{APP}'"
+            ),
+        ]);
+        let out = run(c).await;
+        let (_, err) = texts(&out);
+        assert_eq!(out.status.code(), Some(1), "{sub}: {err}");
+        assert!(err.contains("would be read as"), "{sub}: {err}");
+        assert!(!err.contains("cannot connect"), "{sub}: {err}");
+    }
+}

@@ -93,8 +93,10 @@ proptest! {
         prop_assert_eq!(local.is_ok(), check_subdomain(&sub).is_ok());
         if let (Ok(okta), Ok(local)) = (okta, local) {
             // A dotted subdomain whose last label is a number (`10.0.0.1`, `127.1`,
-            // `0x7f.1`) is taken by URL parsers as an IPv4 address; the planner does not
-            // refuse those yet, so the host check below is for real host names only.
+            // `0x7f.1`) is taken by URL parsers as an IPv4 address. The planner accepts
+            // those; the HTTP layer refuses the ones read as another address
+            // (`a_host_that_parses_as_another_address_is_refused`), so the host check
+            // below is for real host names only.
             prop_assume!(!looks_like_ipv4(&sub));
             let url = Url::parse(&format!("{okta}/api/v1/apps")).unwrap();
             let want = if sub.contains('.') {
