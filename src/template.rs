@@ -296,6 +296,11 @@ fn missing(env: &Environment<'_>, template: &Template<'_, '_>, vars: &Vars) -> V
     if candidates.is_empty() {
         return candidates;
     }
+    // A template that renders with the variables given needs nothing more, even when a
+    // branch not taken uses a name (`{% if a is defined %}{{ b }}{% endif %}`).
+    if template.render(context(&vars.0)).is_ok() {
+        return Vec::new();
+    }
     // With every candidate set to a placeholder the template should render; then a candidate
     // is missing when leaving just it out makes rendering fail on an undefined value.
     let mut filled = vars.0.clone();
@@ -325,6 +330,22 @@ mod tests {
 
     fn vars(pairs: &[&str]) -> Vars {
         Vars::from_pairs(pairs).unwrap()
+    }
+
+    #[test]
+    fn names_in_branches_not_taken_are_not_missing() {
+        let text = "{% if other is defined %}{{ otheb }}{% else %}none{% endif %}";
+        assert_eq!(render(text, &Vars::new()).unwrap(), "none");
+        assert_eq!(
+            undefined_variables(text, &Vars::new()).unwrap(),
+            Vec::<String>::new()
+        );
+        let v = vars(&["other=1"]);
+        assert_eq!(undefined_variables(text, &v).unwrap(), vec!["otheb"]);
+        assert!(matches!(
+            render(text, &v),
+            Err(TemplateError::Undefined { names }) if names == vec!["otheb"]
+        ));
     }
 
     #[test]

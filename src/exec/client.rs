@@ -462,6 +462,26 @@ fn checked_url(req: &HttpRequest) -> Result<Url, ExecError> {
             reason: "it has no host".to_string(),
         });
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ExecError::InvalidUrl {
+            method: req.method.clone(),
+            url: req.url.clone(),
+            reason: "it carries user information before the host".to_string(),
+        });
+    }
+    // The host contacted must be the host written in the plan: URL parsers read a host
+    // whose last label is a number (`0x7f.1`, `127.1`) as an IPv4 address.
+    let written = written_host(&req.url).to_ascii_lowercase();
+    if url.host_str() != Some(written.as_str()) {
+        return Err(ExecError::InvalidUrl {
+            method: req.method.clone(),
+            url: req.url.clone(),
+            reason: format!(
+                "its host {written} would be read as {}; write the org's host name (or the IP address in its usual form)",
+                url.host_str().unwrap_or("")
+            ),
+        });
+    }
     let ok = match url.scheme() {
         "https" => true,
         "http" => is_loopback(&url),
@@ -474,6 +494,20 @@ fn checked_url(req: &HttpRequest) -> Result<Url, ExecError> {
         });
     }
     Ok(url)
+}
+
+/// The host of a URL as written: between `://` (or the user information) and the port,
+/// path, query or fragment; IPv6 brackets kept.
+fn written_host(raw: &str) -> &str {
+    let rest = raw.split_once("://").map_or(raw, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host_port.starts_with('[') {
+        return host_port
+            .find(']')
+            .map_or(host_port, |end| &host_port[..=end]);
+    }
+    host_port.split(':').next().unwrap_or(host_port)
 }
 
 /// Whether the URL's host is `localhost`, `127.0.0.0/8` or `[::1]`.
@@ -617,6 +651,53 @@ mod tests {
         ] {
             assert!(!is_loopback(&Url::parse(bad).unwrap()), "{bad}");
         }
+    }
+
+    #[test]
+    fn contacted_host_is_the_written_host() {
+        let check = |u: &str| {
+            checked_url(&crate::plan::HttpRequest {
+                resource: "okta.apps.secrets".into(),
+                method: "m".into(),
+                http_method: "GET".into(),
+                url: u.to_string(),
+                query: vec![],
+                body: None,
+                paginate: false,
+                response_shape: crate::provider::ResponseShape::Array,
+                bound: vec![],
+            })
+        };
+        for ok in [
+            "https://acme.okta.com/api/v1/apps",
+            "https://ACME.Okta.com:443/api",
+            "http://127.0.0.1:8787/my-org/api",
+            "http://[::1]:9/a",
+            "http://localhost/a",
+            "https://10.1.2.3/a",
+        ] {
+            assert!(check(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "https://0x7f.1/api/v1/apps",
+            "https://127.1/api",
+            "https://169.254.43518/api",
+            "https://2130706433.1/x",
+            "https://user@acme.okta.com/x",
+        ] {
+            let err = check(bad).unwrap_err();
+            assert!(
+                matches!(err, ExecError::InvalidUrl { .. }),
+                "{bad}: {err:?}"
+            );
+        }
+        assert!(check("https://0x7f.1/")
+            .unwrap_err()
+            .to_string()
+            .contains("would be read as 127.0.0.1"));
+        assert_eq!(written_host("https://a.b:1/c"), "a.b");
+        assert_eq!(written_host("http://[::1]:9/"), "[::1]");
+        assert_eq!(written_host("https://u:p@h?x"), "h");
     }
 
     #[test]
