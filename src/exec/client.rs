@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
@@ -84,7 +84,10 @@ impl fmt::Debug for ClientConfig {
 /// rate-limit pacer and one diagnostics sink.
 #[derive(Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    /// Built on first use: `[plain, tls]`, the first for `http://` (loopback) URLs, the
+    /// second for `https://`. Setting up TLS reads the system's root certificates, which
+    /// costs milliseconds that statements answered without HTTPS should not pay.
+    http: Arc<[OnceLock<reqwest::Client>; 2]>,
     config: Arc<ClientConfig>,
     auth: Option<HeaderValue>,
     diagnostics: Arc<dyn Diagnostics>,
@@ -107,8 +110,8 @@ struct Answer {
 }
 
 impl Client {
-    /// Builds the client. Fails when TLS cannot be set up or the token cannot be sent in a
-    /// header. Notices go to stderr until [`Client::with_diagnostics`] says otherwise.
+    /// Builds the client. Fails when the token cannot be sent in a header; TLS is set up on
+    /// the first request (and a failure to set it up is that request's error). Notices go to stderr until [`Client::with_diagnostics`] says otherwise.
     pub fn new(config: ClientConfig) -> Result<Client, ExecError> {
         let auth = match &config.token {
             Some(token) => {
@@ -121,6 +124,22 @@ impl Client {
             }
             None => None,
         };
+        Ok(Client {
+            http: Arc::new([OnceLock::new(), OnceLock::new()]),
+            config: Arc::new(config),
+            auth,
+            diagnostics: Arc::new(StderrDiagnostics),
+            pacer: Arc::new(Pacer::default()),
+        })
+    }
+
+    /// The HTTP client for a URL's scheme, built on first use and shared by every clone.
+    fn http(&self, url: &Url) -> Result<&reqwest::Client, ExecError> {
+        let tls = url.scheme() == "https";
+        let cell = &self.http[usize::from(tls)];
+        if let Some(http) = cell.get() {
+            return Ok(http);
+        }
         // Follow redirects only on the same scheme, host and port: the token stays there.
         let policy = redirect::Policy::custom(|attempt| {
             let same = attempt
@@ -133,20 +152,19 @@ impl Client {
                 attempt.stop()
             }
         });
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .redirect(policy)
-            .build()
-            .map_err(|e| ExecError::Client {
-                detail: error_chain(&e),
-            })?;
-        Ok(Client {
-            http,
-            config: Arc::new(config),
-            auth,
-            diagnostics: Arc::new(StderrDiagnostics),
-            pacer: Arc::new(Pacer::default()),
-        })
+        let mut builder = reqwest::Client::builder()
+            .timeout(self.config.timeout)
+            .redirect(policy);
+        if !tls {
+            // Plain HTTP never negotiates TLS (redirects and next-page links keep the scheme),
+            // so no roots are read; with none, an HTTPS attempt through it would fail.
+            builder = builder.tls_certs_only(std::iter::empty());
+        }
+        let built = builder.build().map_err(|e| ExecError::Client {
+            detail: error_chain(&e),
+        })?;
+        // Another task may have built one meanwhile; either serves.
+        Ok(cell.get_or_init(|| built))
     }
 
     /// The same client reporting notices and traces to `diagnostics`.
@@ -244,6 +262,7 @@ impl Client {
         let safe = is_safe(&verb);
         let body = req.body.as_ref().map(|b| b.to_string().into_bytes());
         let headers = self.headers(body.is_some());
+        let http = self.http(url)?;
         let mut transient = 0u32;
         let mut limited = 0u32;
         loop {
@@ -261,9 +280,8 @@ impl Client {
                 ));
             }
             let started = Instant::now();
-            let result = self
-                .attempt(method.clone(), url, headers.clone(), body.clone())
-                .await;
+            let result =
+                Self::attempt(http, method.clone(), url, headers.clone(), body.clone()).await;
             let failure = match result {
                 Ok(answer) => {
                     if self.config.debug {
@@ -404,13 +422,13 @@ impl Client {
 
     /// One exchange: send, then read the whole body.
     async fn attempt(
-        &self,
+        http: &reqwest::Client,
         method: reqwest::Method,
         url: &Url,
         headers: HeaderMap,
         body: Option<Vec<u8>>,
     ) -> Result<Answer, reqwest::Error> {
-        let mut builder = self.http.request(method, url.clone()).headers(headers);
+        let mut builder = http.request(method, url.clone()).headers(headers);
         if let Some(b) = body {
             builder = builder.body(b);
         }
@@ -698,6 +716,21 @@ mod tests {
         assert_eq!(written_host("https://a.b:1/c"), "a.b");
         assert_eq!(written_host("http://[::1]:9/"), "[::1]");
         assert_eq!(written_host("https://u:p@h?x"), "h");
+    }
+
+    #[test]
+    fn http_clients_are_built_on_first_use_per_scheme_and_shared() {
+        let c = Client::new(ClientConfig::default()).unwrap();
+        assert!(c.http.iter().all(|cell| cell.get().is_none()));
+        let other = c.clone();
+        c.http(&Url::parse("http://127.0.0.1:1/x").unwrap())
+            .unwrap();
+        // The plain client only: nothing read the system's TLS roots.
+        assert!(other.http[0].get().is_some());
+        assert!(other.http[1].get().is_none());
+        c.http(&Url::parse("https://acme.okta.com/").unwrap())
+            .unwrap();
+        assert!(other.http[1].get().is_some());
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Loading fetched rows into an in-memory table.
 //!
-//! One transaction, one prepared `INSERT` run once per row with its values bound. (Binding
+//! One transaction, one prepared (and cached) `INSERT` run once per row with its values
+//! bound. A table that already has the right columns (a reused database) is emptied and
+//! refilled rather than dropped and created again, which costs SQLite far more. (Binding
 //! the whole array as one JSON parameter and selecting from `json_each` was measured too: on
 //! 100,000 rows of 10 columns it took about 1 s against about 0.2 s for prepared inserts.)
 
@@ -12,7 +14,7 @@ use super::RelationalError;
 use crate::plan::TableColumn;
 
 /// A column as loaded: its name and kind.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LoadedColumn {
     /// Name, as in the provider (SQLite matches it case-insensitively).
     pub(crate) name: String,
@@ -59,32 +61,59 @@ pub(crate) fn plan_columns(
     out
 }
 
-/// Creates (or replaces) `table` and inserts `rows`, in one transaction.
+/// How to make the table before inserting rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LoadMode {
+    /// No table of that name exists: create it.
+    Create,
+    /// A table of that name exists with other columns: drop it and create it.
+    Replace,
+    /// The table exists with exactly these columns: delete its rows.
+    Refill,
+}
+
+/// Creates, replaces or empties `table` and inserts `rows`, in one transaction.
 pub(crate) fn load_table(
     conn: &mut Connection,
     table: &str,
     columns: &[LoadedColumn],
     rows: &[Map<String, Value>],
+    mode: LoadMode,
 ) -> rusqlite::Result<()> {
     let quoted = quote_ident(table);
-    let defs: Vec<String> = columns
-        .iter()
-        .map(|c| {
-            format!("{} {}", quote_ident(&c.name), c.kind.decl())
-                .trim_end()
-                .to_string()
-        })
-        .collect();
-    let names: Vec<String> = columns.iter().map(|c| quote_ident(&c.name)).collect();
-    let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
-
     let tx = conn.transaction()?;
-    tx.execute_batch(&format!(
-        "DROP TABLE IF EXISTS {quoted}; CREATE TABLE {quoted} ({});",
-        defs.join(", ")
-    ))?;
+    match mode {
+        LoadMode::Refill => {
+            tx.prepare_cached(&format!("DELETE FROM {quoted}"))?
+                .raw_execute()?;
+        }
+        LoadMode::Replace | LoadMode::Create => {
+            let defs: Vec<String> = columns
+                .iter()
+                .map(|c| {
+                    format!("{} {}", quote_ident(&c.name), c.kind.decl())
+                        .trim_end()
+                        .to_string()
+                })
+                .collect();
+            let drop = if mode == LoadMode::Replace {
+                format!("DROP TABLE IF EXISTS {quoted}; ")
+            } else {
+                String::new()
+            };
+            tx.execute_batch(&format!(
+                "{drop}CREATE TABLE {quoted} ({});",
+                defs.join(", ")
+            ))?;
+        }
+    }
+    if rows.is_empty() {
+        return tx.commit();
+    }
     {
-        let mut insert = tx.prepare(&format!(
+        let names: Vec<String> = columns.iter().map(|c| quote_ident(&c.name)).collect();
+        let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        let mut insert = tx.prepare_cached(&format!(
             "INSERT INTO {quoted} ({}) VALUES ({})",
             names.join(", "),
             placeholders.join(", ")

@@ -17,34 +17,56 @@
 mod error;
 mod kind;
 mod load;
+mod pool;
 
 #[cfg(test)]
 mod tests;
+
+use std::cell::RefCell;
 
 use rusqlite::{config::DbConfig, Connection};
 use serde_json::{Map, Value};
 
 pub use error::RelationalError;
 use kind::Kind;
-use load::LoadedColumn;
+use load::{LoadMode, LoadedColumn};
 
 use crate::plan::TableColumn;
 use crate::rows::Rows;
 
 /// An in-memory SQLite database holding the fetched tables of one statement.
+///
+/// Databases are reused: dropping an evaluator empties its tables and keeps the database
+/// for the next one (see `pool`), which makes a statement's relational stage cost
+/// microseconds rather than the hundreds that opening a database and creating its tables
+/// take. What a query sees is the same either way: only the tables this evaluator loaded.
 #[derive(Debug)]
 pub struct Evaluator {
-    conn: Connection,
+    /// Always `Some` until the evaluator is dropped.
+    conn: Option<Connection>,
     /// Loaded tables and their columns, in load order.
     tables: Vec<(String, Vec<LoadedColumn>)>,
+    /// Empty tables left in a reused database by earlier statements and not loaded by this
+    /// one: dropped before the first query, so a query cannot see them.
+    leftover: RefCell<Vec<(String, Vec<LoadedColumn>)>>,
+    /// Rows loaded so far (a database that held many is closed, not reused).
+    rows_loaded: usize,
 }
 
 impl Evaluator {
-    /// Opens an empty in-memory database.
+    /// An empty in-memory database: a reused one when one is free, else a new one.
     ///
     /// Double-quoted strings are identifiers only (as in standard SQL and our parser), and
     /// the defensive mode is on.
     pub fn new() -> Result<Evaluator, RelationalError> {
+        if let Some(db) = pool::take() {
+            return Ok(Evaluator {
+                conn: Some(db.conn),
+                tables: Vec::new(),
+                leftover: RefCell::new(db.tables),
+                rows_loaded: 0,
+            });
+        }
         let open = || -> rusqlite::Result<Connection> {
             let conn = Connection::open_in_memory()?;
             conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
@@ -56,9 +78,18 @@ impl Evaluator {
             RelationalError::Sql(format!("cannot open the in-memory database: {e}"))
         })?;
         Ok(Evaluator {
-            conn,
+            conn: Some(conn),
             tables: Vec::new(),
+            leftover: RefCell::new(Vec::new()),
+            rows_loaded: 0,
         })
+    }
+
+    /// The database (present for the evaluator's whole life).
+    fn conn(&self) -> Result<&Connection, RelationalError> {
+        self.conn
+            .as_ref()
+            .ok_or_else(|| RelationalError::Sql("the in-memory database is closed".into()))
     }
 
     /// Creates (or replaces) table `name` with the given columns and loads the rows.
@@ -82,9 +113,34 @@ impl Evaluator {
                     .to_string(),
             });
         }
-        load::load_table(&mut self.conn, name, &planned, rows)
-            .map_err(|e| load::load_error(name, e))?;
-        self.tables.retain(|(t, _)| !t.eq_ignore_ascii_case(name));
+        // An existing table of that name (left by an earlier statement, or loaded before by
+        // this one) is emptied and refilled when its columns are the same, else replaced.
+        let same_name = |(t, _): &(String, Vec<LoadedColumn>)| t.eq_ignore_ascii_case(name);
+        let existing = {
+            let mut leftover = self.leftover.borrow_mut();
+            match leftover.iter().position(same_name) {
+                Some(i) => Some(leftover.remove(i)),
+                None => self.tables.iter().find(|t| same_name(t)).cloned(),
+            }
+        };
+        let mode = match existing {
+            Some((t, cols)) if t == name && cols == planned => LoadMode::Refill,
+            Some(_) => LoadMode::Replace,
+            None => LoadMode::Create,
+        };
+        let conn = self.conn.as_mut().ok_or_else(|| RelationalError::Load {
+            table: name.to_string(),
+            message: "the in-memory database is closed".into(),
+        })?;
+        let loaded = load::load_table(conn, name, &planned, rows, mode);
+        self.tables.retain(|t| !same_name(t));
+        if let Err(e) = loaded {
+            // The table may be half made: drop it, so a later load starts afresh.
+            let _ =
+                conn.execute_batch(&format!("DROP TABLE IF EXISTS {}", load::quote_ident(name)));
+            return Err(load::load_error(name, e));
+        }
+        self.rows_loaded += rows.len();
         self.tables.push((name.to_string(), planned));
         Ok(())
     }
@@ -94,7 +150,9 @@ impl Evaluator {
     /// Only statements that read rows run (`SELECT`, `WITH`, `VALUES`); the column names are
     /// known even when no row matches.
     pub fn query(&self, sql: &str) -> Result<Rows, RelationalError> {
-        let mut stmt = self.conn.prepare(sql).map_err(|e| self.diagnose(e, sql))?;
+        let conn = self.conn()?;
+        self.drop_leftovers(conn)?;
+        let mut stmt = conn.prepare(sql).map_err(|e| self.diagnose(e, sql))?;
         if stmt.column_count() == 0 || !stmt.readonly() {
             return Err(RelationalError::NotAQuery);
         }
@@ -114,6 +172,21 @@ impl Evaluator {
             out.rows.push(cells);
         }
         Ok(out)
+    }
+
+    /// Drops the tables an earlier statement left, so that queries see only this one's.
+    fn drop_leftovers(&self, conn: &Connection) -> Result<(), RelationalError> {
+        let mut leftover = self.leftover.borrow_mut();
+        if leftover.is_empty() {
+            return Ok(());
+        }
+        let sql: String = leftover
+            .iter()
+            .map(|(t, _)| format!("DROP TABLE IF EXISTS {};", load::quote_ident(t)))
+            .collect();
+        leftover.clear();
+        conn.execute_batch(&sql)
+            .map_err(|e| RelationalError::Sql(sqlite_message(&e)))
     }
 
     /// Names of the loaded tables, in load order.
@@ -171,6 +244,31 @@ impl Evaluator {
             };
         }
         RelationalError::Sql(message)
+    }
+}
+
+impl Drop for Evaluator {
+    /// Empties the tables and gives the database back to the pool, unless it held many rows
+    /// (its memory is then returned by closing it) or something about it is unusual.
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        let mut tables = std::mem::take(&mut self.tables);
+        tables.append(self.leftover.get_mut());
+        if self.rows_loaded > pool::MAX_ROWS
+            || tables.len() > pool::MAX_TABLES
+            || !conn.is_autocommit()
+        {
+            return;
+        }
+        for (t, _) in &tables {
+            let emptied = conn
+                .prepare_cached(&format!("DELETE FROM {}", load::quote_ident(t)))
+                .and_then(|mut stmt| stmt.raw_execute());
+            if emptied.is_err() {
+                return;
+            }
+        }
+        pool::put(pool::Pooled { conn, tables });
     }
 }
 

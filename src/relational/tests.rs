@@ -465,3 +465,71 @@ fn other_errors_are_clear() {
     assert_eq!(q(&ev, "SELECT count(*) FROM t0").rows[0][0], json!(3));
     assert!(ev.query("SELECT 1; SELECT 2").is_err());
 }
+
+/// Databases are reused between evaluators (see `pool`): whatever an earlier evaluator
+/// loaded must be invisible to a later one. Repeated, as other tests share the pool.
+#[test]
+fn reused_databases_show_nothing_of_earlier_statements() {
+    for round in 0..20 {
+        {
+            let mut ev = evaluator();
+            ev.load(
+                "extra",
+                &[col("x", "string")],
+                &objects(json!([{"x": "old"}])),
+            )
+            .unwrap();
+            ev.load(
+                "t0",
+                &[col("id", "string")],
+                &objects(json!([{"id": "old"}])),
+            )
+            .unwrap();
+        }
+        let mut ev = Evaluator::new().unwrap();
+        // Same name and columns: refilled; the earlier rows are gone.
+        ev.load("t0", &[col("id", "string")], &[]).unwrap();
+        assert!(q(&ev, "SELECT * FROM t0").is_empty(), "round {round}");
+        // A table this evaluator did not load does not exist.
+        let err = ev.query("SELECT * FROM extra").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown table extra (loaded: t0)",
+            "round {round}"
+        );
+        // Same name, other columns and types: replaced.
+        ev.load(
+            "t0",
+            &[col("id", "integer"), col("flag", "boolean")],
+            &objects(json!([{"id": 7, "flag": true}])),
+        )
+        .unwrap();
+        let rows = q(&ev, "SELECT * FROM t0");
+        assert_eq!(rows.columns, vec!["id", "flag"], "round {round}");
+        assert_eq!(
+            rows.rows,
+            vec![vec![json!(7), json!(true)]],
+            "round {round}"
+        );
+        drop(ev);
+        // The next one sees the replaced table empty, under another case too.
+        let mut ev = Evaluator::new().unwrap();
+        ev.load("T0", &[col("id", "integer"), col("flag", "boolean")], &[])
+            .unwrap();
+        assert!(q(&ev, "SELECT * FROM t0").is_empty(), "round {round}");
+        assert_eq!(ev.tables().collect::<Vec<_>>(), vec!["T0"]);
+    }
+}
+
+/// A failed load leaves no half-made table behind for the next load or evaluator.
+#[test]
+fn failed_load_leaves_nothing_behind() {
+    let mut ev = evaluator();
+    let err = ev
+        .load("sqlite_bad", &[col("id", "string")], &[])
+        .unwrap_err();
+    assert!(err.to_string().contains("sqlite_"), "{err}");
+    ev.load("t1", &[col("id", "string")], &objects(json!([{"id": "a"}])))
+        .unwrap();
+    assert_eq!(column0(&q(&ev, "SELECT id FROM t1")), vec![json!("a")]);
+}

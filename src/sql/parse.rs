@@ -29,6 +29,19 @@ const KEYWORDS: &[&str] = &[
 /// Positions in errors are in the original input: the [`Source`]'s line and column are added
 /// to positions inside the statement.
 pub fn parse(source: &Source) -> Result<Statement, SqlError> {
+    // Most statements are SQL that sqlparser reads whole: go straight there rather than
+    // tokenizing the text twice. Errors take the long way, so they read the same.
+    if starts_with_sql_keyword(&source.text) {
+        if let Ok(statement) = parse_sql(source) {
+            return Ok(statement);
+        }
+    }
+    parse_tokens(source)
+}
+
+/// Parses one statement by its first token: StackQL's own statements here, SQL through
+/// sqlparser.
+fn parse_tokens(source: &Source) -> Result<Statement, SqlError> {
     let mut cur = Cursor::new(source)?;
     let Some(first) = cur.peek().cloned() else {
         return Err(cur.error_here(format!("empty statement — write one of {ONE_OF}")));
@@ -72,6 +85,39 @@ pub fn parse(source: &Source) -> Result<Statement, SqlError> {
             cur.found()
         ))),
     }
+}
+
+/// Whether the first word of `text`, after whitespace and comments, is one that
+/// [`parse`] hands to sqlparser (`SELECT`, `WITH`, `VALUES`, `INSERT`, `DELETE`).
+fn starts_with_sql_keyword(text: &str) -> bool {
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("--") {
+            match after.find('\n') {
+                Some(i) => rest = &after[i + 1..],
+                None => return false,
+            }
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            match after.find("*/") {
+                Some(i) => rest = &after[i + 2..],
+                None => return false,
+            }
+        } else {
+            break;
+        }
+    }
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+        .unwrap_or(rest.len());
+    let word = &rest[..end];
+    // A word followed by a character that could continue an identifier is not a keyword.
+    if rest[end..].starts_with(|c: char| !c.is_ascii()) {
+        return false;
+    }
+    ["SELECT", "WITH", "VALUES", "INSERT", "DELETE"]
+        .iter()
+        .any(|k| word.eq_ignore_ascii_case(k))
 }
 
 /// ` — did you mean SELECT?` when `word` is close to a known first keyword.
@@ -240,5 +286,53 @@ mod tests {
         assert_eq!(suggestion("SELEC"), " — did you mean SELECT?");
         assert_eq!(suggestion("EXECC"), " — did you mean EXEC?");
         assert_eq!(suggestion("FOOBAR"), "");
+    }
+
+    #[test]
+    fn sql_keywords_are_found_after_whitespace_and_comments() {
+        for yes in [
+            "SELECT 1",
+            "  select\n*",
+            "-- note\nINSERT INTO t VALUES (1)",
+            "/* a */ /* b */ with x AS (SELECT 1) SELECT * FROM x",
+            "DELETE FROM t",
+            "values (1)",
+        ] {
+            assert!(starts_with_sql_keyword(yes), "{yes}");
+        }
+        for no in [
+            "EXEC okta.apps.secrets.m",
+            "SHOW SERVICES IN okta",
+            "\"SELECT\" 1",
+            "SELECTED",
+            "select_x",
+            "selecté",
+            "-- only a comment",
+            "/* open",
+            "",
+            "(SELECT 1)",
+        ] {
+            assert!(!starts_with_sql_keyword(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn the_short_way_and_the_long_way_agree() {
+        for text in [
+            "SELECT id FROM okta.apps.secrets WHERE appId = 'x'",
+            "-- c\nwith a AS (SELECT 1) SELECT * FROM a",
+            "INSERT INTO okta.apps.secrets (data__status, subdomain, appId) SELECT 'INACTIVE', 'o', 'a'",
+            "DELETE FROM okta.apps.secrets WHERE subdomain = 'o'",
+            "VALUES (1)",
+            "SELECT 'open",
+            "SELECT FROM WHERE",
+            "DELETE okta",
+            "INSERT INTO t",
+        ] {
+            let source = Source::new(text);
+            let fast = parse(&source).map_err(|e| (e.message, e.line, e.column));
+            let slow = parse_tokens(&source).map_err(|e| (e.message, e.line, e.column));
+            assert_eq!(fast, slow, "{text}");
+        }
     }
 }

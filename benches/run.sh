@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# End-to-end benchmarks of oktaql against its own sandbox (issue #7, items 2-5), printed as
+# one Markdown table. Engine overhead (item 1) is `cargo bench --bench engine`.
+#
+#   benches/run.sh            # full run (about 3 minutes on 2 cores, after the build)
+#   benches/run.sh --quick    # fewer repetitions
+#
+# Environment: SKIP_BUILD=1 reuses target/release as it is; REFERENCE_REGISTRY=DIR adds a
+# start-up figure with a StackQL-layout registry (default: ../shared/reference/stackql-registry
+# when it exists). Every server runs on 127.0.0.1 and is stopped on exit.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$ROOT/target/release/oktaql
+BASELINE=$ROOT/target/release/oktaql-baseline
+ORG=my-org
+export OKTA_API_TOKEN=sandbox-token
+
+# --- internal: (re)start the sandbox; used by hyperfine --prepare -------------------------
+# Reads BENCH_WORK (state dir) and BENCH_SANDBOX_ARGS; writes the pid and base URL there.
+start_sandbox() {
+    local work=$1 listen=$2
+    shift 2
+    local out="$work/sandbox.out"
+    rm -f "$out" "$work/sandbox.base"
+    "$BIN" sandbox --listen "$listen" "$@" >"$out" 2>&1 </dev/null &
+    local pid=$!
+    echo "$pid" >"$work/sandbox.pid"
+    for _ in $(seq 1 1200); do
+        if grep -q 'listening on' "$out" 2>/dev/null; then
+            sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$out" | head -1 >"$work/sandbox.base"
+            return 0
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "the sandbox did not start:" >&2
+            cat "$out" >&2
+            return 1
+        fi
+        sleep 0.05
+    done
+    echo "the sandbox did not start within 60 s" >&2
+    return 1
+}
+
+stop_sandbox() {
+    local work=$1
+    if [[ -f $work/sandbox.pid ]]; then
+        local pid
+        pid=$(cat "$work/sandbox.pid")
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
+        rm -f "$work/sandbox.pid"
+    fi
+}
+
+if [[ ${1:-} == __restart-sandbox ]]; then
+    stop_sandbox "$BENCH_WORK"
+    # shellcheck disable=SC2086 # word splitting of the argument list is intended
+    start_sandbox "$BENCH_WORK" "$(cat "$BENCH_WORK/sandbox.listen")" $BENCH_SANDBOX_ARGS
+    exit 0
+fi
+
+QUICK=0
+[[ ${1:-} == --quick ]] && QUICK=1
+runs() { if ((QUICK)); then echo "$1"; else echo "$2"; fi; }
+
+# --- tools ---------------------------------------------------------------------------------
+missing=()
+for tool in hyperfine jq curl cargo; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+done
+[[ -x /usr/bin/time ]] || missing+=("time")
+if ((${#missing[@]})); then
+    echo "missing tools: ${missing[*]}" >&2
+    echo "install them with: apt-get update && apt-get install -y hyperfine jq curl time" >&2
+    echo "(cargo: https://rustup.rs)" >&2
+    exit 2
+fi
+
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+    echo "building release binaries…" >&2
+    (cd "$ROOT" && cargo build --release --bins) >&2
+fi
+
+WORK=$(mktemp -d)
+export BENCH_WORK=$WORK
+cleanup() { stop_sandbox "$WORK"; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+median_ms() { jq -r "[.results[$2].median * 1000] | .[0] | . * 10 | round / 10" "$1"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+sandbox() { # sandbox ARGS…: start a fresh sandbox on a fixed free port
+    stop_sandbox "$WORK"
+    free_port | sed 's/^/127.0.0.1:/' >"$WORK/sandbox.listen"
+    export BENCH_SANDBOX_ARGS="$*"
+    start_sandbox "$WORK" "$(cat "$WORK/sandbox.listen")" "$@"
+    BASE=$(cat "$WORK/sandbox.base")
+    export OKTAQL_SERVER_URL="$BASE/{subdomain}"
+}
+ROWS=()
+row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 |"); }
+
+# --- 2. a batch of 2,000 statements against the sandbox, and the bare-client baseline -----
+echo "2. batch of 2,000 statements…" >&2
+CYCLES=500
+sandbox --apps 2000
+# Apps with exactly two secrets: per app, keep the newer one and cycle the older one.
+"$BIN" exec -o json "SELECT s.appId AS appId, s.id AS id, s.created AS created \
+    FROM okta.apps.applications a JOIN okta.apps.secrets s ON s.appId = a.id \
+    WHERE a.subdomain = '$ORG' AND s.subdomain = '$ORG' AND a.signOnMode = 'OPENID_CONNECT'" \
+    2>/dev/null >"$WORK/secrets.json"
+jq -r --argjson n "$CYCLES" '
+    group_by(.appId) | map(select(length == 2) | sort_by(.created))
+    | .[:$n][] | [.[0].appId, .[0].id, .[1].id] | @tsv' "$WORK/secrets.json" >"$WORK/cycles.tsv"
+got=$(wc -l <"$WORK/cycles.tsv")
+if ((got < CYCLES)); then
+    echo "only $got apps with two secrets; raise --apps" >&2
+    exit 1
+fi
+secrets_url="$BASE/$ORG/api/v1/apps"
+while IFS=$'\t' read -r app old keep; do
+    cat >>"$WORK/batch.sql" <<SQL
+SELECT id, status FROM okta.apps.secrets WHERE subdomain = '$ORG' AND appId = '$app' AND secretId = '$keep';
+EXEC okta.apps.secrets.deactivate_oauth2_client_secret @subdomain = '$ORG', @appId = '$app', @secretId = '$old';
+DELETE FROM okta.apps.secrets WHERE subdomain = '$ORG' AND appId = '$app' AND secretId = '$old';
+INSERT INTO okta.apps.secrets (data__status, subdomain, appId) SELECT 'INACTIVE', '$ORG', '$app';
+SQL
+    printf 'GET\t%s\n' "$secrets_url/$app/credentials/secrets/$keep" >>"$WORK/calls.tsv"
+    printf 'POST\t%s\n' "$secrets_url/$app/credentials/secrets/$old/lifecycle/deactivate" >>"$WORK/calls.tsv"
+    printf 'DELETE\t%s\n' "$secrets_url/$app/credentials/secrets/$old" >>"$WORK/calls.tsv"
+    printf 'POST\t%s\t%s\n' "$secrets_url/$app/credentials/secrets" '{"status":"INACTIVE"}' >>"$WORK/calls.tsv"
+done <"$WORK/cycles.tsv"
+statements=$(grep -c ';$' "$WORK/batch.sql")
+# Each command gets a freshly seeded sandbox (same ids every time), so every statement succeeds.
+hyperfine -N --style none --runs "$(runs 3 7)" \
+    --prepare "$ROOT/benches/run.sh __restart-sandbox" \
+    --export-json "$WORK/batch.json" \
+    -n oktaql "$BIN exec -o json -f $WORK/batch.sql" \
+    -n baseline "$BASELINE $WORK/calls.tsv" >&2
+ok=$(median_ms "$WORK/batch.json" 0)
+base=$(median_ms "$WORK/batch.json" 1)
+ratio=$(jq -n "$ok / $base * 100 | round / 100")
+per=$(jq -n "($ok - $base) * 1000 / $statements | round")
+row "2. batch: $statements statements (SELECT get, EXEC, DELETE, INSERT) | oktaql $ok ms, bare reqwest $base ms" \
+    "**$ratio×** (+$per µs/statement)" "≤ 1.15×" "$(jq -rn "if $ratio <= 1.15 then \"met\" else \"missed\" end")" \
+    "sequential, one connection"
+
+# --- 3. start-up ---------------------------------------------------------------------------
+echo "3. start-up…" >&2
+DRY="SELECT id, status FROM okta.apps.secrets WHERE subdomain = '$ORG' AND appId = '0oa8f2kr7HwM3cPeL9s2'"
+cmds=(-n show "$BIN exec \"SHOW SERVICES IN okta\"" -n dry-run "$BIN exec --dry-run \"$DRY\"")
+REF=${REFERENCE_REGISTRY:-$ROOT/../shared/reference/stackql-registry}
+[[ -d $REF ]] && cmds+=(-n dry-run-stackql "$BIN exec --registry $REF --dry-run \"$DRY\"")
+(unset OKTAQL_SERVER_URL; hyperfine --style none -N --warmup 3 --runs "$(runs 10 40)" \
+    --export-json "$WORK/startup.json" "${cmds[@]}" >/dev/null 2>&1)
+for i in 0 1 2; do
+    name=$(jq -r ".results[$i].command // empty" "$WORK/startup.json")
+    [[ -z $name ]] && continue
+    ms=$(median_ms "$WORK/startup.json" "$i")
+    case $name in
+    show) what='`exec "SHOW SERVICES IN okta"`' ;;
+    dry-run) what='`exec --dry-run "SELECT …"` (embedded provider)' ;;
+    *) what="\`exec --registry <StackQL's okta registry> --dry-run \"SELECT …\"\`" ;;
+    esac
+    row "3. start-up: $what" "**$ms ms**" "≤ 10 ms median" \
+        "$(jq -rn "if $ms <= 10 then \"met\" else \"missed\" end")" "whole process"
+done
+stop_sandbox "$WORK"
+
+# --- 4. fan-out over 200 apps with 50 ms latency -------------------------------------------
+echo "4. fan-out…" >&2
+sandbox --apps 260 --latency 50
+curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" "$BASE/$ORG/api/v1/apps?limit=200" \
+    -o "$WORK/apps1.json"
+curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" \
+    "$BASE/$ORG/api/v1/apps?limit=200&after=$(jq -r '.[-1].id' "$WORK/apps1.json")" -o "$WORK/apps2.json"
+# 200 apps whose secrets can be listed (OAuth 2.0 clients with a client secret).
+ids=$(jq -rs '[.[][] | select(.credentials.oauthClient.token_endpoint_auth_method // "" | startswith("client_secret"))]
+    | .[:200] | map("'"'"'" + .id + "'"'"'") | join(", ")' "$WORK/apps1.json" "$WORK/apps2.json")
+FAN="SELECT appId, id, status FROM okta.apps.secrets WHERE subdomain = '$ORG' AND appId IN ($ids)"
+n_ids=$(jq -rn --arg s "$ids" '$s | split(", ") | length')
+fan=()
+for c in 1 8 32; do
+    fan+=(-n "c$c" "$BIN exec --concurrency $c -o csv \"$FAN\"")
+done
+hyperfine --style none -N --runs "$(runs 1 3)" --export-json "$WORK/fanout.json" "${fan[@]}" >&2
+i=0
+for c in 1 8 32; do
+    ms=$(median_ms "$WORK/fanout.json" "$i")
+    ideal=$(((n_ids + c - 1) / c * 50))
+    row "4. fan-out: \`appId IN (…$n_ids apps…)\`, sandbox --latency 50, --concurrency $c" \
+        "**$ms ms**" "≈ $ideal ms ($n_ids / $c × 50 ms)" \
+        "$(jq -rn "if $ms <= $ideal * 1.15 + 30 then \"met\" else \"missed\" end")" \
+        "$(jq -n "$ms / $ideal * 100 | round / 100")× the ideal"
+    i=$((i + 1))
+done
+stop_sandbox "$WORK"
+
+# --- 5. listing 100,000 applications ---------------------------------------------------------
+echo "5. large list (seeding 100,000 apps)…" >&2
+sandbox --apps 100000
+LIST="SELECT * FROM okta.apps.applications WHERE subdomain = '$ORG'"
+hyperfine --style none -N --runs "$(runs 1 3)" --export-json "$WORK/list.json" \
+    -n list "$BIN exec -o csv \"$LIST\"" >&2
+ms=$(median_ms "$WORK/list.json" 0)
+/usr/bin/time -f '%M' -o "$WORK/rss.txt" "$BIN" exec -o csv "$LIST" >"$WORK/list.csv"
+rss_mb=$(($(tail -1 "$WORK/rss.txt") / 1024))
+rows=$(($(wc -l <"$WORK/list.csv") - 1))
+pages=$(((rows + 199) / 200))
+row "5. large list: \`SELECT * FROM okta.apps.applications\`, $rows apps in $pages pages, CSV out" \
+    "**$ms ms**, peak RSS **$rss_mb MB**" "peak RSS < 300 MB" \
+    "$(jq -rn "if $rss_mb < 300 then \"met\" else \"missed\" end")" "time and memory of the whole process"
+stop_sandbox "$WORK"
+
+# --- the table -----------------------------------------------------------------------------
+echo
+echo "| benchmark | result | target | status | notes |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${ROWS[@]}"
+echo
+echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))," \
+    "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg);" \
+    "$(uname -sr); $(rustc --version | cut -d' ' -f1-2); medians of hyperfine runs."
