@@ -39,7 +39,6 @@ async fn crafted_subdomains_are_refused_before_any_connection() {
         let (_, err) = texts(&out);
         assert_eq!(out.status.code(), Some(1), "{bad}: {err}");
         assert!(err.contains("not a valid host name"), "{bad}: {err}");
-        assert!(err.contains("nothing was run"), "{bad}: {err}");
     }
     // The same in an INSERT and an EXEC, where the subdomain is a column or an argument.
     for sql in [
