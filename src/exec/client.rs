@@ -183,20 +183,35 @@ impl Client {
     /// `req.paginate`, with each `req.bound` (name, value) added to every row that lacks
     /// that key.
     pub async fn send(&self, req: &HttpRequest) -> Result<Vec<Map<String, Value>>, ExecError> {
+        let mut rows = Vec::new();
+        self.send_pages(req, |mut page| {
+            rows.append(&mut page);
+            Ok::<(), ExecError>(())
+        })
+        .await?;
+        Ok(rows)
+    }
+
+    /// Sends one planned request like [`Client::send`], but hands the rows of each page to
+    /// `on_page` as the page arrives instead of collecting them, so a long paginated list
+    /// is never held whole. An error of `on_page` stops the request and is returned.
+    pub async fn send_pages<E, F>(&self, req: &HttpRequest, mut on_page: F) -> Result<(), E>
+    where
+        E: From<ExecError>,
+        F: FnMut(Vec<Map<String, Value>>) -> Result<(), E>,
+    {
         let mut url = checked_url(req)?;
         append_query(&mut url, &req.query);
         let first = url.clone();
-        let mut rows = Vec::new();
+        let mut count = 0usize;
         let mut pages = 0usize;
         loop {
             let answer = self.fetch(req, &url).await?;
             pages += 1;
-            rows.extend(rows_from_body(
-                req,
-                url.as_str(),
-                answer.status,
-                &answer.body,
-            )?);
+            let mut rows = rows_from_body(req, url.as_str(), answer.status, &answer.body)?;
+            add_bound(&mut rows, &req.bound);
+            count += rows.len();
+            on_page(rows)?;
             if !req.paginate {
                 break;
             }
@@ -212,7 +227,8 @@ impl Client {
                     method: req.method.clone(),
                     url: url.to_string(),
                     next: next.to_string(),
-                });
+                }
+                .into());
             }
             if next == url {
                 break; // a page that links to itself would never end
@@ -220,18 +236,16 @@ impl Client {
             if let Some(max) = self.config.max_pages {
                 if pages >= max {
                     self.diagnostics.warn(&format!(
-                        "{}: result truncated at {pages} page{} ({} rows); more pages remain — raise the limit with --max-pages",
+                        "{}: result truncated at {pages} page{} ({count} rows); more pages remain — raise the limit with --max-pages",
                         req.method,
                         if pages == 1 { "" } else { "s" },
-                        rows.len()
                     ));
                     break;
                 }
             }
             url = next;
         }
-        add_bound(&mut rows, &req.bound);
-        Ok(rows)
+        Ok(())
     }
 
     /// Sends many requests concurrently (at most `concurrency` in flight) and returns the
@@ -731,6 +745,72 @@ mod tests {
         c.http(&Url::parse("https://acme.okta.com/").unwrap())
             .unwrap();
         assert!(other.http[1].get().is_some());
+    }
+
+    /// A paginated list against the sandbox: pages arrive one by one, each with the bound
+    /// columns; `send` gives the same rows; an error of the callback stops the request.
+    #[tokio::test]
+    async fn pages_are_handed_over_as_they_arrive() {
+        use crate::provider::ResponseShape;
+        use crate::sandbox::{Sandbox, SandboxConfig, DEMO_ORG};
+        let sandbox = Sandbox::start(SandboxConfig {
+            demo_apps: 7,
+            ..SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+        let client = Client::new(ClientConfig {
+            token: Some(sandbox.token().to_string()),
+            ..ClientConfig::default()
+        })
+        .unwrap();
+        let req = HttpRequest {
+            resource: "okta.apps.applications".into(),
+            method: "list_applications".into(),
+            http_method: "GET".into(),
+            url: format!("http://{}/{DEMO_ORG}/api/v1/apps", sandbox.addr()),
+            query: vec![("limit".into(), "3".into())],
+            body: None,
+            paginate: true,
+            response_shape: ResponseShape::Array,
+            bound: vec![("subdomain".into(), Value::String(DEMO_ORG.into()))],
+        };
+        let mut sizes = Vec::new();
+        let mut ids = Vec::new();
+        client
+            .send_pages(&req, |page| {
+                sizes.push(page.len());
+                for row in page {
+                    assert_eq!(row["subdomain"], DEMO_ORG);
+                    ids.push(row["id"].clone());
+                }
+                Ok::<(), ExecError>(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(sizes, vec![3, 3, 1]);
+        let all: Vec<Value> = client
+            .send(&req)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r["id"].clone())
+            .collect();
+        assert_eq!(all, ids);
+        // Stopping after the first page.
+        let mut calls = 0;
+        let err = client
+            .send_pages(&req, |_| {
+                calls += 1;
+                Err(ExecError::Client {
+                    detail: "enough".into(),
+                })
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(calls, 1);
+        assert!(err.to_string().contains("enough"), "{err}");
+        sandbox.shutdown().await;
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub(crate) enum LoadMode {
     Replace,
     /// The table exists with exactly these columns: delete its rows.
     Refill,
+    /// The table exists with exactly these columns: add to its rows.
+    Append,
 }
 
 /// Creates, replaces or empties `table` and inserts `rows`, in one transaction.
@@ -83,6 +85,7 @@ pub(crate) fn load_table(
     let quoted = quote_ident(table);
     let tx = conn.transaction()?;
     match mode {
+        LoadMode::Append => {}
         LoadMode::Refill => {
             tx.prepare_cached(&format!("DELETE FROM {quoted}"))?
                 .raw_execute()?;

@@ -145,6 +145,37 @@ impl Evaluator {
         Ok(())
     }
 
+    /// Adds rows to table `name`, loaded before by [`Evaluator::load`] (with its columns):
+    /// the rows of a long list can go in page by page as they arrive.
+    pub fn append(
+        &mut self,
+        name: &str,
+        rows: &[Map<String, Value>],
+    ) -> Result<(), RelationalError> {
+        let Some((table, columns)) = self
+            .tables
+            .iter()
+            .find(|(t, _)| t.eq_ignore_ascii_case(name))
+        else {
+            return Err(RelationalError::Load {
+                table: name.to_string(),
+                message: "rows were appended to a table that was not loaded; load it first"
+                    .to_string(),
+            });
+        };
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let conn = self.conn.as_mut().ok_or_else(|| RelationalError::Load {
+            table: name.to_string(),
+            message: "the in-memory database is closed".into(),
+        })?;
+        load::load_table(conn, table, columns, rows, LoadMode::Append)
+            .map_err(|e| load::load_error(name, e))?;
+        self.rows_loaded += rows.len();
+        Ok(())
+    }
+
     /// Runs a query and returns its rows, with JSON types preserved.
     ///
     /// Only statements that read rows run (`SELECT`, `WITH`, `VALUES`); the column names are

@@ -533,3 +533,25 @@ fn failed_load_leaves_nothing_behind() {
         .unwrap();
     assert_eq!(column0(&q(&ev, "SELECT id FROM t1")), vec![json!("a")]);
 }
+
+#[test]
+fn rows_can_be_appended_page_by_page() {
+    let mut ev = Evaluator::new().unwrap();
+    let cols = [col("id", "string"), col("n", "integer")];
+    ev.load("t0", &cols, &objects(json!([{"id": "a", "n": 1}])))
+        .unwrap();
+    ev.append("T0", &objects(json!([{"id": "b", "n": 2}, {"id": "c"}])))
+        .unwrap();
+    ev.append("t0", &[]).unwrap();
+    let rows = q(&ev, "SELECT id, n FROM t0 ORDER BY id");
+    assert_eq!(
+        rows.rows,
+        vec![
+            vec![json!("a"), json!(1)],
+            vec![json!("b"), json!(2)],
+            vec![json!("c"), Value::Null]
+        ]
+    );
+    let err = ev.append("t9", &[]).unwrap_err();
+    assert!(err.to_string().contains("load it first"), "{err}");
+}

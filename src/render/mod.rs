@@ -97,7 +97,7 @@ pub fn render(
     rows: &Rows,
     format: OutputFormat,
     opts: &RenderOptions,
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
 ) -> Result<(), RenderError> {
     let mut w = BufWriter::new(out);
     match format {
@@ -175,6 +175,18 @@ mod tests {
         assert_eq!(escape_controls("a\u{1b}[31mb", true), "a\\x1b[31mb");
         assert_eq!(escape_controls("l1\nl2\tx\r", true), "l1\nl2\\tx\\r");
         assert_eq!(escape_controls("l1\nl2", false), "l1\\nl2");
+    }
+
+    #[test]
+    fn renders_into_a_trait_object_writer() {
+        let rows = Rows {
+            columns: vec!["a".into()],
+            rows: vec![vec![json!(1)]],
+        };
+        let mut buf = Vec::new();
+        let out: &mut dyn Write = &mut buf;
+        render(&rows, OutputFormat::Csv, &RenderOptions::default(), out).unwrap();
+        assert_eq!(buf, b"a\n1\n");
     }
 
     #[test]
