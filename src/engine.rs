@@ -164,22 +164,48 @@ impl Engine {
         // Tables bound by literals only: all at once.
         let (independent, dependent): (Vec<&TableFetch>, Vec<&TableFetch>) =
             q.tables.iter().partition(|t| t.depends.is_empty());
-        let fetched =
-            futures::future::join_all(independent.iter().map(|t| self.fetch(t, &t.requests))).await;
-        for (t, rows) in independent.iter().zip(fetched) {
-            ev.load(&t.table, &t.columns, &rows?)?;
+        match independent.as_slice() {
+            // One list, one request: stream its pages into SQLite as they arrive, so a long
+            // paginated list is never held whole in memory.
+            [t] if t.requests.len() == 1 => self.stream(t, &t.requests[0], &mut ev).await?,
+            _ => {
+                let fetched = futures::future::join_all(
+                    independent.iter().map(|t| self.fetch(t, &t.requests)),
+                )
+                .await;
+                for (t, rows) in independent.iter().zip(fetched) {
+                    ev.load(&t.table, &t.columns, &rows?)?;
+                }
+            }
         }
         // Tables bound from other tables' rows: in plan order, each after its sources.
         for t in dependent {
             let requests = self.dependent_requests(t, &ev)?;
-            let rows = self.fetch(t, &requests).await?;
-            ev.load(&t.table, &t.columns, &rows)?;
+            if let [one] = requests.as_slice() {
+                self.stream(t, one, &mut ev).await?;
+            } else {
+                let rows = self.fetch(t, &requests).await?;
+                ev.load(&t.table, &t.columns, &rows)?;
+            }
         }
         let rows = ev.query(&q.sql)?;
         Ok(Outcome {
             message: count(rows.len()),
             rows: Some(rows),
         })
+    }
+
+    /// Loads one request's rows into `t`'s table page by page.
+    async fn stream(
+        &self,
+        t: &TableFetch,
+        req: &HttpRequest,
+        ev: &mut Evaluator,
+    ) -> Result<(), Error> {
+        ev.load(&t.table, &t.columns, &[])?;
+        self.client
+            .send_pages(req, |page| ev.append(&t.table, &page).map_err(Error::from))
+            .await
     }
 
     /// All rows of one table: its requests sent concurrently, in order. In a fan-out, a

@@ -223,9 +223,13 @@ fn emit(
         {
             report.wrote_secrets = true;
         }
-        let mut buf = Vec::new();
-        render(rows, options.format, &options.render, &mut buf).map_err(RunError::Output)?;
-        write_out(out, &buf)?;
+        // Straight to the output: no second copy of a large result.
+        match render(rows, options.format, &options.render, out) {
+            Ok(()) => {}
+            Err(e) if e.is_broken_pipe() => return Err(RunError::BrokenPipe),
+            Err(e) => return Err(RunError::Output(e)),
+        }
+        write_out(out, b"")?;
     } else if options.format == OutputFormat::Json {
         // One JSON document per statement, so `jq` sees as many documents as statements.
         write_out(out, b"[]\n")?;
