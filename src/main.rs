@@ -207,23 +207,34 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
     let mut s = session(&args.session).await?;
     s.options.continue_on_error = args.continue_on_error;
     s.options.dry_run = args.dry_run;
-    let report = match &args.session.outfile {
-        Some(path) => write_outfile(path, &s, &scripts).await?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            let mut err = std::io::stderr();
-            match run_scripts(&s.engine, &scripts, &s.options, &mut out, &mut err).await {
-                Ok(r) => r,
-                Err(RunError::BrokenPipe) => return Ok(ExitCode::SUCCESS),
-                Err(e) => return Err(e.into()),
+    let work = async {
+        let report = match &args.session.outfile {
+            Some(path) => write_outfile(path, &s, &scripts).await?,
+            None => {
+                let mut out = std::io::stdout().lock();
+                let mut err = std::io::stderr();
+                match run_scripts(&s.engine, &scripts, &s.options, &mut out, &mut err).await {
+                    Ok(r) => r,
+                    Err(RunError::BrokenPipe) => return Ok(ExitCode::SUCCESS),
+                    Err(e) => return Err(e.into()),
+                }
             }
-        }
+        };
+        Ok::<ExitCode, anyhow::Error>(if report.failed > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
     };
-    Ok(if report.failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    // Ctrl-C drops the run: requests in flight are cancelled and a half-written --outfile
+    // temporary file is removed.
+    tokio::select! {
+        result = work => result,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("interrupted: requests in flight were cancelled (a write already sent may have taken effect; check with a SELECT)");
+            Ok(ExitCode::from(130))
+        }
+    }
 }
 
 /// Runs into a temporary file beside `path` and renames it over `path` only when every

@@ -214,11 +214,17 @@ pub fn has_template_syntax(text: &str) -> bool {
         .any(|w| w[0] == b'{' && matches!(w[1], b'{' | b'%' | b'#'))
 }
 
-/// The environment: strict undefined, no autoescape, trailing newline kept.
+/// Instructions a template may run before rendering stops with an error.
+pub const TEMPLATE_FUEL: u64 = 5_000_000;
+
+/// The environment: strict undefined, no autoescape, trailing newline kept, bounded work.
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
+    // A runbook's templates are small; a bound on the work they may do keeps a runaway loop
+    // from hanging a batch (the error says the template did too much work).
+    env.set_fuel(Some(TEMPLATE_FUEL));
     if let Ok(syntax) = SyntaxConfig::builder().keep_trailing_newline(true).build() {
         env.set_syntax(syntax);
     }
@@ -325,6 +331,17 @@ fn missing(env: &Environment<'_>, template: &Template<'_, '_>, vars: &Vars) -> V
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn runaway_templates_stop_with_an_error() {
+        let text =
+            "{% for i in range(10000) %}{% for j in range(10000) %}x{% endfor %}{% endfor %}";
+        let err = super::render(text, &super::Vars::new())
+            .unwrap_err()
+            .to_string();
+        assert!(err.to_lowercase().contains("fuel"), "{err}");
+    }
+
     use super::*;
     use serde_json::json;
 

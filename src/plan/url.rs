@@ -45,6 +45,19 @@ pub fn check_subdomain(value: &str) -> Result<(), PlanError> {
     if value.len() > 253 {
         return bad("it is longer than 253 characters");
     }
+    // `127.1`, `0x7f.1`, `2130706433`: URL parsers read these as IP addresses, so the
+    // request would go to an address that is not the name written.
+    if let Some(last) = value.rsplit('.').next() {
+        let numeric = !last.is_empty() && last.chars().all(|c| c.is_ascii_digit());
+        let hex = last.len() > 2
+            && last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"))
+            && last
+                .get(2..)
+                .is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit()));
+        if numeric || hex {
+            return bad("it looks like an IP address; use your org's host name");
+        }
+    }
     for label in value.split('.') {
         if label.is_empty() {
             return bad("it has an empty label");
@@ -189,6 +202,12 @@ mod tests {
             "-acme",
             "acme..com",
             "acme.",
+            "127.1",
+            "0x7f.1",
+            "169.254.43518",
+            "2130706433",
+            "10.0.0.1",
+            "aé",
         ] {
             let err = check_subdomain(bad).unwrap_err().to_string();
             assert!(err.contains("not a valid host name"), "{bad}: {err}");
