@@ -20,12 +20,7 @@ pub fn plan_exec(
     json_body: Option<&Value>,
     ctx: &PlanContext<'_>,
 ) -> Result<MutationPlan, PlanError> {
-    let resolved = resolve::resource(
-        ctx.registry,
-        &target.provider,
-        &target.service,
-        &target.resource,
-    )?;
+    let resolved = resolve::object(ctx.registry, target)?;
     let resource = resolved.resource();
     let method = resource.method(method_name).ok_or_else(|| {
         let names: Vec<&str> = resource.methods.iter().map(|m| m.name.as_str()).collect();

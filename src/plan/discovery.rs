@@ -115,12 +115,7 @@ fn param_list<'a>(params: impl Iterator<Item = &'a crate::provider::Param>) -> V
 
 /// `SHOW METHODS IN provider.service.resource`.
 pub fn show_methods(ctx: &PlanContext<'_>, target: &ObjectRef) -> Result<Rows, PlanError> {
-    let resolved = resolve::resource(
-        ctx.registry,
-        &target.provider,
-        &target.service,
-        &target.resource,
-    )?;
+    let resolved = resolve::object(ctx.registry, target)?;
     let resource = resolved.resource();
     Ok(rows(
         &[
@@ -158,12 +153,7 @@ pub fn describe(
     target: &ObjectRef,
     extended: bool,
 ) -> Result<Rows, PlanError> {
-    let resolved = resolve::resource(
-        ctx.registry,
-        &target.provider,
-        &target.service,
-        &target.resource,
-    )?;
+    let resolved = resolve::object(ctx.registry, target)?;
     let resource = resolved.resource();
     let mut data = Vec::new();
     let mut seen: Vec<String> = Vec::new();

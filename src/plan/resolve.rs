@@ -46,3 +46,16 @@ pub fn resource(
     let (service, index) = registry.resource(provider, service, resource)?;
     Ok(Resolved { service, index })
 }
+
+/// Resolves a parsed `provider.service.resource` name.
+pub fn object(
+    registry: &Registry,
+    target: &crate::sql::ObjectRef,
+) -> Result<Resolved, ProviderError> {
+    resource(
+        registry,
+        &target.provider,
+        &target.service,
+        &target.resource,
+    )
+}
