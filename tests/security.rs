@@ -306,8 +306,9 @@ async fn debug_traces_never_show_the_token_or_a_client_secret() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_host_that_parses_as_another_address_is_refused() {
-    // `0x7f.1` and `127.1` pass as host names, but URL parsers read them as 127.0.0.1: the
-    // request would go somewhere other than the plan says.
+    // `0x7f.1` and `127.1` look like host names, but URL parsers read them as 127.0.0.1: the
+    // request would go somewhere other than the plan says. The planner refuses them; the
+    // HTTP layer would too (unit test `contacted_host_is_the_written_host`).
     for sub in ["0x7f.1", "127.1", "169.254.43518"] {
         let mut c = oktaql();
         c.env("OKTA_API_TOKEN", TOKEN).args([
@@ -319,7 +320,7 @@ async fn a_host_that_parses_as_another_address_is_refused() {
         let out = run(c).await;
         let (_, err) = texts(&out);
         assert_eq!(out.status.code(), Some(1), "{sub}: {err}");
-        assert!(err.contains("would be read as"), "{sub}: {err}");
+        assert!(err.contains("looks like an IP address"), "{sub}: {err}");
         assert!(!err.contains("cannot connect"), "{sub}: {err}");
     }
 }
