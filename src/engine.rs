@@ -124,7 +124,7 @@ impl Engine {
                 }
                 ev.query(&q.sql)?;
             }
-            Plan::Mutation(m) if m.output_sql.is_some() => {
+            Plan::Mutation(m) if m.output_sql.is_some() && m.output_columns.is_none() => {
                 let sql = m.output_sql.as_deref().unwrap_or_default();
                 let mut ev = Evaluator::new()?;
                 ev.load(&m.fetch.table, &m.fetch.columns, &[])?;
@@ -327,13 +327,26 @@ impl Engine {
             SqlVerb::Delete => format!("deleted {total} from {what}"),
             _ => format!("{what}.{}: done", m.fetch.method),
         };
-        let out = match &m.output_sql {
-            Some(sql) => {
+        let out = match (&m.output_columns, &m.output_sql) {
+            // Every listed column of each response object, as is: no SQL needed.
+            (Some(columns), _) => Some(Rows {
+                columns: columns.clone(),
+                rows: rows
+                    .iter()
+                    .map(|r| {
+                        columns
+                            .iter()
+                            .map(|c| r.get(c).cloned().unwrap_or(Value::Null))
+                            .collect()
+                    })
+                    .collect(),
+            }),
+            (None, Some(sql)) => {
                 let mut ev = Evaluator::new()?;
                 ev.load(&m.fetch.table, &m.fetch.columns, &rows)?;
                 Some(ev.query(sql)?)
             }
-            None => None,
+            (None, None) => None,
         };
         Ok(Outcome { rows: out, message })
     }

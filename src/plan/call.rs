@@ -100,23 +100,34 @@ pub fn plan_exec(
         },
     )?;
     let table = resource.id.replace('.', "_");
-    let output_sql = match method.response_shape {
+    // Secret values are left out of what EXEC prints, so that runbooks logged by CI do not
+    // leak them; a SELECT that names the column still shows it.
+    let output_columns: Option<Vec<String>> = match method.response_shape {
         ResponseShape::Empty => None,
-        _ if method.columns.is_empty() => Some(format!("SELECT * FROM {table}")),
-        // Secret values are left out of what EXEC prints, so that runbooks logged by CI do
-        // not leak them; a SELECT that names the column still shows it.
-        _ => Some(format!(
-            "SELECT {} FROM {table}",
+        _ if method.columns.is_empty() => None,
+        _ => Some(
             method
                 .columns
                 .iter()
-                .filter(|c| !SECRET_FIELDS
-                    .iter()
-                    .any(|s| s.eq_ignore_ascii_case(&c.name)))
-                .map(|c| quote_ident(&c.name))
+                .filter(|c| {
+                    !SECRET_FIELDS
+                        .iter()
+                        .any(|s| s.eq_ignore_ascii_case(&c.name))
+                })
+                .map(|c| c.name.clone())
+                .collect(),
+        ),
+    };
+    let output_sql = match (&output_columns, method.response_shape) {
+        (_, ResponseShape::Empty) => None,
+        (Some(cols), _) => Some(format!(
+            "SELECT {} FROM {table}",
+            cols.iter()
+                .map(|c| quote_ident(c))
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
+        (None, _) => Some(format!("SELECT * FROM {table}")),
     };
     Ok(MutationPlan {
         verb: SqlVerb::Exec,
@@ -139,6 +150,7 @@ pub fn plan_exec(
             pushed: Vec::new(),
         },
         output_sql,
+        output_columns,
     })
 }
 

@@ -99,5 +99,6 @@ pub fn plan_delete(del: &Delete, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
             pushed: Vec::new(),
         },
         output_sql: None,
+        output_columns: None,
     })
 }

@@ -116,6 +116,7 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
             pushed: Vec::new(),
         },
         output_sql,
+        output_columns: None,
     })
 }
 

@@ -196,6 +196,9 @@ pub struct MutationPlan {
     /// SQL over `t0` that produces the output rows (RETURNING, or every column for EXEC);
     /// `None` when the statement prints no rows.
     pub output_sql: Option<String>,
+    /// When the output is just these response columns in this order (EXEC), the engine
+    /// builds the rows directly instead of running `output_sql`.
+    pub output_columns: Option<Vec<String>>,
 }
 
 /// What a statement will do.
