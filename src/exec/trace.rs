@@ -9,43 +9,12 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
+use crate::plan::mask_secrets as mask_json;
+
 /// The mask shown instead of a secret.
 const MASK: &str = "****";
 /// Longest body shown in a trace.
 const MAX_TRACE_BODY: usize = 4000;
-
-/// Whether a JSON field name holds a secret.
-fn is_secret_key(key: &str) -> bool {
-    let k: String = key
-        .chars()
-        .filter(|c| *c != '_' && *c != '-')
-        .collect::<String>()
-        .to_ascii_lowercase();
-    k.ends_with("secret")
-        || k.ends_with("password")
-        || k.ends_with("token")
-        || k.contains("privatekey")
-}
-
-/// A copy of `value` with the values of secret-like fields replaced by `****`.
-pub(crate) fn mask_json(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let v = if is_secret_key(k) && !v.is_null() {
-                        Value::String(MASK.into())
-                    } else {
-                        mask_json(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(mask_json).collect()),
-        other => other.clone(),
-    }
-}
 
 /// Masks `client_secret=…` / `"client_secret": "…"` in text that is not JSON.
 fn mask_text(text: &str) -> String {

@@ -7,7 +7,7 @@ use crate::provider::{ResponseShape, SqlVerb};
 use crate::sql::{Literal, ObjectRef};
 
 use super::bind::{build_requests, missing_error, table_columns, Binding, Target};
-use super::display::SECRET_FIELDS;
+use super::display::is_secret_key;
 use super::insert::build_body;
 use super::resolve::{self, nearest};
 use super::{MutationPlan, PlanContext, PlanError, TableFetch};
@@ -109,11 +109,7 @@ pub fn plan_exec(
             method
                 .columns
                 .iter()
-                .filter(|c| {
-                    !SECRET_FIELDS
-                        .iter()
-                        .any(|s| s.eq_ignore_ascii_case(&c.name))
-                })
+                .filter(|c| !is_secret_key(&c.name))
                 .map(|c| c.name.clone())
                 .collect(),
         ),

@@ -7,8 +7,20 @@ use serde_json::Value;
 
 use super::{HttpRequest, Plan, TableFetch};
 
-/// Body fields whose values are never shown.
-pub const SECRET_FIELDS: &[&str] = &["client_secret", "password", "token"];
+/// Whether a JSON field name holds a secret (`client_secret`, `password`, `access_token`,
+/// `privateKey`, …). One rule for every place that masks: `--dry-run`, `--debug` traces,
+/// and what EXEC prints.
+pub fn is_secret_key(key: &str) -> bool {
+    let k: String = key
+        .chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    k.ends_with("secret")
+        || k.ends_with("password")
+        || k.ends_with("token")
+        || k.contains("privatekey")
+}
 
 /// A copy of `value` with every secret field's value replaced by `****`.
 pub fn mask_secrets(value: &Value) -> Value {
@@ -16,9 +28,7 @@ pub fn mask_secrets(value: &Value) -> Value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let masked = if SECRET_FIELDS.iter().any(|s| s.eq_ignore_ascii_case(k))
-                        && !v.is_null()
-                    {
+                    let masked = if is_secret_key(k) && !v.is_null() {
                         Value::String("****".into())
                     } else {
                         mask_secrets(v)

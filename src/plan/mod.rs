@@ -26,7 +26,7 @@ mod select;
 pub mod url;
 
 pub use call::quote_ident;
-pub use display::{mask_secrets, plan_text};
+pub use display::{is_secret_key, mask_secrets, plan_text};
 pub use error::PlanError;
 pub use insert::DATA_PREFIX;
 
