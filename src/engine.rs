@@ -12,7 +12,8 @@ use crate::error::Error;
 use crate::exec::{Client, ClientConfig, Diagnostics, ExecError};
 use crate::plan::bind::{build_requests, Binding, Target, MAX_FANOUT};
 use crate::plan::{
-    self, HttpRequest, MutationPlan, Plan, PlanContext, PlanError, QueryPlan, TableFetch,
+    self, DirectQuery, HttpRequest, MutationPlan, Plan, PlanContext, PlanError, QueryPlan,
+    TableFetch,
 };
 use crate::provider::{Registry, SqlVerb};
 use crate::relational::Evaluator;
@@ -114,6 +115,8 @@ impl Engine {
         // Check the SQL against empty tables now, so an unknown column fails before any
         // request is sent.
         match &plan {
+            // Checked by the planner: plain columns of the table and text comparisons.
+            Plan::Query(q) if q.direct.is_some() => {}
             Plan::Query(q) => {
                 let mut ev = Evaluator::new()?;
                 for t in &q.tables {
@@ -160,6 +163,15 @@ impl Engine {
     }
 
     async fn query(&self, q: &QueryPlan) -> Result<Outcome, Error> {
+        if let (Some(direct), [t]) = (&q.direct, q.tables.as_slice()) {
+            if let [req] = t.requests.as_slice() {
+                let rows = self.query_direct(q, direct, t, req).await?;
+                return Ok(Outcome {
+                    message: count(rows.len()),
+                    rows: Some(rows),
+                });
+            }
+        }
         let mut ev = Evaluator::new()?;
         // Tables bound by literals only: all at once.
         let (independent, dependent): (Vec<&TableFetch>, Vec<&TableFetch>) =
@@ -193,6 +205,53 @@ impl Engine {
             message: count(rows.len()),
             rows: Some(rows),
         })
+    }
+
+    /// A query with a direct form over one request: when the answer is one page and its
+    /// values allow it, the rows are picked out of the response without SQLite; a longer
+    /// list streams into SQLite page by page as usual, and so do values only SQLite can
+    /// convert exactly.
+    async fn query_direct(
+        &self,
+        q: &QueryPlan,
+        direct: &DirectQuery,
+        t: &TableFetch,
+        req: &HttpRequest,
+    ) -> Result<Rows, Error> {
+        let mut first: Option<Vec<Map<String, Value>>> = None;
+        let mut ev: Option<Evaluator> = None;
+        self.client
+            .send_pages(req, |page| {
+                if let Some(ev) = ev.as_mut() {
+                    return ev.append(&t.table, &page).map_err(Error::from);
+                }
+                match first.take() {
+                    None => first = Some(page),
+                    Some(earlier) => {
+                        let mut e = Evaluator::new()?;
+                        e.load(&t.table, &t.columns, &earlier)?;
+                        e.append(&t.table, &page)?;
+                        ev = Some(e);
+                    }
+                }
+                Ok::<(), Error>(())
+            })
+            .await?;
+        let first = first.unwrap_or_default();
+        if ev.is_none() {
+            if let Some(rows) = crate::relational::project(&t.columns, &first, direct) {
+                return Ok(rows);
+            }
+        }
+        let ev = match ev {
+            Some(ev) => ev,
+            None => {
+                let mut e = Evaluator::new()?;
+                e.load(&t.table, &t.columns, &first)?;
+                e
+            }
+        };
+        Ok(ev.query(&q.sql)?)
     }
 
     /// Loads one request's rows into `t`'s table page by page.

@@ -17,6 +17,7 @@ use crate::sql::Statement;
 pub mod bind;
 mod call;
 mod delete;
+mod direct;
 pub mod discovery;
 mod display;
 mod error;
@@ -184,6 +185,36 @@ pub struct QueryPlan {
     pub tables: Vec<TableFetch>,
     /// The statement rewritten to read from the fetched tables, run by SQLite.
     pub sql: String,
+    /// Set when the query only picks columns of one table's rows and compares columns
+    /// with text: the engine may then answer it without SQLite (same result).
+    pub direct: Option<DirectQuery>,
+}
+
+/// A query answered by picking columns out of one table's rows (see [`QueryPlan::direct`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectQuery {
+    /// The output columns, in order.
+    pub columns: Vec<DirectColumn>,
+    /// Conditions every output row meets (all of them).
+    pub conditions: Vec<DirectCondition>,
+}
+
+/// One output column of a [`DirectQuery`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectColumn {
+    /// The table column it reads (as in [`TableFetch::columns`]).
+    pub source: String,
+    /// Its name in the output (the alias, or the table column's name, as SQLite names it).
+    pub name: String,
+}
+
+/// `column = 'text'` or `column IN ('text', …)` in a [`DirectQuery`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectCondition {
+    /// The table column compared.
+    pub column: String,
+    /// The texts it may equal.
+    pub values: Vec<String>,
 }
 
 /// An `INSERT`, `DELETE` or `EXEC`.

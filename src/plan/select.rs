@@ -51,9 +51,14 @@ pub fn plan_select(query: &Query, ctx: &PlanContext<'_>) -> Result<QueryPlan, Pl
     }
     let mut fetches = binder.fetches;
     order_fetches(&mut fetches)?;
+    let direct = match fetches.as_slice() {
+        [only] => super::direct::direct_query(&rewritten, only),
+        _ => None,
+    };
     Ok(QueryPlan {
         tables: fetches,
         sql: rewritten.to_string(),
+        direct,
     })
 }
 

@@ -4,7 +4,9 @@
 //! `json_extract` and `json_each` work on them) and running the rewritten statement;
 //! converting results back to JSON values with their types (objects stay objects, integers
 //! stay integers, booleans come back as booleans).
-//! Must not: do network I/O, or evaluate SQL itself: every query is SQLite's.
+//! Must not: do network I/O, or evaluate SQL itself: every query is SQLite's. The one
+//! shortcut, [`project`], picks columns and compares text for the simplest queries only
+//! when it can prove the result is the one SQLite would give, and otherwise declines.
 //!
 //! How types survive the trip: each loaded column is declared with a type that names its
 //! kind (`TEXT`, `INTEGER`, `REAL`, `BOOLEAN`, `JSON TEXT`). SQLite reports the declared type
@@ -14,6 +16,7 @@
 //! text is read back as JSON only when it is a JSON object or array (as `json_extract` and
 //! `json_group_array` return).
 
+mod direct;
 mod error;
 mod kind;
 mod load;
@@ -27,6 +30,7 @@ use std::cell::RefCell;
 use rusqlite::{config::DbConfig, Connection};
 use serde_json::{Map, Value};
 
+pub use direct::project;
 pub use error::RelationalError;
 use kind::Kind;
 use load::{LoadMode, LoadedColumn};
