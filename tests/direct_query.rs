@@ -77,7 +77,7 @@ async fn only_the_simplest_queries_get_a_direct_form() {
         format!("SELECT id FROM okta.apps.secrets WHERE {w} AND status NOT IN ('ACTIVE')"),
         format!("WITH x AS (SELECT id FROM okta.apps.secrets WHERE {w}) SELECT id FROM x"),
         format!("SELECT id FROM okta.apps.secrets WHERE {w} UNION SELECT 'x'"),
-        format!("SELECT a.id FROM okta.apps.secrets a, okta.apps.secrets b WHERE a.subdomain = 'my-org' AND a.appId = 'x' AND b.subdomain = 'my-org' AND b.appId = 'y'"),
+        "SELECT a.id FROM okta.apps.secrets a, okta.apps.secrets b WHERE a.subdomain = 'my-org' AND a.appId = 'x' AND b.subdomain = 'my-org' AND b.appId = 'y'".to_string(),
         format!("SELECT id, 'const' FROM okta.apps.secrets WHERE {w}"),
         format!("SELECT rowid FROM okta.apps.secrets WHERE {w}"),
         format!("SELECT other.id FROM okta.apps.secrets WHERE {w}"),
@@ -93,7 +93,9 @@ async fn only_the_simplest_queries_get_a_direct_form() {
     }
     // The same mistakes are reported whether or not a query has a direct form.
     let err = engine
-        .plan_source(&Source::new(&format!("SELECT idd FROM okta.apps.secrets WHERE {w}")))
+        .plan_source(&Source::new(format!(
+            "SELECT idd FROM okta.apps.secrets WHERE {w}"
+        )))
         .unwrap_err()
         .to_string();
     assert!(err.contains("idd"), "{err}");
