@@ -4,6 +4,7 @@
 #
 #   benches/run.sh            # full run (about 3 minutes on 2 cores, after the build)
 #   benches/run.sh --quick    # fewer repetitions
+#   BENCH_ONLY=batch,startup benches/run.sh   # some of: batch, startup, fanout, list
 #
 # Environment: SKIP_BUILD=1 reuses target/release as it is; REFERENCE_REGISTRY=DIR adds a
 # start-up figure with a StackQL-layout registry (default: ../shared/reference/stackql-registry
@@ -63,6 +64,7 @@ fi
 QUICK=0
 [[ ${1:-} == --quick ]] && QUICK=1
 runs() { if ((QUICK)); then echo "$1"; else echo "$2"; fi; }
+want() { [[ -z ${BENCH_ONLY:-} || ,$BENCH_ONLY, == *,$1,* ]]; }
 
 # --- tools ---------------------------------------------------------------------------------
 missing=()
@@ -101,6 +103,7 @@ ROWS=()
 row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 |"); }
 
 # --- 2. a batch of 2,000 statements against the sandbox, and the bare-client baseline -----
+if want batch; then
 echo "2. batch of 2,000 statements…" >&2
 CYCLES=500
 sandbox --apps 2000
@@ -145,7 +148,10 @@ row "2. batch: $statements statements (SELECT get, EXEC, DELETE, INSERT), oktaql
     "**$ratio×** (oktaql $ok ms, bare reqwest $base ms; +$per µs/statement)" "≤ 1.15×" "$(jq -rn "if $ratio <= 1.15 then \"met\" else \"missed\" end")" \
     "sequential, one connection"
 
+fi
+
 # --- 3. start-up ---------------------------------------------------------------------------
+if want startup; then
 echo "3. start-up…" >&2
 DRY="SELECT id, status FROM okta.apps.secrets WHERE subdomain = '$ORG' AND appId = '0oa8f2kr7HwM3cPeL9s2'"
 cmds=(-n show "$BIN exec \"SHOW SERVICES IN okta\"" -n dry-run "$BIN exec --dry-run \"$DRY\"")
@@ -167,7 +173,10 @@ for i in 0 1 2; do
 done
 stop_sandbox "$WORK"
 
+fi
+
 # --- 4. fan-out over 200 apps with 50 ms latency -------------------------------------------
+if want fanout; then
 echo "4. fan-out…" >&2
 sandbox --apps 260 --latency 50
 curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" "$BASE/$ORG/api/v1/apps?limit=200" \
@@ -196,7 +205,10 @@ for c in 1 8 32; do
 done
 stop_sandbox "$WORK"
 
+fi
+
 # --- 5. listing 100,000 applications ---------------------------------------------------------
+if want list; then
 echo "5. large list (seeding 100,000 apps)…" >&2
 sandbox --apps 100000
 for cols in 'id, label, status' '*'; do
@@ -213,6 +225,8 @@ for cols in 'id, label, status' '*'; do
         "$(jq -rn "if $rss_mb < 300 then \"met\" else \"missed\" end")" "whole process"
 done
 stop_sandbox "$WORK"
+
+fi
 
 # --- the table -----------------------------------------------------------------------------
 echo

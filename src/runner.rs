@@ -75,6 +75,46 @@ struct Prepared {
     plan: Result<Plan, Error>,
 }
 
+/// Below this many statements, planning on one thread is quicker than starting others.
+const PARALLEL_PLANNING_FROM: usize = 64;
+
+/// Parses and plans every statement, in order. A long batch is planned on several threads
+/// (planning is pure and each statement's plan stands alone), so a runbook of thousands of
+/// statements does not wait for them one after another before the first request.
+fn plan_all(engine: &Engine, sources: &[(usize, Source)]) -> Vec<Result<Plan, Error>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+        .min(sources.len() / (PARALLEL_PLANNING_FROM / 2))
+        .max(1);
+    if threads == 1 {
+        return sources.iter().map(|(_, s)| engine.plan_source(s)).collect();
+    }
+    // The first statement loads the provider documents it needs, once, before the others
+    // start (most statements of a batch use the same ones).
+    let (first, rest) = sources.split_at(1);
+    let mut plans: Vec<Result<Plan, Error>> = vec![engine.plan_source(&first[0].1)];
+    let chunk = rest.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = rest
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(_, s)| engine.plan_source(s))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for w in workers {
+            // Planning does not panic (it is fuzzed); if it ever did, the panic goes on as it
+            // would have on this thread.
+            plans.extend(w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+    });
+    plans
+}
+
 /// Runs scripts in order. Every statement of every script is rendered, parsed and planned
 /// before the first is executed, so a mistake anywhere stops the run before anything is
 /// sent. Result rows go to `out`, errors and summaries to `diag`.
@@ -111,19 +151,10 @@ pub async fn run_scripts(
         return Ok(report);
     }
     // 2. Split, parse and plan everything.
-    let mut prepared = Vec::new();
+    let mut split = Vec::new();
     for (i, text) in rendered.iter().enumerate() {
         match sql::split_checked(text) {
-            Ok(sources) => {
-                for source in sources {
-                    let plan = engine.plan_source(&source);
-                    prepared.push(Prepared {
-                        script: i,
-                        source,
-                        plan,
-                    });
-                }
-            }
+            Ok(sources) => split.extend(sources.into_iter().map(|source| (i, source))),
             Err(e) => {
                 let _ = writeln!(
                     diag,
@@ -134,6 +165,16 @@ pub async fn run_scripts(
             }
         }
     }
+    let plans = plan_all(engine, &split);
+    let prepared: Vec<Prepared> = split
+        .into_iter()
+        .zip(plans)
+        .map(|((script, source), plan)| Prepared {
+            script,
+            source,
+            plan,
+        })
+        .collect();
     if report.failed > 0 && !options.continue_on_error {
         return Ok(report);
     }

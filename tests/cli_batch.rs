@@ -299,3 +299,45 @@ fn messages_about_a_failed_statement_never_show_the_secret() {
         "secret in the error output:\n{stderr}"
     );
 }
+
+/// Long batches are planned on several threads: the statements still run in their order,
+/// and a mistake anywhere is still reported by file and line before anything runs.
+#[test]
+fn long_batches_run_in_order_and_fail_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let statement = |i: usize| {
+        format!(
+            "SELECT '{i}' AS n, status FROM okta.apps.secrets \
+             WHERE subdomain = 'my-org' AND appId = '{APP_ONE}';\n"
+        )
+    };
+    let first: String = (0..90).map(statement).collect();
+    let second: String = (90..180).map(statement).collect();
+    let one = write(dir.path(), "one.sql", &first);
+    let two = write(dir.path(), "two.sql", &second);
+    let expected: String = (0..180).map(|i| format!("{i},ACTIVE\n")).collect();
+    oktaql()
+        .args(["exec", "--sandbox", "-o", "csv", "--hide-headers", "-f"])
+        .arg(&one)
+        .arg("-f")
+        .arg(&two)
+        .assert()
+        .success()
+        .stdout(expected);
+
+    // Statement 151 (line 61 of two.sql) names a column that does not exist.
+    let mut lines: Vec<String> = (90..180).map(statement).collect();
+    lines[60] = lines[60].replace("status FROM", "statuz FROM");
+    let bad = write(dir.path(), "bad.sql", &lines.concat());
+    oktaql()
+        .args(["exec", "--sandbox", "-f"])
+        .arg(&one)
+        .arg("-f")
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("bad.sql:61:"))
+        .stderr(predicate::str::contains("statuz"))
+        .stderr(predicate::str::contains("nothing was run"));
+}

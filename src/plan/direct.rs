@@ -18,8 +18,9 @@ use sqlparser::ast::{
 use super::bind::conjuncts;
 use super::{DirectColumn, DirectCondition, DirectQuery, TableFetch};
 
-/// The direct form of `query` (already rewritten to read `fetch`'s table), if it has one.
-pub(crate) fn direct_query(query: &Query, fetch: &TableFetch) -> Option<DirectQuery> {
+/// The direct form of `query` (already rewritten to read `fetch`'s table, and printed as
+/// `sql`), if it has one.
+pub(crate) fn direct_query(query: &Query, sql: &str, fetch: &TableFetch) -> Option<DirectQuery> {
     if fetch.columns.is_empty() || !fetch.depends.is_empty() {
         return None;
     }
@@ -52,7 +53,7 @@ pub(crate) fn direct_query(query: &Query, fetch: &TableFetch) -> Option<DirectQu
     if let Some(w) = &select.selection {
         rebuilt.push_str(&format!(" WHERE {w}"));
     }
-    if rebuilt != query.to_string() {
+    if rebuilt != sql {
         return None;
     }
 

@@ -51,13 +51,14 @@ pub fn plan_select(query: &Query, ctx: &PlanContext<'_>) -> Result<QueryPlan, Pl
     }
     let mut fetches = binder.fetches;
     order_fetches(&mut fetches)?;
+    let sql = rewritten.to_string();
     let direct = match fetches.as_slice() {
-        [only] => super::direct::direct_query(&rewritten, only),
+        [only] => super::direct::direct_query(&rewritten, &sql, only),
         _ => None,
     };
     Ok(QueryPlan {
         tables: fetches,
-        sql: rewritten.to_string(),
+        sql,
         direct,
     })
 }
