@@ -53,7 +53,9 @@ pub struct SessionArgs {
     /// Run against a built-in sandbox started in this process (demo org `my-org`).
     #[arg(long)]
     pub sandbox: bool,
-    /// Load providers from this registry directory instead of the built-in ones.
+    /// Load providers from this registry directory instead of the built-in ones. The
+    /// services read from it are cached in the user's cache directory (OKTAQL_CACHE_DIR
+    /// moves the cache, OKTAQL_NO_CACHE=1 turns it off).
     #[arg(long, value_name = "DIR")]
     pub registry: Option<PathBuf>,
     /// Server URL template replacing the provider's; must contain {subdomain}.

@@ -13,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 
 use oktaql::exec::{ClientConfig, StderrDiagnostics};
-use oktaql::provider::Registry;
+use oktaql::provider::{Registry, ServiceCache};
 use oktaql::render::RenderOptions;
 use oktaql::runner::{run_scripts, RunError, RunOptions, Script};
 use oktaql::sandbox::{Sandbox, SandboxConfig};
@@ -71,7 +71,7 @@ struct Session {
 
 async fn session(args: &SessionArgs) -> Result<Session> {
     let registry = match &args.registry {
-        Some(dir) => Registry::from_dir(dir)
+        Some(dir) => Registry::from_dir_with_cache(dir, ServiceCache::from_env())
             .with_context(|| format!("cannot load the registry at {}", dir.display()))?,
         None => Registry::embedded(),
     };

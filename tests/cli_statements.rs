@@ -289,29 +289,38 @@ fn stackql_registry_plans_the_same_calls_and_runs() {
         env!("CARGO_MANIFEST_DIR"),
         "/../shared/reference/stackql-registry"
     );
+    // The service is cached in this directory by the first run and read from it by the
+    // second: both give the same rows.
+    let cache = tempfile::tempdir().unwrap();
+    for run in ["cold", "warm"] {
+        let out = org
+            .cmd()
+            .env("OKTAQL_CACHE_DIR", cache.path())
+            .args([
+                "exec",
+                "--registry",
+                registry,
+                "-o",
+                "json",
+                &format!(
+                    "SELECT id, status FROM okta.apps.secrets WHERE subdomain = '{DEMO_ORG}' AND appId = '{DEMO_APP_TWO_SECRETS}'"
+                ),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{run}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), 2, "{run}");
+        let entries = std::fs::read_dir(cache.path().join("services")).unwrap();
+        assert_eq!(entries.count(), 1, "{run}");
+    }
     let out = org
         .cmd()
-        .args([
-            "exec",
-            "--registry",
-            registry,
-            "-o",
-            "json",
-            &format!(
-                "SELECT id, status FROM okta.apps.secrets WHERE subdomain = '{DEMO_ORG}' AND appId = '{DEMO_APP_TWO_SECRETS}'"
-            ),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 2);
-    let out = org
-        .cmd()
+        .env("OKTAQL_NO_CACHE", "1")
         .args([
             "exec",
             "--registry",

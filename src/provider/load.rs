@@ -2,8 +2,9 @@
 //!
 //! Owns: finding `<provider>/<version>/provider.yaml` (the newest version when several are
 //! present), reading `provider.yaml` on first use of its provider and each service document
-//! on first use of that service, and caching both. Must not: parse anything before it is
-//! needed — a registry may list services whose files are absent, which is an error only
+//! on first use of that service, and caching both in memory. A compiled-in service comes
+//! from its model built at build time (`build.rs`); a directory's service is read through a
+//! [`ServiceCache`] when one is given. Must not: parse anything before it is needed — a registry may list services whose files are absent, which is an error only
 //! when such a service is used.
 
 use std::borrow::Cow;
@@ -13,12 +14,28 @@ use std::sync::{Arc, OnceLock};
 use include_dir::{include_dir, Dir};
 use serde_json::Value;
 
+use super::cache::{EntryKey, ServiceCache};
 use super::document::{expect_object, opt_string, parse_yaml, ref_of, text, Doc};
 use super::parse::parse_service_document;
 use super::{nearest, AuthConfig, ProviderError, ProviderInfo, Service, ServiceEntry};
 
 /// The provider documents compiled into the binary.
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/providers");
+
+/// A service model built at build time from a compiled-in document (see `build.rs`).
+struct PrebuiltService {
+    /// The document, relative to the registry root (`okta/v00.00.00000/services/apps.yaml`).
+    file: &'static str,
+    /// The provider it was built for (its directory name).
+    provider: &'static str,
+    /// The service it was built for (the document's file name).
+    service: &'static str,
+    /// The [`Service`] as JSON.
+    model: &'static str,
+}
+
+/// The models of every compiled-in service document.
+static PREBUILT: &[PrebuiltService] = include!(concat!(env!("OUT_DIR"), "/prebuilt_services.rs"));
 
 /// A set of providers, each a `provider.yaml` plus lazily parsed service documents.
 ///
@@ -40,7 +57,10 @@ struct Inner {
 #[derive(Debug)]
 enum Source {
     Embedded(&'static Dir<'static>),
-    Directory(PathBuf),
+    Directory {
+        root: PathBuf,
+        cache: Option<ServiceCache>,
+    },
 }
 
 /// A provider found on disk; its `provider.yaml` is parsed on first use.
@@ -92,8 +112,19 @@ impl Registry {
 
     /// A registry read from a directory. Only the directory layout is read here;
     /// `provider.yaml` is parsed when its provider is first used, and service documents
-    /// when first used.
+    /// when first used. Nothing is cached on disk: see [`Registry::from_dir_with_cache`].
     pub fn from_dir(root: &Path) -> Result<Registry, ProviderError> {
+        Registry::from_dir_with_cache(root, None)
+    }
+
+    /// Like [`Registry::from_dir`], with the models of service documents kept in `cache`
+    /// (usually [`ServiceCache::from_env`]): a service whose document has not changed since
+    /// it was cached is read from there instead of being parsed. A cache that cannot be read
+    /// or written is passed over silently; loading never fails because of it.
+    pub fn from_dir_with_cache(
+        root: &Path,
+        cache: Option<ServiceCache>,
+    ) -> Result<Registry, ProviderError> {
         let io = |path: &Path, source| ProviderError::Io {
             path: path.display().to_string(),
             source,
@@ -126,7 +157,10 @@ impl Registry {
             });
         }
         Ok(Registry::new(
-            Source::Directory(root.to_path_buf()),
+            Source::Directory {
+                root: root.to_path_buf(),
+                cache,
+            },
             providers,
         ))
     }
@@ -189,13 +223,7 @@ impl Registry {
         if let Some(parsed) = entry.parsed.get() {
             return Ok(parsed.clone());
         }
-        let text = self.read(&entry.file)?;
-        let parsed = Arc::new(parse_service_document(
-            &slot.name,
-            &entry.entry.name,
-            &self.display(&entry.file),
-            &text,
-        )?);
+        let parsed = Arc::new(self.load_service(&slot.name, entry)?);
         // Another thread may have won the race; either copy is the same document.
         Ok(entry.parsed.get_or_init(|| parsed).clone())
     }
@@ -230,6 +258,52 @@ impl Registry {
                       OKTA_API_TOKEN, valuePrefix: 'SSWS '}}`"
                     .into(),
             })
+    }
+
+    /// Builds a service's model: from the build-time model for a compiled-in document,
+    /// through the cache for a directory that has one, else by parsing the document.
+    fn load_service(&self, provider: &str, entry: &ServiceSlot) -> Result<Service, ProviderError> {
+        match &self.inner.source {
+            Source::Embedded(_) => {
+                if let Some(model) = prebuilt(&entry.file, provider, &entry.entry.name) {
+                    return Ok(model);
+                }
+            }
+            Source::Directory {
+                root,
+                cache: Some(cache),
+            } => {
+                let key = EntryKey::of(&root.join(&entry.file), provider, &entry.entry.name);
+                if let Some(model) = key.as_ref().and_then(|key| cache.load(key)) {
+                    return Ok(model);
+                }
+                let (model, size) = self.parse_service(provider, entry)?;
+                // A document that changed while it was read is not cached under the older key.
+                if let Some(key) = key.filter(|key| key.size() == size) {
+                    // Best effort: a cache that cannot be written is simply not used.
+                    let _ = cache.store(&key, &model);
+                }
+                return Ok(model);
+            }
+            Source::Directory { cache: None, .. } => {}
+        }
+        Ok(self.parse_service(provider, entry)?.0)
+    }
+
+    /// Parses a service document; also returns the size of the text parsed.
+    fn parse_service(
+        &self,
+        provider: &str,
+        entry: &ServiceSlot,
+    ) -> Result<(Service, u64), ProviderError> {
+        let text = self.read(&entry.file)?;
+        let model = parse_service_document(
+            provider,
+            &entry.entry.name,
+            &self.display(&entry.file),
+            &text,
+        )?;
+        Ok((model, text.len() as u64))
     }
 
     fn slot(&self, provider: &str) -> Result<&ProviderSlot, ProviderError> {
@@ -273,7 +347,7 @@ impl Registry {
                         message: "not UTF-8 text".into(),
                     })
             }
-            Source::Directory(root) => {
+            Source::Directory { root, .. } => {
                 let path = root.join(relative);
                 std::fs::read_to_string(&path)
                     .map(Cow::Owned)
@@ -289,7 +363,7 @@ impl Registry {
     fn display(&self, relative: &str) -> String {
         match &self.inner.source {
             Source::Embedded(_) => format!("<embedded>/{relative}"),
-            Source::Directory(root) => root.join(relative).display().to_string(),
+            Source::Directory { root, .. } => root.join(relative).display().to_string(),
         }
     }
 }
@@ -303,6 +377,16 @@ impl ProviderSlot {
             doc: OnceLock::new(),
         }
     }
+}
+
+/// The build-time model of a compiled-in document, when one was built for this document,
+/// provider and service (the document's file name is the service's name in the shipped
+/// providers; a `provider.yaml` naming it otherwise gets the document parsed instead).
+fn prebuilt(file: &str, provider: &str, service: &str) -> Option<Service> {
+    let found = PREBUILT
+        .iter()
+        .find(|p| p.file == file && p.provider == provider && p.service == service)?;
+    serde_json::from_str(found.model).ok()
 }
 
 fn file_name(path: &Path) -> String {
@@ -414,4 +498,38 @@ fn parse_auth(doc: &Doc<'_>, config: Option<&Value>) -> Result<Option<AuthConfig
         credentials_env_var,
         value_prefix: opt_string(doc, auth, "valuePrefix", "config.auth")?.unwrap_or_default(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every compiled-in service is served from its build-time model, and that model is
+    /// exactly what parsing the shipped document gives today.
+    #[test]
+    fn prebuilt_models_match_the_documents() {
+        let registry = Registry::embedded();
+        let mut checked = 0;
+        for provider in registry.provider_names() {
+            let slot = registry.slot(&provider).unwrap();
+            let doc = registry.provider_doc(slot).unwrap();
+            for entry in &doc.services {
+                let model = prebuilt(&entry.file, &slot.name, &entry.entry.name)
+                    .unwrap_or_else(|| panic!("no build-time model for {}", entry.file));
+                let (parsed, _) = registry.parse_service(&slot.name, entry).unwrap();
+                assert_eq!(model, parsed, "{}", entry.file);
+                let served = registry.service(&provider, &entry.entry.name).unwrap();
+                assert_eq!(*served, parsed);
+                checked += 1;
+            }
+        }
+        assert!(checked > 0);
+        assert_eq!(checked, PREBUILT.len());
+    }
+
+    #[test]
+    fn documents_without_a_build_time_model_are_parsed() {
+        assert!(prebuilt("okta/v00.00.00000/services/apps.yaml", "okta", "other").is_none());
+        assert!(prebuilt("okta/v00.00.00000/services/none.yaml", "okta", "apps").is_none());
+    }
 }

@@ -2,10 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::{nearest, ProviderError};
 
 /// Where a method parameter goes in the HTTP request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ParamLocation {
     /// A `{name}` segment of the URL path.
     Path,
@@ -18,7 +20,7 @@ pub enum ParamLocation {
 }
 
 /// One input a method accepts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Param {
     /// Name as written in the document (`appId`); matched case-insensitively.
     pub name: String,
@@ -38,7 +40,7 @@ pub struct Param {
 }
 
 /// One field of a response (a column of `SELECT`) or of a request body (a `data__` column).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     /// Field name as in the JSON (`client_secret`, `lastUpdated`).
     pub name: String,
@@ -51,7 +53,7 @@ pub struct Column {
 }
 
 /// Shape of a method's successful response body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ResponseShape {
     /// A JSON array of objects: each element is a row.
     Array,
@@ -62,7 +64,7 @@ pub enum ResponseShape {
 }
 
 /// The request body a method takes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestBody {
     /// Media type, `application/json`.
     pub media_type: String,
@@ -78,7 +80,7 @@ pub struct RequestBody {
 /// method as `x-oktaql-pushdown: [{column, param, value}]` (for Okta's apps:
 /// `status` → `filter=status eq "{value}"`). Only values the column's `enum` lists are
 /// pushed, so the API's answer is exactly the rows the condition keeps.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pushdown {
     /// The response column.
     pub column: String,
@@ -89,7 +91,7 @@ pub struct Pushdown {
 }
 
 /// One REST operation of a resource.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Method {
     /// StackQL method name (`list_oauth2_client_secrets`).
     pub name: String,
@@ -144,7 +146,7 @@ impl Method {
 
 /// The SQL verbs of a resource and the methods (by name) that implement each, most
 /// general first, as listed under `sqlVerbs`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SqlVerbs {
     /// Methods for `SELECT`.
     pub select: Vec<String>,
@@ -159,7 +161,7 @@ pub struct SqlVerbs {
 }
 
 /// The SQL verb by which a method is reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SqlVerb {
     /// `SELECT`
     Select,
@@ -190,7 +192,7 @@ impl SqlVerb {
 }
 
 /// A resource: a table-like thing (`okta.apps.secrets`) with methods.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
     /// Fully qualified id (`okta.apps.secrets`).
     pub id: String,
@@ -271,7 +273,7 @@ impl Resource {
 }
 
 /// A server URL template with its variables.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Server {
     /// Template such as `https://{subdomain}.okta.com/`.
     pub url: String,
@@ -280,7 +282,7 @@ pub struct Server {
 }
 
 /// A variable of a server URL template.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServerVariable {
     /// Default value.
     pub default: Option<String>,
@@ -289,7 +291,7 @@ pub struct ServerVariable {
 }
 
 /// One service (`apps`): a parsed OpenAPI document.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Service {
     /// Provider name (`okta`).
     pub provider: String,
@@ -326,7 +328,7 @@ impl Service {
 }
 
 /// A service as listed in `provider.yaml`, before its document is loaded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceEntry {
     /// Service name.
     pub name: String,
@@ -337,7 +339,7 @@ pub struct ServiceEntry {
 }
 
 /// How the provider authenticates (from `provider.yaml` `config.auth`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuthConfig {
     /// Environment variable holding the credential (`OKTA_API_TOKEN`).
     pub credentials_env_var: String,
@@ -346,7 +348,7 @@ pub struct AuthConfig {
 }
 
 /// A provider as found in the registry (`okta`), for `SHOW PROVIDERS` and friends.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProviderInfo {
     /// Provider name (`okta`).
     pub name: String,
