@@ -157,19 +157,34 @@ DRY="SELECT id, status FROM okta.apps.secrets WHERE subdomain = '$ORG' AND appId
 cmds=(-n show "$BIN exec \"SHOW SERVICES IN okta\"" -n dry-run "$BIN exec --dry-run \"$DRY\"")
 REF=${REFERENCE_REGISTRY:-$ROOT/../shared/reference/stackql-registry}
 [[ -d $REF ]] && cmds+=(-n dry-run-stackql "$BIN exec --registry $REF --dry-run \"$DRY\"")
+# The service cache of --registry lives in the work directory: warm after the warm-up runs.
+export OKTAQL_CACHE_DIR=$WORK/cache
 (unset OKTAQL_SERVER_URL; hyperfine --style none -N --warmup 3 --runs "$(runs 10 40)" \
     --export-json "$WORK/startup.json" "${cmds[@]}" >/dev/null 2>&1)
-for i in 0 1 2; do
+if [[ -d $REF ]]; then
+    # Cold: the cache emptied before every run (the entry is built and written each time).
+    (unset OKTAQL_SERVER_URL; hyperfine --style none -N --runs "$(runs 10 40)" \
+        --prepare "rm -rf $WORK/cache" --export-json "$WORK/startup-cold.json" \
+        -n dry-run-stackql-cold "$BIN exec --registry $REF --dry-run \"$DRY\"" >/dev/null 2>&1)
+    jq -s '{results: (.[0].results + .[1].results)}' "$WORK/startup.json" "$WORK/startup-cold.json" \
+        >"$WORK/startup-all.json"
+    mv "$WORK/startup-all.json" "$WORK/startup.json"
+fi
+unset OKTAQL_CACHE_DIR
+for i in 0 1 2 3; do
     name=$(jq -r ".results[$i].command // empty" "$WORK/startup.json")
     [[ -z $name ]] && continue
     ms=$(median_ms "$WORK/startup.json" "$i")
     case $name in
     show) what='`exec "SHOW SERVICES IN okta"`' ;;
     dry-run) what='`exec --dry-run "SELECT …"` (embedded provider)' ;;
-    *) what="\`exec --registry <StackQL's okta registry> --dry-run \"SELECT …\"\`" ;;
+    dry-run-stackql) what="\`exec --registry <StackQL's okta registry> --dry-run \"SELECT …\"\`, service cache warm" ;;
+    *) what="\`exec --registry <StackQL's okta registry> --dry-run \"SELECT …\"\`, cache empty (first run)" ;;
     esac
-    row "3. start-up: $what" "**$ms ms**" "≤ 10 ms median" \
-        "$(jq -rn "if $ms <= 10 then \"met\" else \"missed\" end")" "whole process"
+    target="≤ 10 ms median"
+    status=$(jq -rn "if $ms <= 10 then \"met\" else \"missed\" end")
+    if [[ $name == *-cold ]]; then target="(no target: once per document change)"; status="—"; fi
+    row "3. start-up: $what" "**$ms ms**" "$target" "$status" "whole process"
 done
 stop_sandbox "$WORK"
 
