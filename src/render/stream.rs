@@ -29,7 +29,7 @@ pub struct RowWriter<W: Write> {
 enum Sink<W: Write> {
     /// A result without columns, in a format that shows nothing for it.
     Nothing(W),
-    Csv(csv::Writer<W>),
+    Csv(Box<csv::Writer<W>>),
     Text(BufWriter<W>),
     Markdown(BufWriter<W>),
     Json {
@@ -71,7 +71,7 @@ impl<W: Write> RowWriter<W> {
                 if !opts.hide_headers {
                     csv.write_record(columns)?;
                 }
-                Sink::Csv(csv)
+                Sink::Csv(Box::new(csv))
             }
             OutputFormat::Text => {
                 let mut out = BufWriter::new(out);
