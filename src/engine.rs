@@ -16,7 +16,7 @@ use crate::plan::{
     TableFetch,
 };
 use crate::provider::{Registry, SqlVerb};
-use crate::relational::Evaluator;
+use crate::relational::{Evaluator, RelationalError};
 use crate::rows::Rows;
 use crate::sql::{self, Source, Statement};
 
@@ -82,6 +82,108 @@ pub struct Outcome {
     pub rows: Option<Rows>,
     /// A one-line summary (`2 rows`, `deleted 1 from okta.apps.secrets`).
     pub message: String,
+}
+
+/// What one statement produced, with a query's rows not read yet: the caller steps through
+/// them ([`ResultRows::for_each`]) while it writes them out, so a large result is never held
+/// whole. [`StreamedOutcome::collect`] turns it into an [`Outcome`].
+#[derive(Debug)]
+pub struct StreamedOutcome {
+    /// Rows to print, if the statement returns any.
+    pub rows: Option<ResultRows>,
+    /// The summary when it is not the row count (`deleted 1 from okta.apps.secrets`).
+    message: Option<String>,
+}
+
+impl StreamedOutcome {
+    /// The one-line summary once `rows` rows were read (`2 rows`, `deleted 1 from …`).
+    pub fn message(&self, rows: usize) -> String {
+        self.message.clone().unwrap_or_else(|| count(rows))
+    }
+
+    /// Reads every row: the [`Outcome`] [`Engine::execute`] returns.
+    pub fn collect(self) -> Result<Outcome, Error> {
+        let rows = self.rows.map(ResultRows::collect).transpose()?;
+        let message = match self.message {
+            Some(m) => m,
+            None => count(rows.as_ref().map_or(0, Rows::len)),
+        };
+        Ok(Outcome { rows, message })
+    }
+}
+
+/// The rows of a statement's result: built already, or a query over the fetched tables that
+/// SQLite has yet to step through.
+#[derive(Debug)]
+pub struct ResultRows(Held);
+
+/// What a [`ResultRows`] holds.
+#[derive(Debug)]
+enum Held {
+    /// Built rows (static results, EXEC output).
+    Ready(Rows),
+    /// The loaded tables and the query to run over them.
+    Query { ev: Evaluator, sql: String },
+}
+
+impl ResultRows {
+    /// Rows that are already built.
+    pub fn ready(rows: Rows) -> ResultRows {
+        ResultRows(Held::Ready(rows))
+    }
+
+    /// Hands the rows over one at a time, as [`Evaluator::query_each`] does: `start` gets
+    /// the column names before the first row and returns the state that `row` then gets
+    /// with each row's cells (which it may take); the state is returned at the end.
+    /// A failure of the query (SQLite stops on a row) is an [`Error`] turned into `E`; an
+    /// error from either callback stops the rows and is returned as it is.
+    pub fn for_each<S, E>(
+        self,
+        start: impl FnOnce(&[String]) -> Result<S, E>,
+        mut row: impl FnMut(&mut S, &mut Vec<Value>) -> Result<(), E>,
+    ) -> Result<S, E>
+    where
+        E: From<Error>,
+    {
+        match self.0 {
+            Held::Ready(rows) => {
+                let mut state = start(&rows.columns)?;
+                for mut cells in rows.rows {
+                    row(&mut state, &mut cells)?;
+                }
+                Ok(state)
+            }
+            Held::Query { ev, sql } => {
+                /// The query's own failure, or the caller's.
+                enum Failure<E> {
+                    Query(RelationalError),
+                    Caller(E),
+                }
+                impl<E> From<RelationalError> for Failure<E> {
+                    fn from(e: RelationalError) -> Self {
+                        Failure::Query(e)
+                    }
+                }
+                ev.query_each(
+                    &sql,
+                    |columns| start(columns).map_err(Failure::Caller),
+                    |state, cells| row(state, cells).map_err(Failure::Caller),
+                )
+                .map_err(|f| match f {
+                    Failure::Query(e) => E::from(Error::from(e)),
+                    Failure::Caller(e) => e,
+                })
+            }
+        }
+    }
+
+    /// Reads every row.
+    pub fn collect(self) -> Result<Rows, Error> {
+        match self.0 {
+            Held::Ready(rows) => Ok(rows),
+            Held::Query { ev, sql } => Ok(ev.query(&sql)?),
+        }
+    }
 }
 
 impl Engine {
@@ -150,25 +252,30 @@ impl Engine {
         self.execute(&plan).await
     }
 
-    /// Executes a plan.
+    /// Executes a plan and reads every result row.
     pub async fn execute(&self, plan: &Plan) -> Result<Outcome, Error> {
+        self.execute_streamed(plan).await?.collect()
+    }
+
+    /// Executes a plan up to its result rows, which the caller then steps through: a query's
+    /// rows are read from SQLite one at a time as the caller asks for them.
+    pub async fn execute_streamed(&self, plan: &Plan) -> Result<StreamedOutcome, Error> {
         match plan {
-            Plan::Static(rows) => Ok(Outcome {
-                message: count(rows.len()),
-                rows: Some(rows.clone()),
+            Plan::Static(rows) => Ok(StreamedOutcome {
+                rows: Some(ResultRows::ready(rows.clone())),
+                message: None,
             }),
             Plan::Query(q) => self.query(q).await,
             Plan::Mutation(m) => self.mutate(m).await,
         }
     }
 
-    async fn query(&self, q: &QueryPlan) -> Result<Outcome, Error> {
+    async fn query(&self, q: &QueryPlan) -> Result<StreamedOutcome, Error> {
         if let (Some(direct), [t]) = (&q.direct, q.tables.as_slice()) {
             if let [req] = t.requests.as_slice() {
-                let rows = self.query_direct(q, direct, t, req).await?;
-                return Ok(Outcome {
-                    message: count(rows.len()),
-                    rows: Some(rows),
+                return Ok(StreamedOutcome {
+                    rows: Some(self.query_direct(q, direct, t, req).await?),
+                    message: None,
                 });
             }
         }
@@ -200,10 +307,12 @@ impl Engine {
                 ev.load(&t.table, &t.columns, &rows)?;
             }
         }
-        let rows = ev.query(&q.sql)?;
-        Ok(Outcome {
-            message: count(rows.len()),
-            rows: Some(rows),
+        Ok(StreamedOutcome {
+            rows: Some(ResultRows(Held::Query {
+                ev,
+                sql: q.sql.clone(),
+            })),
+            message: None,
         })
     }
 
@@ -217,7 +326,7 @@ impl Engine {
         direct: &DirectQuery,
         t: &TableFetch,
         req: &HttpRequest,
-    ) -> Result<Rows, Error> {
+    ) -> Result<ResultRows, Error> {
         let mut first: Option<Vec<Map<String, Value>>> = None;
         let mut ev: Option<Evaluator> = None;
         self.client
@@ -240,7 +349,7 @@ impl Engine {
         let first = first.unwrap_or_default();
         if ev.is_none() {
             if let Some(rows) = crate::relational::project(&t.columns, &first, direct) {
-                return Ok(rows);
+                return Ok(ResultRows::ready(rows));
             }
         }
         let ev = match ev {
@@ -251,7 +360,10 @@ impl Engine {
                 e
             }
         };
-        Ok(ev.query(&q.sql)?)
+        Ok(ResultRows(Held::Query {
+            ev,
+            sql: q.sql.clone(),
+        }))
     }
 
     /// Loads one request's rows into `t`'s table page by page.
@@ -364,7 +476,7 @@ impl Engine {
         Ok(requests)
     }
 
-    async fn mutate(&self, m: &MutationPlan) -> Result<Outcome, Error> {
+    async fn mutate(&self, m: &MutationPlan) -> Result<StreamedOutcome, Error> {
         let total = m.fetch.requests.len();
         let mut rows = Vec::new();
         for (done, req) in m.fetch.requests.iter().enumerate() {
@@ -388,7 +500,7 @@ impl Engine {
         };
         let out = match (&m.output_columns, &m.output_sql) {
             // Every listed column of each response object, as is: no SQL needed.
-            (Some(columns), _) => Some(Rows {
+            (Some(columns), _) => Some(ResultRows::ready(Rows {
                 columns: columns.clone(),
                 rows: rows
                     .iter()
@@ -399,15 +511,21 @@ impl Engine {
                             .collect()
                     })
                     .collect(),
-            }),
+            })),
             (None, Some(sql)) => {
                 let mut ev = Evaluator::new()?;
                 ev.load(&m.fetch.table, &m.fetch.columns, &rows)?;
-                Some(ev.query(sql)?)
+                Some(ResultRows(Held::Query {
+                    ev,
+                    sql: sql.clone(),
+                }))
             }
             (None, None) => None,
         };
-        Ok(Outcome { rows: out, message })
+        Ok(StreamedOutcome {
+            rows: out,
+            message: Some(message),
+        })
     }
 }
 

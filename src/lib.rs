@@ -23,6 +23,6 @@ pub mod shell;
 pub mod sql;
 pub mod template;
 
-pub use engine::{Engine, EngineConfig, Outcome};
+pub use engine::{Engine, EngineConfig, Outcome, ResultRows, StreamedOutcome};
 pub use error::Error;
 pub use rows::Rows;

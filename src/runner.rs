@@ -10,10 +10,10 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use crate::engine::{Engine, Outcome};
+use crate::engine::{Engine, StreamedOutcome};
 use crate::error::Error;
 use crate::plan::{plan_text, Plan};
-use crate::render::{render, OutputFormat, RenderError, RenderOptions};
+use crate::render::{OutputFormat, RenderError, RenderOptions, RowWriter};
 use crate::sql::{self, Source};
 use crate::template::{self, Vars};
 
@@ -221,12 +221,14 @@ pub async fn run_scripts(
             continue;
         }
         let started = Instant::now();
-        match engine.execute(plan).await {
-            Ok(outcome) => {
-                report.succeeded += 1;
-                emit(outcome, started.elapsed(), options, out, diag, &mut report)?;
-            }
-            Err(e) => {
+        let done = match engine.execute_streamed(plan).await {
+            Ok(outcome) => emit(outcome, started, options, out, diag, &mut report),
+            Err(e) => Err(Emit::Statement(e)),
+        };
+        match done {
+            Ok(()) => report.succeeded += 1,
+            Err(Emit::Output(e)) => return Err(e),
+            Err(Emit::Statement(e)) => {
                 statement_error(diag, name, &p.source, &e);
                 report.failed += 1;
                 if !options.continue_on_error {
@@ -248,38 +250,78 @@ pub async fn run_scripts(
     Ok(report)
 }
 
+/// Why writing a statement's result stopped.
+enum Emit {
+    /// The statement failed while its rows were read (SQLite stopped on a row).
+    Statement(Error),
+    /// The output failed or was closed.
+    Output(RunError),
+}
+
+impl From<Error> for Emit {
+    fn from(e: Error) -> Self {
+        Emit::Statement(e)
+    }
+}
+
+impl From<RunError> for Emit {
+    fn from(e: RunError) -> Self {
+        Emit::Output(e)
+    }
+}
+
+impl From<RenderError> for Emit {
+    fn from(e: RenderError) -> Self {
+        Emit::Output(if e.is_broken_pipe() {
+            RunError::BrokenPipe
+        } else {
+            RunError::Output(e)
+        })
+    }
+}
+
+/// Writes a statement's rows to `out` as they are read (the result is never held whole),
+/// then its summary to `diag`.
 fn emit(
-    outcome: Outcome,
-    elapsed: Duration,
+    mut outcome: StreamedOutcome,
+    started: Instant,
     options: &RunOptions,
     out: &mut dyn Write,
     diag: &mut dyn Write,
     report: &mut RunReport,
-) -> Result<(), RunError> {
-    if let Some(rows) = &outcome.rows {
-        if rows
-            .columns
-            .iter()
-            .any(|c| c.eq_ignore_ascii_case("client_secret"))
-        {
-            report.wrote_secrets = true;
-        }
-        // Straight to the output: no second copy of a large result.
-        match render(rows, options.format, &options.render, out) {
-            Ok(()) => {}
-            Err(e) if e.is_broken_pipe() => return Err(RunError::BrokenPipe),
-            Err(e) => return Err(RunError::Output(e)),
-        }
+) -> Result<(), Emit> {
+    let mut written = 0;
+    if let Some(rows) = outcome.rows.take() {
+        let writer = rows.for_each(
+            |columns| {
+                if columns
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case("client_secret"))
+                {
+                    report.wrote_secrets = true;
+                }
+                Ok::<_, Emit>(RowWriter::new(
+                    options.format,
+                    &options.render,
+                    columns,
+                    &mut *out,
+                )?)
+            },
+            |writer, cells| Ok(writer.write_row(cells)?),
+        )?;
+        written = writer.rows();
+        writer.finish()?;
         write_out(out, b"")?;
     } else if options.format == OutputFormat::Json {
         // One JSON document per statement, so `jq` sees as many documents as statements.
         write_out(out, b"[]\n")?;
     }
     if options.summaries {
+        let message = outcome.message(written);
         if options.timer {
-            let _ = writeln!(diag, "{} ({})", outcome.message, elapsed_text(elapsed));
+            let _ = writeln!(diag, "{message} ({})", elapsed_text(started.elapsed()));
         } else {
-            let _ = writeln!(diag, "{}", outcome.message);
+            let _ = writeln!(diag, "{message}");
         }
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! The renderers: exact output for small inputs in every format.
 
-use oktaql::render::{render, OutputFormat, RenderOptions};
+use oktaql::render::{render, OutputFormat, RenderOptions, RowWriter};
 use oktaql::Rows;
 use serde_json::{json, Value};
 
@@ -357,4 +357,170 @@ fn closed_pipe_is_reported_as_broken_pipe() {
     )
     .unwrap_err();
     assert!(err.is_broken_pipe(), "{err}");
+}
+
+const ALL: [OutputFormat; 6] = [
+    OutputFormat::Table,
+    OutputFormat::Json,
+    OutputFormat::Jsonl,
+    OutputFormat::Csv,
+    OutputFormat::Text,
+    OutputFormat::Markdown,
+];
+
+/// Rows with every kind of cell: nested and empty objects and arrays, unicode, escapes,
+/// control characters, numbers, booleans, null.
+fn varied() -> Rows {
+    Rows {
+        columns: vec![
+            "id".into(),
+            "obj".into(),
+            "arr".into(),
+            "text".into(),
+            "n".into(),
+        ],
+        rows: vec![
+            vec![
+                json!("0oa1"),
+                json!({"a": {"b": [1, {"c": null}], "e": {}}, "z": []}),
+                json!([1, "two", [3], {"four": 4}]),
+                json!("tab\there, \"quoted\"\nline\u{1b}[31m é ✓ | \\"),
+                json!(-7),
+            ],
+            vec![json!("0oa2"), json!({}), json!([]), Value::Null, json!(2.5)],
+            vec![
+                json!("0oa3"),
+                Value::Null,
+                Value::Null,
+                json!(""),
+                json!(true),
+            ],
+        ],
+    }
+}
+
+/// Writes `rows` a row at a time through a trait-object writer, as the runner does.
+fn streamed(rows: &Rows, format: OutputFormat, opts: &RenderOptions) -> String {
+    let mut buf = Vec::new();
+    {
+        let out: &mut dyn std::io::Write = &mut buf;
+        let mut w = RowWriter::new(format, opts, &rows.columns, out).unwrap();
+        for cells in &rows.rows {
+            w.write_row(cells).unwrap();
+        }
+        assert_eq!(w.rows(), rows.len());
+        w.finish().unwrap();
+    }
+    String::from_utf8(buf).unwrap()
+}
+
+#[test]
+fn row_writer_writes_what_render_writes() {
+    let option_sets = [
+        RenderOptions::default(),
+        hidden(),
+        RenderOptions {
+            width: Some(40),
+            color: true,
+            hide_headers: false,
+        },
+    ];
+    let row_sets = [
+        varied(),
+        sample(),
+        Rows::new(vec!["id".into()]),
+        Rows::default(),
+    ];
+    for rows in &row_sets {
+        for opts in &option_sets {
+            for format in ALL {
+                assert_eq!(
+                    streamed(rows, format, opts),
+                    run(rows, format, *opts),
+                    "{format:?} {opts:?} {:?}",
+                    rows.columns
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn json_document_is_serde_json_pretty_output() {
+    // The document is written a row at a time; its bytes are those of serde_json's pretty
+    // printer given the whole array.
+    for rows in [varied(), sample(), Rows::new(vec!["id".into()])] {
+        let whole: Vec<Value> = rows
+            .rows
+            .iter()
+            .map(|cells| {
+                let map: serde_json::Map<String, Value> = rows
+                    .columns
+                    .iter()
+                    .cloned()
+                    .zip(cells.iter().cloned())
+                    .collect();
+                Value::Object(map)
+            })
+            .collect();
+        let expected = serde_json::to_string_pretty(&Value::Array(whole)).unwrap() + "\n";
+        assert_eq!(
+            streamed(&rows, OutputFormat::Json, &RenderOptions::default()),
+            expected
+        );
+    }
+    // A row without columns is an empty object.
+    let no_columns = Rows {
+        columns: vec![],
+        rows: vec![vec![], vec![]],
+    };
+    assert_eq!(
+        plain(&no_columns, OutputFormat::Json),
+        "[\n  {},\n  {}\n]\n"
+    );
+}
+
+/// A writer that records how many bytes reached it.
+struct Counting<'a>(&'a std::cell::Cell<usize>);
+
+impl std::io::Write for Counting<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.set(self.0.get() + buf.len());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn row_writer_writes_rows_before_the_result_ends() {
+    let row = vec![json!("x".repeat(1000)), json!({"k": "v".repeat(1000)})];
+    let columns = vec!["a".to_string(), "b".to_string()];
+    for format in ALL {
+        let reached = std::cell::Cell::new(0);
+        let mut w = RowWriter::new(
+            format,
+            &RenderOptions::default(),
+            &columns,
+            Counting(&reached),
+        )
+        .unwrap();
+        for _ in 0..200 {
+            w.write_row(&row).unwrap();
+        }
+        let before_finish = reached.get();
+        w.finish().unwrap();
+        if format == OutputFormat::Table {
+            // Column widths need every row: nothing until the end.
+            assert_eq!(before_finish, 0);
+        } else {
+            // Everything but the last buffer-full has gone out already.
+            assert!(
+                before_finish > 300_000,
+                "{format:?}: {before_finish} bytes before finish"
+            );
+        }
+        assert!(reached.get() > 400_000, "{format:?}");
+    }
 }

@@ -183,30 +183,60 @@ impl Evaluator {
     /// Runs a query and returns its rows, with JSON types preserved.
     ///
     /// Only statements that read rows run (`SELECT`, `WITH`, `VALUES`); the column names are
-    /// known even when no row matches.
+    /// known even when no row matches. This is [`Evaluator::query_each`] keeping every row.
     pub fn query(&self, sql: &str) -> Result<Rows, RelationalError> {
+        self.query_each(
+            sql,
+            |columns| Ok(Rows::new(columns.to_vec())),
+            |out, cells| {
+                out.rows.push(std::mem::take(cells));
+                Ok(())
+            },
+        )
+    }
+
+    /// Runs a query and hands its rows over one at a time, as SQLite steps through them, so
+    /// that a large result is never held whole.
+    ///
+    /// `start` gets the column names once, before the first row (also when no row matches),
+    /// and returns a state; `row` then gets that state and each row's cells, converted as
+    /// [`Evaluator::query`] converts them (the same JSON types; objects stay objects). `row`
+    /// may keep the cells by taking them out of the vector (`std::mem::take`), which is
+    /// otherwise reused for the next row. The state is returned at the end. An error from
+    /// either callback stops the query and is returned as it is.
+    pub fn query_each<S, E>(
+        &self,
+        sql: &str,
+        start: impl FnOnce(&[String]) -> Result<S, E>,
+        mut row: impl FnMut(&mut S, &mut Vec<Value>) -> Result<(), E>,
+    ) -> Result<S, E>
+    where
+        E: From<RelationalError>,
+    {
         let conn = self.conn()?;
         self.drop_leftovers(conn)?;
         let mut stmt = conn.prepare(sql).map_err(|e| self.diagnose(e, sql))?;
         if stmt.column_count() == 0 || !stmt.readonly() {
-            return Err(RelationalError::NotAQuery);
+            return Err(RelationalError::NotAQuery.into());
         }
         let columns: Vec<String> = stmt.column_names().map(String::from).collect();
         let kinds: Vec<Kind> = stmt
             .columns()
             .map(|c| Kind::from_decl(c.decl_type()))
             .collect();
-        let mut out = Rows::new(columns);
+        let mut state = start(&columns)?;
+        let mut cells: Vec<Value> = Vec::with_capacity(kinds.len());
         let mut rows = stmt.raw_query();
-        while let Some(row) = rows.next().map_err(|e| self.diagnose(e, sql))? {
-            let mut cells = Vec::with_capacity(kinds.len());
+        while let Some(r) = rows.next().map_err(|e| self.diagnose(e, sql))? {
+            cells.clear();
+            cells.reserve(kinds.len());
             for (i, kind) in kinds.iter().enumerate() {
-                let value = row.get_ref(i).map_err(|e| self.diagnose(e, sql))?;
+                let value = r.get_ref(i).map_err(|e| self.diagnose(e, sql))?;
                 cells.push(kind.to_json(value));
             }
-            out.rows.push(cells);
+            row(&mut state, &mut cells)?;
         }
-        Ok(out)
+        Ok(state)
     }
 
     /// Drops the tables an earlier statement left, so that queries see only this one's.

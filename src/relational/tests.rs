@@ -555,3 +555,119 @@ fn rows_can_be_appended_page_by_page() {
     let err = ev.append("t9", &[]).unwrap_err();
     assert!(err.to_string().contains("load it first"), "{err}");
 }
+
+#[test]
+fn query_each_hands_over_the_rows_query_returns() {
+    let ev = evaluator();
+    for sql in [
+        "SELECT * FROM t0",
+        "SELECT id, _links, json_extract(_links, '$.self') AS s, 1.5 AS x FROM t0 ORDER BY id DESC",
+        "SELECT id FROM t0 WHERE 0",
+    ] {
+        let collected = q(&ev, sql);
+        let streamed = ev
+            .query_each(
+                sql,
+                |columns| Ok::<_, RelationalError>(Rows::new(columns.to_vec())),
+                |out, cells| {
+                    out.rows.push(cells.clone());
+                    Ok(())
+                },
+            )
+            .unwrap();
+        assert_eq!(streamed, collected, "{sql}");
+    }
+}
+
+#[test]
+fn query_each_gives_columns_before_rows_and_stops_on_a_callback_error() {
+    let ev = evaluator();
+    // Columns arrive once, before the rows; the state comes back.
+    let (columns, seen) = ev
+        .query_each(
+            "SELECT id, status FROM t0 ORDER BY id",
+            |columns| Ok::<_, RelationalError>((columns.to_vec(), Vec::new())),
+            |(_, seen), cells| {
+                seen.push(cells[0].clone());
+                Ok(())
+            },
+        )
+        .unwrap();
+    assert_eq!(columns, vec!["id", "status"]);
+    assert_eq!(seen, vec![json!("ocs1"), json!("ocs2"), json!("ocs3")]);
+
+    // An error from the row callback stops the query at that row.
+    #[derive(Debug)]
+    enum Stop {
+        Here(usize),
+        Sql(RelationalError),
+    }
+    impl From<RelationalError> for Stop {
+        fn from(e: RelationalError) -> Self {
+            Stop::Sql(e)
+        }
+    }
+    let mut calls = 0;
+    let err = ev
+        .query_each(
+            "SELECT id FROM t0",
+            |_| Ok(()),
+            |_, _| {
+                calls += 1;
+                if calls == 2 {
+                    Err(Stop::Here(calls))
+                } else {
+                    Ok(())
+                }
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(err, Stop::Here(2)), "{err:?}");
+    assert_eq!(calls, 2);
+
+    // SQLite's own errors come through `From`, with the usual diagnosis.
+    let err = ev
+        .query_each("SELECT nope FROM t0", |_| Ok(()), |_, _| Ok(()))
+        .unwrap_err();
+    assert!(
+        matches!(err, Stop::Sql(RelationalError::UnknownColumn { .. })),
+        "{err:?}"
+    );
+    // A failure on a row after the first: the earlier rows were handed over.
+    let mut before = 0;
+    let err = ev
+        .query_each(
+            "SELECT CASE WHEN id = 'ocs3' THEN abs(-9223372036854775808) ELSE id END FROM t0",
+            |_| Ok(()),
+            |_, _| {
+                before += 1;
+                Ok::<_, RelationalError>(())
+            },
+        )
+        .unwrap_err();
+    assert_eq!(before, 2);
+    assert!(err.to_string().contains("integer overflow"), "{err}");
+}
+
+#[test]
+fn query_each_lets_the_callback_keep_the_cells() {
+    let ev = evaluator();
+    let kept = ev
+        .query_each(
+            "SELECT id, _links FROM t0 ORDER BY id",
+            |_| Ok::<_, RelationalError>(Vec::new()),
+            |kept, cells| {
+                kept.push(std::mem::take(cells));
+                Ok(())
+            },
+        )
+        .unwrap();
+    assert_eq!(kept.len(), 3);
+    assert_eq!(
+        kept[1],
+        vec![
+            json!("ocs2"),
+            json!({"self": {"href": "https://acme/self/ocs2"}})
+        ]
+    );
+}

@@ -1,53 +1,42 @@
 //! Delimited formats: CSV (quoted by the `csv` crate) and tab-separated text.
+//!
+//! Both are written a row at a time: the header (unless hidden) when the columns are known,
+//! then each row as it comes.
 
 use std::borrow::Cow;
 use std::io::Write;
 
-use super::{cell_text, escape_controls, RenderError, RenderOptions};
-use crate::rows::Rows;
+use serde_json::Value;
 
-/// CSV: a header unless hidden, then one record per row; objects and arrays as compact
-/// JSON, null as an empty field. Nothing at all for a result without columns.
-pub(super) fn write_csv(
-    rows: &Rows,
-    opts: &RenderOptions,
-    out: &mut impl Write,
+use super::{cell_text, escape_controls, RenderError};
+
+/// A CSV writer over `out`: RFC 4180 quoting, `\n` line ends.
+pub(super) fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new().from_writer(out)
+}
+
+/// One CSV record: objects and arrays as compact JSON, null as an empty field.
+pub(super) fn write_csv_row<W: Write>(
+    csv: &mut csv::Writer<W>,
+    cells: &[Value],
 ) -> Result<(), RenderError> {
-    if rows.columns.is_empty() {
-        return Ok(());
-    }
-    let mut csv = csv::WriterBuilder::new().from_writer(out);
-    if !opts.hide_headers {
-        csv.write_record(&rows.columns)?;
-    }
-    for row in &rows.rows {
-        csv.write_record(row.iter().map(|v| cell_text(v).into_owned()))?;
-    }
-    csv.flush()?;
+    csv.write_record(cells.iter().map(|v| Field(cell_text(v))))?;
     Ok(())
 }
 
-/// Tab-separated text: a header unless hidden, then one line per row. Cells are not quoted;
-/// backslashes, tabs, newlines and other control characters in them are escaped (`\\`,
-/// `\t`, `\n`, `\x1b`), so every row stays one line.
-pub(super) fn write_text(
-    rows: &Rows,
-    opts: &RenderOptions,
-    out: &mut impl Write,
-) -> Result<(), RenderError> {
-    if rows.columns.is_empty() {
-        return Ok(());
+/// A cell's text as the bytes the `csv` crate takes, without copying borrowed text.
+struct Field<'a>(Cow<'a, str>);
+
+impl AsRef<[u8]> for Field<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
     }
-    if !opts.hide_headers {
-        write_line(rows.columns.iter().map(|c| Cow::Borrowed(c.as_str())), out)?;
-    }
-    for row in &rows.rows {
-        write_line(row.iter().map(cell_text), out)?;
-    }
-    Ok(())
 }
 
-fn write_line<'a>(
+/// One line of tab-separated text. Cells are not quoted; backslashes, tabs, newlines and
+/// other control characters in them are escaped (`\\`, `\t`, `\n`, `\x1b`), so every row
+/// stays one line.
+pub(super) fn write_text_line<'a>(
     cells: impl Iterator<Item = Cow<'a, str>>,
     out: &mut impl Write,
 ) -> Result<(), RenderError> {

@@ -1,18 +1,19 @@
 //! JSON formats: one pretty document (an array of objects) or one compact object per line.
 //!
-//! Rows are serialized straight from [`Rows`] without building intermediate maps. A column
-//! name that repeats (`SELECT id, id …`) gets a suffix (`id_2`) so that keys stay unique.
+//! Rows are serialized straight from their cells, one row at a time, without building
+//! intermediate maps. A column name that repeats (`SELECT id, id …`) gets a suffix (`id_2`)
+//! so that keys stay unique.
 
-use std::io::Write;
+use std::io::{self, Write};
 
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::Value;
 
 use super::RenderError;
-use crate::rows::Rows;
 
 /// Column names made unique: the second `id` becomes `id_2`, and so on.
-fn unique_keys(columns: &[String]) -> Vec<String> {
+pub(super) fn unique_keys(columns: &[String]) -> Vec<String> {
     let mut keys: Vec<String> = Vec::with_capacity(columns.len());
     for c in columns {
         let mut key = c.clone();
@@ -41,45 +42,41 @@ impl Serialize for Object<'_> {
     }
 }
 
-struct Array<'a> {
-    keys: &'a [String],
-    rows: &'a [Vec<Value>],
-}
-
-impl Serialize for Array<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.rows.len()))?;
-        for cells in self.rows {
-            seq.serialize_element(&Object {
-                keys: self.keys,
-                cells,
-            })?;
-        }
-        seq.end()
-    }
-}
-
-/// One JSON document: a pretty-printed (2 spaces) array of objects, then a newline.
-pub(super) fn write_document(rows: &Rows, out: &mut impl Write) -> Result<(), RenderError> {
-    let keys = unique_keys(&rows.columns);
-    serde_json::to_writer_pretty(
-        &mut *out,
-        &Array {
-            keys: &keys,
-            rows: &rows.rows,
-        },
-    )?;
-    out.write_all(b"\n")?;
+/// One object of a JSON document, serialized at the indentation of an array element.
+///
+/// The document is `serde_json`'s pretty form of an array of objects, written a row at a
+/// time: `[`, then each object after `\n  ` (`,\n  ` from the second), then `\n]`, or `[]`
+/// with no rows. Each object is serialized with a pretty formatter that is already one
+/// level deep, so its bytes are those `serde_json::to_writer_pretty` gives the whole array.
+pub(super) fn write_document_row(
+    keys: &[String],
+    cells: &[Value],
+    first: bool,
+    out: &mut impl Write,
+) -> Result<(), RenderError> {
+    out.write_all(if first { b"[\n  " } else { b",\n  " })?;
+    let mut formatter = PrettyFormatter::new();
+    // Enter the array level without writing anything: nested lines are indented under it.
+    formatter.begin_array(&mut io::sink())?;
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, formatter);
+    Object { keys, cells }.serialize(&mut serializer)?;
     Ok(())
 }
 
-/// One compact JSON object per row, each on its own line.
-pub(super) fn write_lines(rows: &Rows, out: &mut impl Write) -> Result<(), RenderError> {
-    let keys = unique_keys(&rows.columns);
-    for cells in &rows.rows {
-        serde_json::to_writer(&mut *out, &Object { keys: &keys, cells })?;
-        out.write_all(b"\n")?;
-    }
+/// Closes a document after `rows` rows written with [`write_document_row`], then a newline.
+pub(super) fn end_document(rows: usize, out: &mut impl Write) -> Result<(), RenderError> {
+    out.write_all(if rows == 0 { b"[]\n" } else { b"\n]\n" })?;
+    Ok(())
+}
+
+/// One compact JSON object on its own line.
+pub(super) fn write_line(
+    keys: &[String],
+    cells: &[Value],
+    out: &mut impl Write,
+) -> Result<(), RenderError> {
+    serde_json::to_writer(&mut *out, &Object { keys, cells })?;
+    out.write_all(b"\n")?;
     Ok(())
 }
 

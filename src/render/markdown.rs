@@ -1,25 +1,24 @@
 //! Markdown: a GitHub-flavoured pipe table.
 //!
-//! The header row is always written (the format requires one). In cells, `\` and `|` are
+//! The header row is always written (the format requires one). Cells are not padded to a
+//! column width, so rows are written one at a time as they come. In cells, `\` and `|` are
 //! escaped and line breaks become `<br>`, so every row stays one table row.
 
 use std::io::Write;
 
 use super::{cell_text, escape_controls, RenderError};
-use crate::rows::Rows;
+use serde_json::Value;
 
-/// Writes the table; nothing at all for a result without columns.
-pub(super) fn write(rows: &Rows, out: &mut impl Write) -> Result<(), RenderError> {
-    if rows.columns.is_empty() {
-        return Ok(());
-    }
-    write_row(rows.columns.iter().map(String::as_str), out)?;
-    write_row(rows.columns.iter().map(|_| "---"), out)?;
-    for row in &rows.rows {
-        let cells: Vec<String> = row.iter().map(|v| escape(&cell_text(v))).collect();
-        write_raw_row(cells.iter().map(String::as_str), out)?;
-    }
-    Ok(())
+/// Writes the header row and the separator row under it.
+pub(super) fn write_header(columns: &[String], out: &mut impl Write) -> Result<(), RenderError> {
+    write_row(columns.iter().map(String::as_str), out)?;
+    write_row(columns.iter().map(|_| "---"), out)
+}
+
+/// Writes one table row. Cells are not padded, so rows can be written as they come.
+pub(super) fn write_cells(cells: &[Value], out: &mut impl Write) -> Result<(), RenderError> {
+    let cells: Vec<String> = cells.iter().map(|v| escape(&cell_text(v))).collect();
+    write_raw_row(cells.iter().map(String::as_str), out)
 }
 
 fn write_row<'a>(

@@ -9,20 +9,24 @@
 //! the others show null as an empty cell, strings as their text, and objects and arrays as
 //! compact JSON (`{"delete":{"href":"…"}}`).
 //! Each call to [`render`] writes one complete result: one JSON document, one CSV file (with
-//! its header unless hidden), one table.
+//! its header unless hidden), one table. [`RowWriter`] writes the same bytes a row at a time,
+//! for results stepped through as they are produced.
 
 mod delimited;
 mod json;
 mod markdown;
+mod stream;
 mod table;
 
 use std::borrow::Cow;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 
 use serde_json::Value;
 use thiserror::Error;
 
 use crate::rows::Rows;
+
+pub use stream::RowWriter;
 
 /// An output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -93,23 +97,20 @@ impl From<serde_json::Error> for RenderError {
 }
 
 /// Writes `rows` in `format` to `out`, then flushes it.
+///
+/// The same bytes as a [`RowWriter`] given the same rows; use that to write rows as they
+/// are produced.
 pub fn render(
     rows: &Rows,
     format: OutputFormat,
     opts: &RenderOptions,
     out: &mut (impl Write + ?Sized),
 ) -> Result<(), RenderError> {
-    let mut w = BufWriter::new(out);
-    match format {
-        OutputFormat::Table => table::write(rows, opts, &mut w)?,
-        OutputFormat::Json => json::write_document(rows, &mut w)?,
-        OutputFormat::Jsonl => json::write_lines(rows, &mut w)?,
-        OutputFormat::Csv => delimited::write_csv(rows, opts, &mut w)?,
-        OutputFormat::Text => delimited::write_text(rows, opts, &mut w)?,
-        OutputFormat::Markdown => markdown::write(rows, &mut w)?,
+    let mut writer = RowWriter::new(format, opts, &rows.columns, out)?;
+    for cells in &rows.rows {
+        writer.write_row(cells)?;
     }
-    w.flush()?;
-    Ok(())
+    writer.finish()
 }
 
 /// The width of the terminal on stdout, or `None` when stdout is not a terminal.

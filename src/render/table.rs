@@ -11,62 +11,72 @@ use comfy_table::{presets, Attribute, Cell, CellAlignment, ContentArrangement, R
 use serde_json::Value;
 
 use super::{cell_text, escape_controls, RenderError, RenderOptions};
-use crate::rows::Rows;
 
 /// Lines a row may take when the table is fitted to a width.
 pub(super) const MAX_ROW_LINES: usize = 6;
 
-/// Writes the table followed by a newline; nothing at all for a result without columns.
-pub(super) fn write(
-    rows: &Rows,
-    opts: &RenderOptions,
-    out: &mut impl Write,
-) -> Result<(), RenderError> {
-    if rows.columns.is_empty() {
-        return Ok(());
-    }
-    let mut table = Table::new();
-    table
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .force_no_tty()
-        .set_truncation_indicator("…");
-    if opts.color {
-        table.enforce_styling();
-    }
-    match opts.width {
-        Some(width) => {
-            table
-                .set_width(width)
-                .set_content_arrangement(ContentArrangement::Dynamic);
+/// A table being filled row by row; printed whole by [`TableWriter::finish`], since column
+/// widths depend on every row. Rows are kept as table cells (text), not as JSON values.
+pub(super) struct TableWriter {
+    table: Table,
+    fit: bool,
+}
+
+impl TableWriter {
+    /// A table with the header row (unless hidden) and no rows yet.
+    pub(super) fn new(columns: &[String], opts: &RenderOptions) -> TableWriter {
+        let mut table = Table::new();
+        table
+            .load_style(presets::UTF8_FULL_CONDENSED)
+            .force_no_tty()
+            .set_truncation_indicator("…");
+        if opts.color {
+            table.enforce_styling();
         }
-        None => {
-            table.set_content_arrangement(ContentArrangement::Disabled);
+        match opts.width {
+            Some(width) => {
+                table
+                    .set_width(width)
+                    .set_content_arrangement(ContentArrangement::Dynamic);
+            }
+            None => {
+                table.set_content_arrangement(ContentArrangement::Disabled);
+            }
+        }
+        if !opts.hide_headers {
+            let header: Vec<Cell> = columns
+                .iter()
+                .map(|c| {
+                    let cell = Cell::new(escape_controls(c, false));
+                    if opts.color {
+                        cell.add_attribute(Attribute::Bold)
+                    } else {
+                        cell
+                    }
+                })
+                .collect();
+            table.set_header(header);
+        }
+        TableWriter {
+            table,
+            fit: opts.width.is_some(),
         }
     }
-    if !opts.hide_headers {
-        let header: Vec<Cell> = rows
-            .columns
-            .iter()
-            .map(|c| {
-                let cell = Cell::new(escape_controls(c, false));
-                if opts.color {
-                    cell.add_attribute(Attribute::Bold)
-                } else {
-                    cell
-                }
-            })
-            .collect();
-        table.set_header(header);
-    }
-    for cells in &rows.rows {
+
+    /// Adds one row.
+    pub(super) fn add(&mut self, cells: &[Value]) {
         let mut row = Row::from(cells.iter().map(cell));
-        if opts.width.is_some() {
+        if self.fit {
             row.max_height(MAX_ROW_LINES);
         }
-        table.add_row(row);
+        self.table.add_row(row);
     }
-    writeln!(out, "{table}")?;
-    Ok(())
+
+    /// Writes the table followed by a newline.
+    pub(super) fn finish(self, out: &mut impl Write) -> Result<(), RenderError> {
+        writeln!(out, "{}", self.table)?;
+        Ok(())
+    }
 }
 
 fn cell(value: &Value) -> Cell {
