@@ -25,17 +25,28 @@ use cli::{Cli, Command, ExecArgs, SessionArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let interactive = std::io::stdin().is_terminal();
+    // Running a script waits on one request at a time, or on a fan-out's requests together:
+    // one thread drives them all, and each response wakes the statement on the thread that
+    // read it (no hand-over between threads per request). The shell and the sandbox server
+    // keep a pool of threads.
+    let one_thread = match &cli.command {
+        Some(Command::Exec(_)) => true,
+        Some(Command::Shell(_)) | None => !interactive,
+        Some(Command::Sandbox(_)) => false,
+    };
+    let mut builder = if one_thread {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
             return ExitCode::from(2);
         }
     };
-    let interactive = std::io::stdin().is_terminal();
     let result = match cli.command {
         // The shell reads lines on this thread and runs each statement on the runtime.
         Some(Command::Shell(args)) if interactive => shell(&runtime, args),
