@@ -6,36 +6,26 @@
 //! out of the response, which costs a fraction of loading the rows into SQLite and running
 //! the query; the relational stage decides at execution whether the values allow it (see
 //! `relational::direct`). Must not: accept anything whose result could differ from SQLite's.
-//! The test is structural: the query is rebuilt from the parts this module understands and
-//! must print exactly as the whole query does, so any other clause (ORDER BY, DISTINCT,
-//! LIMIT, GROUP BY, a join, a CTE, …) rules it out.
+//! The test is structural: every clause of the parsed query other than the projection, the
+//! one table and the WHERE must be absent (ORDER BY, DISTINCT, LIMIT, GROUP BY, a join, a
+//! CTE, …), checked field by field so that a parser upgrade adding a clause cannot slip by.
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, Ident, InTarget, Query, SelectItem, SelectItemQualifiedWildcardKind,
-    SetExpr, TableFactor, Value,
+    BinaryOperator, Expr, GroupByExpr, Ident, InTarget, ObjectName, Query, Select, SelectFlavor,
+    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, TableAlias, TableFactor, TableWithJoins,
+    Value,
 };
 
 use super::bind::conjuncts;
 use super::{DirectColumn, DirectCondition, DirectQuery, TableFetch};
 
-/// The direct form of `query` (already rewritten to read `fetch`'s table, and printed as
-/// `sql`), if it has one.
-pub(crate) fn direct_query(query: &Query, sql: &str, fetch: &TableFetch) -> Option<DirectQuery> {
+/// The direct form of `query` (already rewritten to read `fetch`'s table), if it has one.
+pub(crate) fn direct_query(query: &Query, fetch: &TableFetch) -> Option<DirectQuery> {
     if fetch.columns.is_empty() || !fetch.depends.is_empty() {
         return None;
     }
-    let SetExpr::Select(select) = query.body.as_ref() else {
-        return None;
-    };
-    let [from] = select.from.as_slice() else {
-        return None;
-    };
-    if !from.joins.is_empty() {
-        return None;
-    }
-    let TableFactor::Table { name, alias, .. } = &from.relation else {
-        return None;
-    };
+    let select = plain_select(query)?;
+    let (name, alias) = plain_table(select)?;
     if !name.to_string().eq_ignore_ascii_case(&fetch.table) {
         return None;
     }
@@ -46,16 +36,6 @@ pub(crate) fn direct_query(query: &Query, sql: &str, fetch: &TableFetch) -> Opti
         None => fetch.table.clone(),
     };
     let ctx = Ctx { fetch, qualifier };
-
-    // Structural check: the query must be exactly SELECT <items> FROM <table> [WHERE …].
-    let items: Vec<String> = select.projection.iter().map(ToString::to_string).collect();
-    let mut rebuilt = format!("SELECT {} FROM {from}", items.join(", "));
-    if let Some(w) = &select.selection {
-        rebuilt.push_str(&format!(" WHERE {w}"));
-    }
-    if rebuilt != sql {
-        return None;
-    }
 
     let mut columns = Vec::new();
     for item in &select.projection {
@@ -96,6 +76,121 @@ pub(crate) fn direct_query(query: &Query, sql: &str, fetch: &TableFetch) -> Opti
         columns,
         conditions,
     })
+}
+
+/// The SELECT of `query` when nothing but a projection, one FROM item and a WHERE is given.
+///
+/// Every field is named (no `..`), so a new clause in the parser's syntax tree fails to
+/// compile here rather than being silently ignored.
+fn plain_select(query: &Query) -> Option<&Select> {
+    let Query {
+        with,
+        body,
+        order_by,
+        limit_clause,
+        fetch,
+        locks,
+        for_clause,
+        settings,
+        format_clause,
+        pipe_operators,
+    } = query;
+    let no_clauses = with.is_none()
+        && order_by.is_none()
+        && limit_clause.is_none()
+        && fetch.is_none()
+        && locks.is_empty()
+        && for_clause.is_none()
+        && settings.is_none()
+        && format_clause.is_none()
+        && pipe_operators.is_empty();
+    let SetExpr::Select(select) = body.as_ref() else {
+        return None;
+    };
+    let Select {
+        select_token: _,
+        optimizer_hints,
+        distinct,
+        select_modifiers,
+        top,
+        top_before_distinct: _,
+        projection: _,
+        exclude,
+        into,
+        from,
+        lateral_views,
+        prewhere,
+        selection: _,
+        connect_by,
+        group_by,
+        cluster_by,
+        distribute_by,
+        sort_by,
+        having,
+        named_window,
+        qualify,
+        window_before_qualify: _,
+        value_table_mode,
+        flavor,
+    } = select.as_ref();
+    let no_grouping =
+        matches!(group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    let plain = no_clauses
+        && no_grouping
+        && optimizer_hints.is_empty()
+        && distinct.is_none()
+        && select_modifiers.is_none()
+        && top.is_none()
+        && exclude.is_none()
+        && into.is_none()
+        && from.len() == 1
+        && lateral_views.is_empty()
+        && prewhere.is_none()
+        && connect_by.is_empty()
+        && cluster_by.is_empty()
+        && distribute_by.is_empty()
+        && sort_by.is_empty()
+        && having.is_none()
+        && named_window.is_empty()
+        && qualify.is_none()
+        && value_table_mode.is_none()
+        && matches!(flavor, SelectFlavor::Standard);
+    plain.then_some(select.as_ref())
+}
+
+/// The name and alias of the one table a plain SELECT reads (no join, no table function,
+/// hints, sampling, time travel or partitions).
+fn plain_table(select: &Select) -> Option<(&ObjectName, &Option<TableAlias>)> {
+    let [TableWithJoins { relation, joins }] = select.from.as_slice() else {
+        return None;
+    };
+    let TableFactor::Table {
+        name,
+        alias,
+        args,
+        with_hints,
+        version,
+        with_ordinality,
+        partitions,
+        json_path,
+        sample,
+        index_directives,
+        inheritance,
+    } = relation
+    else {
+        return None;
+    };
+    let plain = joins.is_empty()
+        && args.is_none()
+        && with_hints.is_empty()
+        && version.is_none()
+        && !with_ordinality
+        && partitions.is_empty()
+        && json_path.is_none()
+        && sample.is_none()
+        && index_directives.is_empty()
+        && inheritance.is_none();
+    plain.then_some((name, alias))
 }
 
 struct Ctx<'a> {

@@ -53,7 +53,7 @@ pub fn plan_select(query: &Query, ctx: &PlanContext<'_>) -> Result<QueryPlan, Pl
     order_fetches(&mut fetches)?;
     let sql = rewritten.to_string();
     let direct = match fetches.as_slice() {
-        [only] => super::direct::direct_query(&rewritten, &sql, only),
+        [only] => super::direct::direct_query(&rewritten, only),
         _ => None,
     };
     Ok(QueryPlan {
