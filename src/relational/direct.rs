@@ -229,6 +229,82 @@ mod tests {
         assert_eq!(project(&columns(), &data, &on_extra), None);
     }
 
+    /// Any JSON value a response might hold in a column, including the awkward ones.
+    fn any_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        // Weighted towards strings and nulls, so that many rows pass every check and the
+        // comparison covers results of several rows.
+        let leaf = prop_oneof![
+            2 => Just(Value::Null),
+            1 => any::<bool>().prop_map(Value::Bool),
+            1 => any::<i64>().prop_map(Value::from),
+            1 => (-1.0e6f64..1.0e6).prop_map(Value::from),
+            1 => Just(json!(u64::MAX)),
+            8 => prop::sample::select(vec![
+                "a", "b", "ACTIVE", "", " ", "0", "12", "1.5", "true", "{", "[", "{\"a\": 1}",
+                "[1, 2]", " [3]", "null", "é", "a\u{0}b",
+            ])
+            .prop_map(|s: &str| Value::from(s)),
+        ];
+        leaf.prop_recursive(2, 8, 3, |inner| {
+            // Objects and arrays appear less often than scalars (one level in four).
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                proptest::collection::vec(("[a-c]", inner), 0..3)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Mostly plain text and nulls (which pass every check, so results have several rows),
+    /// sometimes any value at all.
+    fn cell() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        prop_oneof![
+            6 => prop::sample::select(vec!["a", "b", "ACTIVE", "12", ""]).prop_map(Value::from),
+            2 => Just(Value::Null),
+            2 => any_value(),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 1000, ..Default::default() })]
+
+        /// Whenever the direct projection answers, SQLite answers the same.
+        #[test]
+        fn direct_answers_are_sqlites_answers(
+            cells in proptest::collection::vec(proptest::collection::vec(cell(), 8), 0..6),
+            picks in proptest::collection::vec(0usize..8, 1..5),
+            conditions in proptest::collection::vec(
+                (0usize..8, proptest::collection::vec(
+                    proptest::sample::select(vec!["a", "b", "ACTIVE", "12", "", "{\"a\": 1}"]), 1..3)),
+                0..3),
+        ) {
+            let cols = columns();
+            let data: Vec<Map<String, Value>> = cells
+                .into_iter()
+                .map(|row| cols.iter().map(|c| c.name.clone()).zip(row).collect())
+                .collect();
+            let query = DirectQuery {
+                columns: picks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| col(&cols[c].name, &format!("c{i}")))
+                    .collect(),
+                conditions: conditions
+                    .into_iter()
+                    .map(|(c, values)| DirectCondition {
+                        column: cols[c].name.clone(),
+                        values: values.into_iter().map(String::from).collect(),
+                    })
+                    .collect(),
+            };
+            if let Some(direct) = project(&cols, &data, &query) {
+                proptest::prop_assert_eq!(direct, via_sqlite(&data, &query));
+            }
+        }
+    }
+
     #[test]
     fn unknown_columns_are_left_to_sqlite() {
         let q = DirectQuery {
