@@ -234,3 +234,47 @@ fn copy_registry(from: &Path, to: &Path) {
         std::fs::copy(from.join(base).join(file), to.join(base).join(file)).unwrap();
     }
 }
+
+#[test]
+fn provider_documents_are_cached_and_a_change_is_seen() {
+    let registry = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    copy_registry(&stackql_root(), registry.path());
+    let plain = Registry::from_dir(registry.path()).unwrap();
+    let providers = |cache: &Path| std::fs::read_dir(cache.join("providers")).unwrap().count();
+
+    // Cold: provider.yaml is parsed and its entry written beside the service entries.
+    let cold = cached(registry.path(), cache.path());
+    assert_eq!(
+        cold.services("okta").unwrap(),
+        plain.services("okta").unwrap()
+    );
+    assert_eq!(providers(cache.path()), 1);
+    // Warm: the same services, descriptions and authentication, and the same plans.
+    let warm = cached(registry.path(), cache.path());
+    assert_eq!(
+        warm.services("okta").unwrap(),
+        plain.services("okta").unwrap()
+    );
+    assert_eq!(warm.auth("okta").unwrap(), plain.auth("okta").unwrap());
+    assert_eq!(
+        warm.provider_description("okta").unwrap(),
+        plain.provider_description("okta").unwrap()
+    );
+    assert_eq!(secrets_plans(warm), secrets_plans(plain));
+
+    // A changed provider.yaml is read again, not served from the entry.
+    let doc = registry.path().join("okta/v00.00.00000/provider.yaml");
+    let text = std::fs::read_to_string(&doc).unwrap();
+    assert!(text.contains("title: apps API"));
+    std::fs::write(&doc, text.replacen("title: apps API", "title: apps ABI", 1)).unwrap();
+    let changed = cached(registry.path(), cache.path());
+    let apps = changed
+        .services("okta")
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == "apps")
+        .unwrap();
+    assert_eq!(apps.title.as_deref(), Some("apps ABI"));
+    assert_eq!(providers(cache.path()), 1);
+}

@@ -1,14 +1,15 @@
-//! A cache of built service models for registries read from a directory (`--registry`).
+//! A cache of built service models (and parsed `provider.yaml` documents) for registries read
+//! from a directory (`--registry`).
 //!
 //! Parsing a large service document (StackQL's Okta `apps.yaml` is 424 KB) costs far more than
 //! the model built from it, so the model is kept, as JSON, in the user's cache directory and
 //! read back by later runs.
 //!
 //! Owns: the entry format, its key and where entries live. An entry is one file,
-//! `<cache dir>/services/<hash of the document's canonical path>.json`: a header line (format
-//! version, oktaql version, the document's canonical path, size, modification time and
-//! inode, the provider and service names, the body's length and checksum) and then the model. An
-//! entry is used only when every field of its header matches the document as it is now and
+//! `<cache dir>/services/<hash of the document's canonical path>.json` (`providers/` for
+//! `provider.yaml`): a header line (format version, oktaql version, the document's canonical
+//! path, size, modification time and inode, the provider and service names, the body's length
+//! and checksum) and then the model. An entry is used only when every field of its header matches the document as it is now and
 //! the body hashes to the recorded value; anything else (missing, stale, truncated, corrupt)
 //! is a miss, and the entry is rewritten after the document is parsed. Writes go to a
 //! temporary file in the same directory and are renamed into place, so readers never see a
@@ -22,10 +23,9 @@ use std::fs::{File, Metadata};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-use super::Service;
 
 /// Version of the entry layout; bumped when the header or the model's JSON changes shape
 /// within one oktaql version.
@@ -74,21 +74,26 @@ impl ServiceCache {
         &self.dir
     }
 
-    /// The directory holding the entries.
-    fn entries(&self) -> PathBuf {
-        self.dir.join("services")
+    /// The directory holding the entries of `key`'s kind: `services/` for service models,
+    /// `providers/` for parsed `provider.yaml` documents.
+    fn entries(&self, key: &EntryKey) -> PathBuf {
+        if key.service == PROVIDER_ENTRY {
+            self.dir.join("providers")
+        } else {
+            self.dir.join("services")
+        }
     }
 
     /// The entry file for a document (the name depends only on its canonical path).
     pub(crate) fn entry_path(&self, key: &EntryKey) -> PathBuf {
         let digest = Sha256::digest(key.source.as_bytes());
         let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        self.entries().join(format!("{name}.json"))
+        self.entries(key).join(format!("{name}.json"))
     }
 
     /// The cached model for `key`, or `None` on any kind of miss.
-    pub(crate) fn load(&self, key: &EntryKey) -> Option<Service> {
-        if !std::fs::symlink_metadata(self.entries()).ok()?.is_dir() {
+    pub(crate) fn load<T: DeserializeOwned>(&self, key: &EntryKey) -> Option<T> {
+        if !std::fs::symlink_metadata(self.entries(key)).ok()?.is_dir() {
             return None;
         }
         let bytes = read_entry(&self.entry_path(key))?;
@@ -104,10 +109,10 @@ impl ServiceCache {
 
     /// Writes the entry for `key` atomically. Errors (a read-only or foreign directory, a
     /// full disk) are returned for the caller to ignore or mention; nothing is left behind.
-    pub(crate) fn store(&self, key: &EntryKey, service: &Service) -> std::io::Result<()> {
-        let dir = self.entries();
+    pub(crate) fn store<T: Serialize>(&self, key: &EntryKey, model: &T) -> std::io::Result<()> {
+        let dir = self.entries(key);
         create_private_dir(&dir)?;
-        let body = serde_json::to_vec(service).map_err(std::io::Error::other)?;
+        let body = serde_json::to_vec(model).map_err(std::io::Error::other)?;
         let header = Header {
             key: key.clone(),
             length: body.len() as u64,
@@ -127,6 +132,10 @@ impl ServiceCache {
         Ok(())
     }
 }
+
+/// The service name under which a provider's own `provider.yaml` is cached (not a name any
+/// service can have).
+pub(crate) const PROVIDER_ENTRY: &str = "<provider.yaml>";
 
 /// What an entry must match to be used: the document as it is on disk now, and the code
 /// that built the model.
@@ -267,7 +276,7 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::parse_service_document;
+    use crate::provider::{parse_service_document, Service};
 
     const DOC: &str = "\
 paths: {}
@@ -288,19 +297,21 @@ components:
         std::fs::write(&doc, DOC).unwrap();
         let cache = ServiceCache::new(dir.path().join("cache"));
         let key = EntryKey::of(&doc, "p", "s").unwrap();
-        assert!(cache.load(&key).is_none());
+        assert!(cache.load::<Service>(&key).is_none());
         // The stored model is returned as is (it differs from what the document gives).
         let stored = service("stored");
         cache.store(&key, &stored).unwrap();
-        assert_eq!(cache.load(&key), Some(stored));
+        assert_eq!(cache.load::<Service>(&key), Some(stored));
         // Any other key misses: another service name, another size, another version.
-        assert!(cache.load(&EntryKey::of(&doc, "p", "t").unwrap()).is_none());
+        assert!(cache
+            .load::<Service>(&EntryKey::of(&doc, "p", "t").unwrap())
+            .is_none());
         let mut other = key.clone();
         other.size += 1;
-        assert!(cache.load(&other).is_none());
+        assert!(cache.load::<Service>(&other).is_none());
         let mut other = key.clone();
         other.oktaql.push_str("-next");
-        assert!(cache.load(&other).is_none());
+        assert!(cache.load::<Service>(&other).is_none());
     }
 
     #[test]

@@ -12,9 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use include_dir::{include_dir, Dir};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::cache::{EntryKey, ServiceCache};
+use super::cache::{EntryKey, ServiceCache, PROVIDER_ENTRY};
 use super::document::{expect_object, opt_string, parse_yaml, ref_of, text, Doc};
 use super::parse::parse_service_document;
 use super::{nearest, AuthConfig, ProviderError, ProviderInfo, Service, ServiceEntry};
@@ -80,6 +81,48 @@ struct ProviderDoc {
     description: Option<String>,
     services: Vec<ServiceSlot>,
     auth: Option<AuthConfig>,
+}
+
+/// A [`ProviderDoc`] as kept in the cache.
+#[derive(Debug, Serialize, Deserialize)]
+struct CachedProviderDoc {
+    title: Option<String>,
+    description: Option<String>,
+    /// Each service and its document's path relative to the registry root.
+    services: Vec<(ServiceEntry, String)>,
+    auth: Option<AuthConfig>,
+}
+
+impl CachedProviderDoc {
+    fn of(doc: &ProviderDoc) -> CachedProviderDoc {
+        CachedProviderDoc {
+            title: doc.title.clone(),
+            description: doc.description.clone(),
+            services: doc
+                .services
+                .iter()
+                .map(|s| (s.entry.clone(), s.file.clone()))
+                .collect(),
+            auth: doc.auth.clone(),
+        }
+    }
+
+    fn into_doc(self) -> ProviderDoc {
+        ProviderDoc {
+            title: self.title,
+            description: self.description,
+            services: self
+                .services
+                .into_iter()
+                .map(|(entry, file)| ServiceSlot {
+                    entry,
+                    file,
+                    parsed: OnceLock::new(),
+                })
+                .collect(),
+            auth: self.auth,
+        }
+    }
 }
 
 /// A service listed by `provider.yaml`; its document is parsed on first use.
@@ -324,9 +367,33 @@ impl Registry {
             return Ok(doc.clone());
         }
         let file = format!("{}/provider.yaml", slot.base);
-        let text = self.read(&file)?;
-        let doc = Arc::new(parse_provider_document(slot, &self.display(&file), &text)?);
-        Ok(slot.doc.get_or_init(|| doc).clone())
+        // A directory with a cache keeps the parsed document too (StackQL's lists dozens of
+        // services; parsing it was about 40% of a start with a warm service cache).
+        let cached = match &self.inner.source {
+            Source::Directory {
+                root,
+                cache: Some(cache),
+            } => {
+                EntryKey::of(&root.join(&file), &slot.name, PROVIDER_ENTRY).map(|key| (cache, key))
+            }
+            _ => None,
+        };
+        let hit = cached
+            .as_ref()
+            .and_then(|(cache, key)| cache.load::<CachedProviderDoc>(key));
+        let doc = match hit {
+            Some(c) => c.into_doc(),
+            None => {
+                let text = self.read(&file)?;
+                let doc = parse_provider_document(slot, &self.display(&file), &text)?;
+                if let Some((cache, key)) = cached.filter(|(_, k)| k.size() == text.len() as u64) {
+                    // Best effort, as for services.
+                    let _ = cache.store(&key, &CachedProviderDoc::of(&doc));
+                }
+                doc
+            }
+        };
+        Ok(slot.doc.get_or_init(|| Arc::new(doc)).clone())
     }
 
     /// The text of a file given relative to the registry root.
