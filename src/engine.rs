@@ -346,15 +346,14 @@ impl Engine {
                 Ok::<(), Error>(())
             })
             .await?;
-        let first = first.unwrap_or_default();
-        if ev.is_none() {
-            if let Some(rows) = crate::relational::project(&t.columns, &first, direct) {
-                return Ok(ResultRows::ready(rows));
-            }
-        }
         let ev = match ev {
             Some(ev) => ev,
+            // One page: picked out of the response, unless only SQLite can convert it.
             None => {
+                let first = first.unwrap_or_default();
+                if let Some(rows) = crate::relational::project(&t.columns, &first, direct) {
+                    return Ok(ResultRows::ready(rows));
+                }
                 let mut e = Evaluator::new()?;
                 e.load(&t.table, &t.columns, &first)?;
                 e

@@ -11,12 +11,12 @@
 //! CTE, …), checked field by field so that a parser upgrade adding a clause cannot slip by.
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, GroupByExpr, Ident, InTarget, ObjectName, Query, Select, SelectFlavor,
+    BinaryOperator, Expr, GroupByExpr, InTarget, ObjectName, Query, Select, SelectFlavor,
     SelectItem, SelectItemQualifiedWildcardKind, SetExpr, TableAlias, TableFactor, TableWithJoins,
     Value,
 };
 
-use super::bind::conjuncts;
+use super::bind::{column_ref, conjuncts};
 use super::{DirectColumn, DirectCondition, DirectQuery, TableFetch};
 
 /// The direct form of `query` (already rewritten to read `fetch`'s table), if it has one.
@@ -40,7 +40,8 @@ pub(crate) fn direct_query(query: &Query, fetch: &TableFetch) -> Option<DirectQu
     let mut columns = Vec::new();
     for item in &select.projection {
         match item {
-            SelectItem::UnnamedExpr(expr) => {
+            // SQLite names a parenthesised column after the text, `(id)`, not the column.
+            SelectItem::UnnamedExpr(expr) if !matches!(expr, Expr::Nested(_)) => {
                 let source = ctx.column(expr)?;
                 columns.push(DirectColumn {
                     name: source.clone(),
@@ -199,25 +200,21 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// The table column `ident` names (the first whose name matches, ignoring case, as
+    /// The table column `name` names (the first whose name matches, ignoring case, as
     /// SQLite resolves it).
-    fn lookup(&self, ident: &Ident) -> Option<String> {
+    fn lookup(&self, name: &str) -> Option<String> {
         self.fetch
             .columns
             .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(&ident.value))
+            .find(|c| c.name.eq_ignore_ascii_case(name))
             .map(|c| c.name.clone())
     }
 
     /// The table column a plain or qualified column reference names.
     fn column(&self, expr: &Expr) -> Option<String> {
-        match expr {
-            Expr::Identifier(id) => self.lookup(id),
-            Expr::CompoundIdentifier(parts) => match parts.as_slice() {
-                [q, c] if q.value.eq_ignore_ascii_case(&self.qualifier) => self.lookup(c),
-                _ => None,
-            },
-            _ => None,
+        match column_ref(expr)? {
+            (Some(q), _) if !q.eq_ignore_ascii_case(&self.qualifier) => None,
+            (_, name) => self.lookup(name),
         }
     }
 
@@ -235,7 +232,9 @@ impl Ctx<'_> {
         out
     }
 
-    /// `column = 'text'`, `'text' = column` or `column IN ('text', …)`.
+    /// `column = 'text'`, `'text' = column` or `column IN ('text', …)`. Not
+    /// `bind::equality`: that one takes every literal (numbers, other string syntaxes),
+    /// where only a plain single-quoted text compares exactly as SQLite would here.
     fn condition(&self, expr: &Expr) -> Option<DirectCondition> {
         match expr {
             Expr::BinaryOp {

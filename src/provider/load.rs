@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use include_dir::{include_dir, Dir};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -306,31 +307,44 @@ impl Registry {
     /// Builds a service's model: from the build-time model for a compiled-in document,
     /// through the cache for a directory that has one, else by parsing the document.
     fn load_service(&self, provider: &str, entry: &ServiceSlot) -> Result<Service, ProviderError> {
-        match &self.inner.source {
-            Source::Embedded(_) => {
-                if let Some(model) = prebuilt(&entry.file, provider, &entry.entry.name) {
-                    return Ok(model);
-                }
-            }
-            Source::Directory {
-                root,
-                cache: Some(cache),
-            } => {
-                let key = EntryKey::of(&root.join(&entry.file), provider, &entry.entry.name);
-                if let Some(model) = key.as_ref().and_then(|key| cache.load(key)) {
-                    return Ok(model);
-                }
-                let (model, size) = self.parse_service(provider, entry)?;
-                // A document that changed while it was read is not cached under the older key.
-                if let Some(key) = key.filter(|key| key.size() == size) {
-                    // Best effort: a cache that cannot be written is simply not used.
-                    let _ = cache.store(&key, &model);
-                }
+        if let Source::Embedded(_) = &self.inner.source {
+            if let Some(model) = prebuilt(&entry.file, provider, &entry.entry.name) {
                 return Ok(model);
             }
-            Source::Directory { cache: None, .. } => {}
         }
-        Ok(self.parse_service(provider, entry)?.0)
+        self.through_cache(&entry.file, provider, &entry.entry.name, || {
+            self.parse_service(provider, entry)
+        })
+    }
+
+    /// What `build` makes of `file` (it also returns the size of the text it read), taken
+    /// from the cache of a directory that has one when the entry matches the file as it is
+    /// now, else built and, best effort, stored.
+    fn through_cache<T: Serialize + DeserializeOwned>(
+        &self,
+        file: &str,
+        provider: &str,
+        name: &str,
+        build: impl FnOnce() -> Result<(T, u64), ProviderError>,
+    ) -> Result<T, ProviderError> {
+        let Source::Directory {
+            root,
+            cache: Some(cache),
+        } = &self.inner.source
+        else {
+            return Ok(build()?.0);
+        };
+        let key = EntryKey::of(&root.join(file), provider, name);
+        if let Some(model) = key.as_ref().and_then(|key| cache.load(key)) {
+            return Ok(model);
+        }
+        let (model, size) = build()?;
+        // A document that changed while it was read is not cached under the older key.
+        if let Some(key) = key.filter(|key| key.size() == size) {
+            // Best effort: a cache that cannot be written is simply not used.
+            let _ = cache.store(&key, &model);
+        }
+        Ok(model)
     }
 
     /// Parses a service document; also returns the size of the text parsed.
@@ -369,30 +383,13 @@ impl Registry {
         let file = format!("{}/provider.yaml", slot.base);
         // A directory with a cache keeps the parsed document too (StackQL's lists dozens of
         // services; parsing it was about 40% of a start with a warm service cache).
-        let cached = match &self.inner.source {
-            Source::Directory {
-                root,
-                cache: Some(cache),
-            } => {
-                EntryKey::of(&root.join(&file), &slot.name, PROVIDER_ENTRY).map(|key| (cache, key))
-            }
-            _ => None,
-        };
-        let hit = cached
-            .as_ref()
-            .and_then(|(cache, key)| cache.load::<CachedProviderDoc>(key));
-        let doc = match hit {
-            Some(c) => c.into_doc(),
-            None => {
+        let doc = self
+            .through_cache(&file, &slot.name, PROVIDER_ENTRY, || {
                 let text = self.read(&file)?;
                 let doc = parse_provider_document(slot, &self.display(&file), &text)?;
-                if let Some((cache, key)) = cached.filter(|(_, k)| k.size() == text.len() as u64) {
-                    // Best effort, as for services.
-                    let _ = cache.store(&key, &CachedProviderDoc::of(&doc));
-                }
-                doc
-            }
-        };
+                Ok((CachedProviderDoc::of(&doc), text.len() as u64))
+            })?
+            .into_doc();
         Ok(slot.doc.get_or_init(|| Arc::new(doc)).clone())
     }
 
