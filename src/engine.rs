@@ -10,9 +10,8 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::exec::{Client, ClientConfig, Diagnostics, ExecError};
-use crate::plan::bind::{build_requests, Binding, Target, MAX_FANOUT};
 use crate::plan::{
-    self, DirectQuery, HttpRequest, MutationPlan, Plan, PlanContext, PlanError, QueryPlan,
+    self, DirectQuery, HttpRequest, MutationPlan, Plan, PlanContext, QueryPlan, Requests,
     TableFetch,
 };
 use crate::provider::{Registry, SqlVerb};
@@ -224,7 +223,7 @@ impl Engine {
                 for t in &q.tables {
                     ev.load(&t.table, &t.columns, &[])?;
                 }
-                for d in q.tables.iter().flat_map(|t| t.depends.iter()) {
+                for d in q.tables.iter().flat_map(|t| t.depends()) {
                     ev.query(&d.sql)?;
                 }
                 ev.query(&q.sql)?;
@@ -232,7 +231,7 @@ impl Engine {
             Plan::Mutation(m) if m.output_sql.is_some() && m.output_columns.is_none() => {
                 let sql = m.output_sql.as_deref().unwrap_or_default();
                 let mut ev = Evaluator::new()?;
-                ev.load(&m.fetch.table, &m.fetch.columns, &[])?;
+                ev.load(&m.table, &m.columns, &[])?;
                 ev.query(sql)?;
             }
             _ => {}
@@ -272,38 +271,46 @@ impl Engine {
 
     async fn query(&self, q: &QueryPlan) -> Result<StreamedOutcome, Error> {
         if let (Some(direct), [t]) = (&q.direct, q.tables.as_slice()) {
-            if let [req] = t.requests.as_slice() {
+            if let Requests::Ready(requests) = &t.requests {
+                if let [req] = requests.as_slice() {
                 return Ok(StreamedOutcome {
-                    rows: Some(self.query_direct(q, direct, t, req).await?),
-                    message: None,
-                });
+                        rows: Some(self.query_direct(q, direct, t, req).await?),
+                        message: None,
+                    });
+                }
             }
         }
         let mut ev = Evaluator::new()?;
         // Tables bound by literals only: all at once.
-        let (independent, dependent): (Vec<&TableFetch>, Vec<&TableFetch>) =
-            q.tables.iter().partition(|t| t.depends.is_empty());
+        let mut independent: Vec<(&TableFetch, &[HttpRequest])> = Vec::new();
+        let mut dependent: Vec<(&TableFetch, &plan::Deferred)> = Vec::new();
+        for t in &q.tables {
+            match &t.requests {
+                Requests::Ready(r) => independent.push((t, r)),
+                Requests::Deferred(d) => dependent.push((t, d)),
+            }
+        }
         match independent.as_slice() {
             // One list, one request: stream its pages into SQLite as they arrive, so a long
             // paginated list is never held whole in memory.
-            [t] if t.requests.len() == 1 => self.stream(t, &t.requests[0], &mut ev).await?,
+            [(t, [one])] => self.stream(t, one, &mut ev).await?,
             _ => {
                 let fetched = futures::future::join_all(
-                    independent.iter().map(|t| self.fetch(t, &t.requests)),
+                    independent.iter().map(|(t, r)| self.fetch(&t.resource, r)),
                 )
                 .await;
-                for (t, rows) in independent.iter().zip(fetched) {
+                for ((t, _), rows) in independent.iter().zip(fetched) {
                     ev.load(&t.table, &t.columns, &rows?)?;
                 }
             }
         }
         // Tables bound from other tables' rows: in plan order, each after its sources.
-        for t in dependent {
-            let requests = self.dependent_requests(t, &ev)?;
+        for (t, deferred) in dependent {
+            let requests = deferred.requests(|sql| ev.query(sql).map_err(Error::from))?;
             if let [one] = requests.as_slice() {
                 self.stream(t, one, &mut ev).await?;
             } else {
-                let rows = self.fetch(t, &requests).await?;
+                let rows = self.fetch(&t.resource, &requests).await?;
                 ev.load(&t.table, &t.columns, &rows)?;
             }
         }
@@ -382,7 +389,7 @@ impl Engine {
     /// request Okta refuses (400/404) is reported and skipped unless `strict`.
     async fn fetch(
         &self,
-        t: &TableFetch,
+        resource: &str,
         requests: &[HttpRequest],
     ) -> Result<Vec<Map<String, Value>>, Error> {
         let results = self.client.send_all(requests).await;
@@ -399,8 +406,7 @@ impl Engine {
                         .map(|(k, v)| format!("{k}={}", plan::bind::value_text(v)))
                         .collect();
                     self.diagnostics.warn(&format!(
-                        "warning: skipped {} for {}: {e} (use --strict to fail instead)",
-                        t.resource,
+                        "warning: skipped {resource} for {}: {e} (use --strict to fail instead)",
                         which.join(", ")
                     ));
                 }
@@ -410,75 +416,10 @@ impl Engine {
         Ok(rows)
     }
 
-    /// The requests of a dependent table: its literal bindings combined with each row of
-    /// each dependency's SQL (rows with a null value are skipped: nothing to ask for).
-    fn dependent_requests(
-        &self,
-        t: &TableFetch,
-        ev: &Evaluator,
-    ) -> Result<Vec<HttpRequest>, Error> {
-        let mut combos: Vec<Vec<Binding>> = vec![t.static_bindings.clone()];
-        for d in &t.depends {
-            let rows = ev.query(&d.sql)?;
-            let mut next = Vec::new();
-            for base in &combos {
-                for row in &rows.rows {
-                    if row.iter().any(Value::is_null) {
-                        continue;
-                    }
-                    let mut b = base.clone();
-                    for (param, value) in d.params.iter().zip(row) {
-                        b.retain(|x| &x.param != param);
-                        b.push(Binding {
-                            param: param.clone(),
-                            values: vec![value.clone()],
-                        });
-                    }
-                    next.push(b);
-                }
-            }
-            combos = next;
-            if combos.len() > MAX_FANOUT {
-                return Err(PlanError::Invalid(format!(
-                    "{} would need more than {MAX_FANOUT} requests: narrow the query that supplies its parameters",
-                    t.resource
-                ))
-                .into());
-            }
-        }
-        let mut parts = t.resource.splitn(3, '.');
-        let (p, s, r) = (
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-        );
-        let resolved = plan::resolve::resource(&self.registry, p, s, r)?;
-        let resource = resolved.resource();
-        let method = resource.method(&t.method).ok_or_else(|| {
-            PlanError::Invalid(format!("{} has no method {}", t.resource, t.method))
-        })?;
-        let target = Target {
-            server_url: self.server_url.as_deref(),
-            extra_query: &t.pushed,
-        };
-        let mut requests = Vec::new();
-        for bindings in combos {
-            requests.extend(build_requests(
-                &resolved.service,
-                resource,
-                method,
-                &bindings,
-                None,
-                target,
-            )?);
-        }
-        Ok(requests)
-    }
-
     async fn mutate(&self, m: &MutationPlan) -> Result<StreamedOutcome, Error> {
-        let total = m.fetch.requests.len();
+        let total = m.requests.len();
         let mut rows = Vec::new();
-        for (done, req) in m.fetch.requests.iter().enumerate() {
+        for (done, req) in m.requests.iter().enumerate() {
             match self.client.send(req).await {
                 Ok(mut r) => rows.append(&mut r),
                 Err(e) if total > 1 => {
@@ -491,11 +432,11 @@ impl Engine {
                 Err(e) => return Err(e.into()),
             }
         }
-        let what = &m.fetch.resource;
+        let what = &m.resource;
         let message = match m.verb {
             SqlVerb::Insert => format!("inserted {total} into {what}"),
             SqlVerb::Delete => format!("deleted {total} from {what}"),
-            _ => format!("{what}.{}: done", m.fetch.method),
+            _ => format!("{what}.{}: done", m.method),
         };
         let out = match (&m.output_columns, &m.output_sql) {
             // Every listed column of each response object, as is: no SQL needed.
@@ -513,7 +454,7 @@ impl Engine {
             })),
             (None, Some(sql)) => {
                 let mut ev = Evaluator::new()?;
-                ev.load(&m.fetch.table, &m.fetch.columns, &rows)?;
+                ev.load(&m.table, &m.columns, &rows)?;
                 Some(ResultRows(Held::Query {
                     ev,
                     sql: sql.clone(),

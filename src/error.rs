@@ -17,6 +17,9 @@ pub enum Error {
     /// Planning.
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),
+    /// Building the calls of a table from other tables' rows.
+    #[error(transparent)]
+    Deferred(#[from] crate::plan::DeferredError),
     /// HTTP execution.
     #[error(transparent)]
     Exec(#[from] crate::exec::ExecError),

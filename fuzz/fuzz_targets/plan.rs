@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use oktaql::plan::{self, Plan, PlanContext};
+use oktaql::plan::{self, Plan, PlanContext, Requests};
 use oktaql::provider::Registry;
 use oktaql::{sql, Engine, EngineConfig};
 
@@ -32,9 +32,12 @@ fn check_hosts(plan: &Plan, prefix: &str) {
         Plan::Query(q) => q
             .tables
             .iter()
-            .flat_map(|t| t.requests.iter().map(|r| r.url.as_str()))
+            .flat_map(|t| match &t.requests {
+                Requests::Ready(r) => r.iter().map(|r| r.url.as_str()).collect(),
+                Requests::Deferred(_) => Vec::new(),
+            })
             .collect(),
-        Plan::Mutation(m) => m.fetch.requests.iter().map(|r| r.url.as_str()).collect(),
+        Plan::Mutation(m) => m.requests.iter().map(|r| r.url.as_str()).collect(),
         _ => Vec::new(),
     };
     for url in urls {

@@ -6,11 +6,11 @@ use serde_json::Value;
 use crate::provider::{ResponseShape, SqlVerb};
 use crate::sql::{Literal, ObjectRef};
 
-use super::bind::{build_requests, missing_error, table_columns, Binding, Target};
+use super::bind::{build_requests, missing_error, Binding, Target};
 use super::display::is_secret_key;
 use super::insert::build_body;
 use super::resolve::{self, nearest};
-use super::{MutationPlan, PlanContext, PlanError, TableFetch};
+use super::{MutationPlan, PlanContext, PlanError};
 
 /// Plans an EXEC.
 pub fn plan_exec(
@@ -99,7 +99,8 @@ pub fn plan_exec(
             extra_query: &[],
         },
     )?;
-    let table = resource.id.replace('.', "_");
+    let mut plan = MutationPlan::new(SqlVerb::Exec, resource, method, requests);
+    let table = &plan.table;
     // Secret values are left out of what EXEC prints, so that runbooks logged by CI do not
     // leak them; a SELECT that names the column still shows it.
     let output_columns: Option<Vec<String>> = match method.response_shape {
@@ -125,29 +126,16 @@ pub fn plan_exec(
         )),
         (None, _) => Some(format!("SELECT * FROM {table}")),
     };
-    Ok(MutationPlan {
-        verb: SqlVerb::Exec,
-        fetch: TableFetch {
-            table,
-            resource: resource.id.clone(),
-            method: method.name.clone(),
-            columns: table_columns(&method.columns, method),
-            requests,
-            bound: args
-                .iter()
-                .map(|(n, v)| match v {
-                    Value::String(s) => format!("@{n}='{}'", s.replace('\'', "''")),
-                    other => format!("@{n}={other}"),
-                })
-                .collect(),
-            residual: Vec::new(),
-            depends: Vec::new(),
-            static_bindings: Vec::new(),
-            pushed: Vec::new(),
-        },
-        output_sql,
-        output_columns,
-    })
+    plan.bound = args
+        .iter()
+        .map(|(n, v)| match v {
+            Value::String(s) => format!("@{n}='{}'", s.replace('\'', "''")),
+            other => format!("@{n}={other}"),
+        })
+        .collect();
+    plan.output_sql = output_sql;
+    plan.output_columns = output_columns;
+    Ok(plan)
 }
 
 /// An identifier quoted for SQLite.

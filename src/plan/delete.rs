@@ -8,7 +8,7 @@ use crate::provider::SqlVerb;
 use super::bind::{
     build_requests, choose_method, conjuncts, equality, verb_params, Binding, Target,
 };
-use super::{MutationPlan, PlanContext, PlanError, TableFetch};
+use super::{MutationPlan, PlanContext, PlanError};
 
 /// Plans a DELETE.
 pub fn plan_delete(del: &Delete, ctx: &PlanContext<'_>) -> Result<MutationPlan, PlanError> {
@@ -85,20 +85,7 @@ pub fn plan_delete(del: &Delete, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
         )));
     }
     Ok(MutationPlan {
-        verb: SqlVerb::Delete,
-        fetch: TableFetch {
-            table: resource.id.replace('.', "_"),
-            resource: resource.id.clone(),
-            method: method.name.clone(),
-            columns: Vec::new(),
-            requests,
-            bound: bound_text,
-            residual: Vec::new(),
-            depends: Vec::new(),
-            static_bindings: Vec::new(),
-            pushed: Vec::new(),
-        },
-        output_sql: None,
-        output_columns: None,
+        bound: bound_text,
+        ..MutationPlan::new(SqlVerb::Delete, resource, method, requests)
     })
 }

@@ -21,7 +21,7 @@ use super::{DirectColumn, DirectCondition, DirectQuery, TableFetch};
 
 /// The direct form of `query` (already rewritten to read `fetch`'s table), if it has one.
 pub(crate) fn direct_query(query: &Query, fetch: &TableFetch) -> Option<DirectQuery> {
-    if fetch.columns.is_empty() || !fetch.depends.is_empty() {
+    if fetch.columns.is_empty() || !fetch.depends().is_empty() {
         return None;
     }
     let select = plain_select(query)?;

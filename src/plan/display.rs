@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::{HttpRequest, Plan, TableFetch};
+use super::{HttpRequest, MutationPlan, Plan, Requests, TableFetch};
 
 /// Whether a JSON field name holds a secret (`client_secret`, `password`, `access_token`,
 /// `privateKey`, …). One rule for every place that masks: `--dry-run`, `--debug` traces,
@@ -80,21 +80,38 @@ fn fetch(out: &mut String, f: &TableFetch) {
     if !f.residual.is_empty() {
         let _ = writeln!(out, "  residual: {}", f.residual.join(" AND "));
     }
-    for b in &f.static_bindings {
-        let values: Vec<String> = b
-            .values
-            .iter()
-            .map(|v| match v {
-                Value::String(s) => format!("'{}'", s.replace('\'', "''")),
-                other => other.to_string(),
-            })
-            .collect();
-        let _ = writeln!(out, "  {} = {}", b.param, values.join(" | "));
+    match &f.requests {
+        Requests::Ready(requests) => {
+            for r in requests {
+                request_line(out, r);
+            }
+        }
+        Requests::Deferred(d) => {
+            for b in &d.bindings {
+                let values: Vec<String> = b
+                    .values
+                    .iter()
+                    .map(|v| match v {
+                        Value::String(s) => format!("'{}'", s.replace('\'', "''")),
+                        other => other.to_string(),
+                    })
+                    .collect();
+                let _ = writeln!(out, "  {} = {}", b.param, values.join(" | "));
+            }
+            for d in &d.depends {
+                let _ = writeln!(out, "  {} <- each row of: {}", d.params.join(", "), d.sql);
+            }
+        }
     }
-    for d in &f.depends {
-        let _ = writeln!(out, "  {} <- each row of: {}", d.params.join(", "), d.sql);
+}
+
+/// The lines of a mutation's calls, in the form of a query's fetch.
+fn mutation(out: &mut String, m: &MutationPlan) {
+    let _ = writeln!(out, "fetch {} <- {}.{}", m.table, m.resource, m.method);
+    if !m.bound.is_empty() {
+        let _ = writeln!(out, "  bound: {}", m.bound.join(" AND "));
     }
-    for r in &f.requests {
+    for r in &m.requests {
         request_line(out, r);
     }
 }
@@ -119,7 +136,7 @@ pub fn plan_text(plan: &Plan) -> String {
         }
         Plan::Mutation(m) => {
             let _ = writeln!(out, "{}:", m.verb.as_str());
-            fetch(&mut out, &m.fetch);
+            mutation(&mut out, m);
             if let Some(sql) = &m.output_sql {
                 let _ = writeln!(out, "output: {sql}");
             }

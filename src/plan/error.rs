@@ -26,3 +26,21 @@ pub enum PlanError {
     #[error("{0}")]
     Invalid(String),
 }
+
+/// Why the calls of a table bound from other tables' rows could not be built once those
+/// rows were known (see [`super::Deferred::requests`]). Nothing of that table is sent.
+#[derive(Debug, Error)]
+pub enum DeferredError {
+    /// The rows give more parameter combinations than one statement may send.
+    #[error("{resource} would need more than {limit} requests: narrow the query that supplies its parameters")]
+    TooManyRequests {
+        /// Resource id.
+        resource: String,
+        /// The limit ([`super::bind::MAX_FANOUT`]).
+        limit: usize,
+    },
+    /// A value from the rows cannot be sent (a path segment such as `..`, a subdomain that
+    /// is not a host name).
+    #[error(transparent)]
+    Value(PlanError),
+}

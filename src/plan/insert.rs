@@ -6,9 +6,9 @@ use sqlparser::ast::{Expr, Insert, ObjectNamePart, SelectItem, SetExpr, TableObj
 
 use crate::provider::{Method, Resource, SqlVerb};
 
-use super::bind::{build_requests, choose_method, literal, table_columns, Binding, Target};
+use super::bind::{build_requests, choose_method, literal, Binding, Target};
 use super::resolve::nearest;
-use super::{MutationPlan, PlanContext, PlanError, TableFetch};
+use super::{MutationPlan, PlanContext, PlanError};
 
 /// Prefix of columns that go into the request body.
 pub const DATA_PREFIX: &str = "data__";
@@ -96,28 +96,12 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
     }
     let method = chosen
         .ok_or_else(|| PlanError::Invalid(format!("INSERT INTO {target} has no rows to insert")))?;
-    let table = resource.id.replace('.', "_");
-    let output_sql = ins.returning.as_ref().map(|items| {
+    let mut plan = MutationPlan::new(SqlVerb::Insert, resource, method, requests);
+    plan.output_sql = ins.returning.as_ref().map(|items| {
         let list: Vec<String> = items.iter().map(SelectItem::to_string).collect();
-        format!("SELECT {} FROM {table}", list.join(", "))
+        format!("SELECT {} FROM {}", list.join(", "), plan.table)
     });
-    Ok(MutationPlan {
-        verb: SqlVerb::Insert,
-        fetch: TableFetch {
-            table,
-            resource: resource.id.clone(),
-            method: method.name.clone(),
-            columns: table_columns(&method.columns, method),
-            requests,
-            bound: Vec::new(),
-            residual: Vec::new(),
-            depends: Vec::new(),
-            static_bindings: Vec::new(),
-            pushed: Vec::new(),
-        },
-        output_sql,
-        output_columns: None,
-    })
+    Ok(plan)
 }
 
 /// The literal rows of `VALUES (…), (…)` or of a `SELECT` without `FROM`.

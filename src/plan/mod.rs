@@ -8,14 +8,15 @@
 //! Must not: do any I/O. A [`Plan`] is plain data that tests assert on and `--dry-run` prints.
 
 use serde_json::Value;
-use sqlparser::ast::{ObjectName, ObjectNamePart};
+use sqlparser::ast::ObjectName;
 
 use crate::provider::{Registry, ResponseShape, SqlVerb};
 use crate::rows::Rows;
-use crate::sql::Statement;
+use crate::sql::{ObjectRef, Statement};
 
 pub mod bind;
 mod call;
+mod deferred;
 mod delete;
 mod direct;
 pub mod discovery;
@@ -28,7 +29,8 @@ pub mod url;
 
 pub use call::quote_ident;
 pub use display::{is_secret_key, mask_secrets, plan_text};
-pub use error::PlanError;
+pub use deferred::Deferred;
+pub use error::{DeferredError, PlanError};
 pub use insert::DATA_PREFIX;
 
 /// What planning needs besides the statement.
@@ -87,24 +89,14 @@ fn resolve_object(
     ctx: &PlanContext<'_>,
     name: &ObjectName,
 ) -> Result<(resolve::Resolved, String), PlanError> {
-    let parts: Vec<&str> = name
-        .0
-        .iter()
-        .filter_map(|p| match p {
-            ObjectNamePart::Identifier(i) => Some(i.value.as_str()),
-            _ => None,
-        })
-        .collect();
-    match parts.as_slice() {
-        [p, s, r] => {
-            let resolved = resolve::resource(ctx.registry, p, s, r)?;
-            let id = resolved.resource().id.clone();
-            Ok((resolved, id))
-        }
-        _ => Err(PlanError::Invalid(format!(
+    let target = ObjectRef::from_sql(name).ok_or_else(|| {
+        PlanError::Invalid(format!(
             "{name} is not a resource name: write provider.service.resource, e.g. okta.apps.secrets"
-        ))),
-    }
+        ))
+    })?;
+    let resolved = resolve::object(ctx.registry, &target)?;
+    let id = resolved.resource().id.clone();
+    Ok((resolved, id))
 }
 
 /// One HTTP call, fully resolved.
@@ -133,7 +125,8 @@ pub struct HttpRequest {
 /// The fetch for one table reference of a query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableFetch {
-    /// Name of the table the relational stage loads the rows into (`t0`, `t1`, …).
+    /// Name of the table the relational stage loads the rows into (the resource id with
+    /// `_` for `.`: `okta_apps_secrets`, then `okta_apps_secrets_2` for a second reference).
     pub table: String,
     /// Resource id.
     pub resource: String,
@@ -141,21 +134,37 @@ pub struct TableFetch {
     pub method: String,
     /// Columns of the table: response columns, then parameter columns.
     pub columns: Vec<TableColumn>,
-    /// The calls to make (several for a fan-out over an `IN` list).
-    pub requests: Vec<HttpRequest>,
+    /// The calls to make: built now, or from the rows of tables fetched before.
+    pub requests: Requests,
     /// WHERE conjuncts bound to API parameters (as SQL text, for display).
     pub bound: Vec<String>,
     /// WHERE conjuncts left to the relational stage (as SQL text, for display).
     pub residual: Vec<String>,
-    /// Parameters bound from the rows of other tables (a join or `IN (SELECT …)`); when
-    /// not empty, `requests` is empty and the requests are built at execution from
-    /// `static_bindings` and the dependencies' rows.
-    pub depends: Vec<Dependency>,
-    /// Parameters bound to literals (used with `depends`).
-    pub static_bindings: Vec<bind::Binding>,
     /// Query parameters that push residual conditions down to the API (exact: the
     /// conditions stay in the SQL too).
     pub pushed: Vec<(String, String)>,
+}
+
+impl TableFetch {
+    /// What this table's parameters take from other tables (empty when its requests are
+    /// ready).
+    pub fn depends(&self) -> &[Dependency] {
+        match &self.requests {
+            Requests::Ready(_) => &[],
+            Requests::Deferred(d) => &d.depends,
+        }
+    }
+}
+
+/// The requests of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Requests {
+    /// Every parameter is bound to literals: the calls, in order (several for a fan-out
+    /// over an `IN` list).
+    Ready(Vec<HttpRequest>),
+    /// Some parameters are bound from the rows of other tables (a join or `IN (SELECT …)`):
+    /// the calls are built once those rows are known ([`Deferred::requests`]).
+    Deferred(Box<Deferred>),
 }
 
 /// Parameters of a table whose values come from SQL over tables fetched before it.
@@ -217,19 +226,53 @@ pub struct DirectCondition {
     pub values: Vec<String>,
 }
 
-/// An `INSERT`, `DELETE` or `EXEC`.
+/// An `INSERT`, `DELETE` or `EXEC`: its calls, sent one after another, and the rows its
+/// responses give.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MutationPlan {
     /// The verb.
     pub verb: SqlVerb,
-    /// The fetch whose responses become the result rows (table `t0`).
-    pub fetch: TableFetch,
-    /// SQL over `t0` that produces the output rows (RETURNING, or every column for EXEC);
-    /// `None` when the statement prints no rows.
+    /// Resource id.
+    pub resource: String,
+    /// Chosen method.
+    pub method: String,
+    /// The calls, in order (one per inserted row, one per value of an `IN` list).
+    pub requests: Vec<HttpRequest>,
+    /// Conditions or arguments bound to API parameters (as SQL text, for display).
+    pub bound: Vec<String>,
+    /// Name of the table the responses are loaded into for `output_sql`.
+    pub table: String,
+    /// Columns of that table: the method's response columns, then its parameters.
+    pub columns: Vec<TableColumn>,
+    /// SQL over `table` that produces the output rows (RETURNING, or every column for
+    /// EXEC); `None` when the statement prints no rows.
     pub output_sql: Option<String>,
     /// When the output is just these response columns in this order (EXEC), the engine
     /// builds the rows directly instead of running `output_sql`.
     pub output_columns: Option<Vec<String>>,
+}
+
+impl MutationPlan {
+    /// The plan of `verb` calling `method` of `resource` with `requests`, printing no rows
+    /// and showing no bound conditions until the caller sets them.
+    fn new(
+        verb: SqlVerb,
+        resource: &crate::provider::Resource,
+        method: &crate::provider::Method,
+        requests: Vec<HttpRequest>,
+    ) -> MutationPlan {
+        MutationPlan {
+            verb,
+            resource: resource.id.clone(),
+            method: method.name.clone(),
+            requests,
+            bound: Vec::new(),
+            table: resource.id.replace('.', "_"),
+            columns: bind::table_columns(&method.columns, method),
+            output_sql: None,
+            output_columns: None,
+        }
+    }
 }
 
 /// What a statement will do.

@@ -8,11 +8,18 @@ use crate::provider::{ProviderError, Registry, Resource, Service};
 pub use crate::provider::nearest;
 
 /// A resolved resource: its service document and its index there.
-#[derive(Debug, Clone)]
+#[derive(Clone, PartialEq)]
 pub struct Resolved {
     /// The service holding the resource.
     pub service: Arc<Service>,
     index: usize,
+}
+
+// The service document is large: name the resource only.
+impl std::fmt::Debug for Resolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Resolved").field(&self.resource().id).finish()
+    }
 }
 
 impl Resolved {

@@ -15,6 +15,7 @@ use sqlparser::ast::{
 };
 
 use crate::provider::SqlVerb;
+use crate::sql::ObjectRef;
 
 use super::bind::{
     build_requests, choose_method, column_ref, conjuncts, equality, table_columns, verb_params,
@@ -22,7 +23,7 @@ use super::bind::{
 };
 use super::call::quote_ident;
 use super::resolve::{self, Resolved};
-use super::{Dependency, PlanContext, PlanError, QueryPlan, TableFetch};
+use super::{Deferred, Dependency, PlanContext, PlanError, QueryPlan, Requests, TableFetch};
 
 /// Plans a query.
 pub fn plan_select(query: &Query, ctx: &PlanContext<'_>) -> Result<QueryPlan, PlanError> {
@@ -83,27 +84,19 @@ impl VisitorMut for Renamer<'_, '_> {
         let TableFactor::Table { name, alias, .. } = factor else {
             return ControlFlow::Continue(());
         };
-        let parts: Vec<String> = name
-            .0
-            .iter()
-            .filter_map(|p| match p {
-                ObjectNamePart::Identifier(i) => Some(i.value.clone()),
-                _ => None,
-            })
-            .collect();
-        let resolved = match parts.as_slice() {
-            [provider, service, resource] => {
-                match resolve::resource(self.ctx.registry, provider, service, resource) {
-                    Ok(r) => r,
-                    Err(e) => return ControlFlow::Break(e.into()),
+        let resolved = match ObjectRef::from_sql(name) {
+            Some(target) => match resolve::object(self.ctx.registry, &target) {
+                Ok(r) => r,
+                Err(e) => return ControlFlow::Break(e.into()),
+            },
+            None => match crate::sql::identifiers(name).as_slice() {
+                [service, resource] => {
+                    return ControlFlow::Break(PlanError::Invalid(format!(
+                        "table {service}.{resource} needs its provider: write it as okta.{service}.{resource}"
+                    )))
                 }
-            }
-            [service, resource] => {
-                return ControlFlow::Break(PlanError::Invalid(format!(
-                    "table {service}.{resource} needs its provider: write it as okta.{service}.{resource}"
-                )))
-            }
-            _ => return ControlFlow::Continue(()),
+                _ => return ControlFlow::Continue(()),
+            },
         };
         let id = resolved.resource().id.clone();
         let base = id.replace('.', "_");
@@ -307,19 +300,19 @@ impl Binder<'_, '_> {
         names.extend(depends.iter().flat_map(|d| d.params.iter().cloned()));
         let method = choose_method(resource, SqlVerb::Select, &names)?;
         let pushed = pushdown(resource, method, &names, &residual, &mine);
-        let target = Target {
-            server_url: self.ctx.server_url,
-            extra_query: &pushed,
-        };
         let requests = if depends.is_empty() {
-            build_requests(
+            let target = Target {
+                server_url: self.ctx.server_url,
+                extra_query: &pushed,
+            };
+            Requests::Ready(build_requests(
                 &info.resolved.service,
                 resource,
                 method,
                 &bindings,
                 None,
                 target,
-            )?
+            )?)
         } else {
             // Check what can be checked now (subdomain, path values) on the literals.
             for b in &bindings {
@@ -329,7 +322,19 @@ impl Binder<'_, '_> {
                     }
                 }
             }
-            Vec::new()
+            let method = resource
+                .methods
+                .iter()
+                .position(|m| std::ptr::eq(m, method))
+                .expect("choose_method returns a method of the resource");
+            Requests::Deferred(Box::new(Deferred {
+                depends,
+                bindings,
+                resolved: info.resolved.clone(),
+                method,
+                server_url: self.ctx.server_url.map(str::to_string),
+                pushed: pushed.clone(),
+            }))
         };
         Ok(TableFetch {
             table: info.table.clone(),
@@ -340,12 +345,6 @@ impl Binder<'_, '_> {
             bound: bound_text,
             residual: residual_text,
             pushed,
-            static_bindings: if depends.is_empty() {
-                Vec::new()
-            } else {
-                bindings
-            },
-            depends,
         })
     }
 
@@ -567,7 +566,7 @@ fn order_fetches(fetches: &mut Vec<TableFetch>) -> Result<(), PlanError> {
     let mut rest: Vec<TableFetch> = std::mem::take(fetches);
     while !rest.is_empty() {
         let ready = rest.iter().position(|f| {
-            f.depends
+            f.depends()
                 .iter()
                 .flat_map(|d| d.after.iter())
                 .all(|t| t == &f.table || ordered.iter().any(|o| &o.table == t))

@@ -44,6 +44,32 @@ impl std::fmt::Display for ObjectRef {
     }
 }
 
+impl ObjectRef {
+    /// The three parts of a table name in parsed SQL, when it has exactly three identifiers
+    /// (`okta.apps.secrets`); any other name (a CTE, `apps.secrets`) is `None`.
+    pub fn from_sql(name: &sqlparser::ast::ObjectName) -> Option<ObjectRef> {
+        match <[String; 3]>::try_from(identifiers(name)) {
+            Ok([provider, service, resource]) => Some(ObjectRef {
+                provider,
+                service,
+                resource,
+            }),
+            Err(_) => None,
+        }
+    }
+}
+
+/// The identifiers of a name in parsed SQL, in order, as written (quotes removed).
+pub fn identifiers(name: &sqlparser::ast::ObjectName) -> Vec<String> {
+    name.0
+        .iter()
+        .filter_map(|p| match p {
+            sqlparser::ast::ObjectNamePart::Identifier(i) => Some(i.value.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A literal argument value of `EXEC` (`@appId='x'`, `@limit=5`, `@flag=true`).
 pub type Literal = serde_json::Value;
 
