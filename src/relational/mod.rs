@@ -288,7 +288,9 @@ impl Evaluator {
                     column: column.to_string(),
                 };
             }
-            let suggestion = closest(bare, &available);
+            let suggestion =
+                crate::provider::nearest(bare, available.iter().map(String::as_str))
+                    .map(str::to_string);
             let quoted = hinted || sql.contains(&format!("\"{bare}\""));
             return RelationalError::UnknownColumn {
                 column: column.to_string(),
@@ -349,18 +351,3 @@ fn sqlite_message(err: &rusqlite::Error) -> String {
     }
 }
 
-/// The available name closest to `name`, when it is close enough to be a likely typo.
-fn closest(name: &str, available: &[String]) -> Option<String> {
-    let name = name.to_lowercase();
-    available
-        .iter()
-        .map(|a| {
-            (
-                strsim::normalized_damerau_levenshtein(&name, &a.to_lowercase()),
-                a,
-            )
-        })
-        .filter(|(score, _)| *score >= 0.6)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, a)| a.clone())
-}

@@ -120,14 +120,11 @@ fn starts_with_sql_keyword(text: &str) -> bool {
         .any(|k| word.eq_ignore_ascii_case(k))
 }
 
-/// ` — did you mean SELECT?` when `word` is close to a known first keyword.
+/// ` — did you mean SELECT?` when `word` is close to a known first keyword (the one
+/// suggestion rule, [`crate::provider::nearest`]).
 fn suggestion(word: &str) -> String {
-    KEYWORDS
-        .iter()
-        .map(|k| (strsim::levenshtein(word, k), k))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, k)| format!(" — did you mean {k}?"))
+    crate::provider::nearest(word, KEYWORDS.iter().copied())
+        .map(|k| format!(" — did you mean {k}?"))
         .unwrap_or_default()
 }
 
