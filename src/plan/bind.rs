@@ -187,17 +187,15 @@ pub fn choose_method<'r>(
         .filter(|v| !resource.methods_for(*v).is_empty())
         .map(SqlVerb::as_str)
         .collect();
-        return Err(PlanError::Invalid(format!(
-            "{} does not support {}; it supports {} (see SHOW METHODS IN {})",
-            resource.id,
-            verb.as_str().to_uppercase(),
-            if supported.is_empty() {
+        return Err(PlanError::UnsupportedVerb {
+            resource: resource.id.clone(),
+            verb: verb.as_str().to_uppercase(),
+            supported: if supported.is_empty() {
                 "only EXEC".to_string()
             } else {
                 supported.join(", ").to_uppercase() + " and EXEC"
             },
-            resource.id
-        )));
+        });
     }
     let is_bound = |name: &str| bound.iter().any(|b| b.eq_ignore_ascii_case(name));
     let best = candidates
@@ -287,9 +285,10 @@ pub fn build_requests(
         .try_fold(1usize, |acc, (_, b)| acc.checked_mul(b.values.len().max(1)))
         .unwrap_or(usize::MAX);
     if total > MAX_FANOUT {
-        return Err(PlanError::Invalid(format!(
-            "this statement would send {total} requests (more than {MAX_FANOUT}): narrow the IN lists"
-        )));
+        return Err(PlanError::TooManyRequests {
+            total,
+            limit: MAX_FANOUT,
+        });
     }
     if used.iter().any(|(_, b)| b.values.is_empty()) {
         return Ok(Vec::new());

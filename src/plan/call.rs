@@ -23,15 +23,13 @@ pub fn plan_exec(
     let resolved = resolve::object(ctx.registry, target)?;
     let resource = resolved.resource();
     let method = resource.method(method_name).ok_or_else(|| {
-        let names: Vec<&str> = resource.methods.iter().map(|m| m.name.as_str()).collect();
-        PlanError::Invalid(format!(
-            "{} has no method {method_name}{}; its methods are {}",
-            resource.id,
-            nearest(method_name, names.iter().copied())
-                .map(|s| format!(" (did you mean {s}?)"))
-                .unwrap_or_default(),
-            names.join(", ")
-        ))
+        let names = resource.methods.iter().map(|m| m.name.as_str());
+        PlanError::UnknownMethod {
+            resource: resource.id.clone(),
+            method: method_name.to_string(),
+            suggestion: nearest(method_name, names.clone()).map(str::to_string),
+            methods: names.map(str::to_string).collect(),
+        }
     })?;
     let mut bindings: Vec<Binding> = Vec::new();
     let mut data: Vec<(String, Value)> = Vec::new();

@@ -22,6 +22,48 @@ pub enum PlanError {
         /// Every required parameter, comma separated.
         needed: String,
     },
+    /// A value cannot be sent as written: an empty or dot-segment id, a subdomain that is
+    /// not a host name (the message names the value and the fix).
+    #[error("{0}")]
+    BadValue(String),
+    /// EXEC names a method the resource does not have.
+    #[error("{resource} has no method {method}{}; its methods are {}",
+        suggestion.as_ref().map(|s| format!(" (did you mean {s}?)")).unwrap_or_default(),
+        methods.join(", "))]
+    UnknownMethod {
+        /// Resource id.
+        resource: String,
+        /// The method as written.
+        method: String,
+        /// The nearest method name, if one is close.
+        suggestion: Option<String>,
+        /// Every method of the resource.
+        methods: Vec<String>,
+    },
+    /// The resource has no method for the statement's verb.
+    #[error("{resource} does not support {verb}; it supports {supported} (see SHOW METHODS IN {resource})")]
+    UnsupportedVerb {
+        /// Resource id.
+        resource: String,
+        /// The verb, upper case.
+        verb: String,
+        /// What it supports instead (`SELECT, DELETE and EXEC`, or `only EXEC`).
+        supported: String,
+    },
+    /// The `IN` lists multiply to more requests than one statement may send.
+    #[error("this statement would send {total} requests (more than {limit}): narrow the IN lists")]
+    TooManyRequests {
+        /// Requests the statement would send.
+        total: usize,
+        /// The limit ([`super::bind::MAX_FANOUT`]).
+        limit: usize,
+    },
+    /// Tables whose parameters are bound from each other's rows.
+    #[error("the parameters of {} depend on each other in a cycle: bind one of them with a literal", tables.join(", "))]
+    DependencyCycle {
+        /// The tables, as loaded (`okta_apps_secrets`).
+        tables: Vec<String>,
+    },
     /// Anything else, with the fix in the message.
     #[error("{0}")]
     Invalid(String),
@@ -43,4 +85,58 @@ pub enum DeferredError {
     /// is not a host name).
     #[error(transparent)]
     Value(PlanError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PlanError;
+    use crate::plan::{plan, PlanContext};
+    use crate::provider::Registry;
+    use crate::sql::{self, Source};
+
+    fn plan_error(text: &str) -> PlanError {
+        let registry = Registry::embedded();
+        let ctx = PlanContext {
+            registry: &registry,
+            server_url: None,
+        };
+        let statement = sql::parse(&Source {
+            text: text.into(),
+            line: 1,
+            column: 1,
+        })
+        .unwrap();
+        plan(&statement, &ctx).unwrap_err()
+    }
+
+    #[test]
+    fn callers_can_tell_the_cases_apart() {
+        let e = plan_error("EXEC okta.apps.secrets.activate_secret @subdomain='a'");
+        assert!(
+            matches!(&e, PlanError::UnknownMethod { suggestion: Some(s), .. }
+                if s == "activate_oauth2_client_secret"),
+            "{e:?}"
+        );
+        let e = plan_error("SELECT id FROM okta.apps.secrets WHERE subdomain='a' AND appId='..'");
+        assert!(matches!(e, PlanError::BadValue(_)), "{e:?}");
+        let e = plan_error(
+            "SELECT 1 FROM okta.apps.secrets s JOIN okta.apps.secrets t ON s.appId = t.appId \
+             AND t.appId = s.appId WHERE s.subdomain = 'x' AND t.subdomain = 'x'",
+        );
+        assert!(
+            matches!(&e, PlanError::DependencyCycle { tables } if tables.len() == 2),
+            "{e:?}"
+        );
+        let list: Vec<String> = (0..101).map(|i| format!("'a{i}'")).collect();
+        let e = plan_error(&format!(
+            "SELECT id FROM okta.apps.secrets WHERE subdomain IN ({0}) AND appId IN ({0})",
+            list.join(", ")
+        ));
+        assert!(
+            matches!(e, PlanError::TooManyRequests { total: 10201, .. }),
+            "{e:?}"
+        );
+        let e = plan_error("SELECT id FROM okta.apps.secrets WHERE appId='x'");
+        assert!(matches!(e, PlanError::MissingParam { .. }), "{e:?}");
+    }
 }

@@ -574,11 +574,9 @@ fn order_fetches(fetches: &mut Vec<TableFetch>) -> Result<(), PlanError> {
         match ready {
             Some(i) => ordered.push(rest.remove(i)),
             None => {
-                let names: Vec<&str> = rest.iter().map(|f| f.table.as_str()).collect();
-                return Err(PlanError::Invalid(format!(
-                    "the parameters of {} depend on each other in a cycle: bind one of them with a literal",
-                    names.join(", ")
-                )));
+                return Err(PlanError::DependencyCycle {
+                    tables: rest.iter().map(|f| f.table.clone()).collect(),
+                });
             }
         }
     }

@@ -18,12 +18,12 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// segments `.` and `..` (URL parsers remove those, moving the request to another path).
 pub fn encode_segment(param: &str, value: &str) -> Result<String, PlanError> {
     if value.is_empty() {
-        return Err(PlanError::Invalid(format!(
+        return Err(PlanError::BadValue(format!(
             "parameter {param} is empty: give the id of an existing object"
         )));
     }
     if value == "." || value == ".." {
-        return Err(PlanError::Invalid(format!(
+        return Err(PlanError::BadValue(format!(
             "parameter {param} = '{value}' is not a valid id (a dot segment would change the request path)"
         )));
     }
@@ -34,7 +34,7 @@ pub fn encode_segment(param: &str, value: &str) -> Result<String, PlanError> {
 /// `-` (not at either end of a label), at most 253 characters.
 pub fn check_subdomain(value: &str) -> Result<(), PlanError> {
     let bad = |why: &str| {
-        Err(PlanError::Invalid(format!(
+        Err(PlanError::BadValue(format!(
             "subdomain '{value}' is not a valid host name ({why}): use your org's subdomain \
              (acme) or its full host (acme.oktapreview.com)"
         )))
