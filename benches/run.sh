@@ -81,7 +81,7 @@ fi
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
     echo "building release binaries…" >&2
-    (cd "$ROOT" && cargo build --release --bins) >&2
+    (cd "$ROOT" && cargo build --release --bins --features baseline) >&2
 fi
 
 WORK=$(mktemp -d)

@@ -7,6 +7,11 @@
 //! ```
 //!
 //! The library holds everything but argument parsing; the `oktaql` binary is a thin wrapper.
+//!
+//! Cargo features (all on by default) add what an embedding program may not want:
+//! `shell` (the interactive prompt, rustyline), `sandbox` (the built-in Okta sandbox,
+//! axum) and `cli` (clap derives for the binary's options). Without them the library is
+//! the engine alone: `cargo build --lib --no-default-features`.
 #![warn(missing_docs)]
 
 pub mod engine;
@@ -18,10 +23,16 @@ pub mod relational;
 pub mod render;
 pub mod rows;
 pub mod runner;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod shell;
 pub mod sql;
 pub mod template;
+
+// The README's Rust example is compiled and run as a doc-test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
 
 pub use engine::{Engine, EngineConfig, Outcome, ResultRows, StreamedOutcome};
 pub use error::Error;

@@ -29,7 +29,8 @@ use crate::rows::Rows;
 pub use stream::RowWriter;
 
 /// An output format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum OutputFormat {
     /// A boxed table (UTF-8 lines), fitted to a width when one is given.
     #[default]
@@ -43,8 +44,42 @@ pub enum OutputFormat {
     /// Tab-separated values without quoting; tabs, newlines and backslashes in cells escaped.
     Text,
     /// A GitHub-flavoured Markdown pipe table.
-    #[value(alias = "md")]
+    #[cfg_attr(feature = "cli", value(alias = "md"))]
     Markdown,
+}
+
+impl OutputFormat {
+    /// Every format, in the order help texts list them.
+    pub const ALL: [OutputFormat; 6] = [
+        OutputFormat::Table,
+        OutputFormat::Json,
+        OutputFormat::Jsonl,
+        OutputFormat::Csv,
+        OutputFormat::Text,
+        OutputFormat::Markdown,
+    ];
+
+    /// The format's name as options take it (`table`, `markdown`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "table",
+            OutputFormat::Json => "json",
+            OutputFormat::Jsonl => "jsonl",
+            OutputFormat::Csv => "csv",
+            OutputFormat::Text => "text",
+            OutputFormat::Markdown => "markdown",
+        }
+    }
+
+    /// The format of a name, in any case; `md` is `markdown`.
+    pub fn from_name(name: &str) -> Option<OutputFormat> {
+        if name.eq_ignore_ascii_case("md") {
+            return Some(OutputFormat::Markdown);
+        }
+        OutputFormat::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
 }
 
 /// How to render.

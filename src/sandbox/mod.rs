@@ -39,6 +39,7 @@
 //! # let _ = url; Ok(()) }
 //! ```
 
+#[cfg(feature = "cli")]
 pub mod cli;
 mod errors;
 mod model;
@@ -77,7 +78,8 @@ pub const DEMO_APP_INACTIVE: &str = "0oa8f2kv3PbE8wGsQ2j6";
 pub const DEMO_APP_SAML: &str = "0oa8f2ku5ZrC1aVoN6p8";
 
 /// What the sandbox starts with when it has no state file (or the file does not exist yet).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Seed {
     /// Org [`DEMO_ORG`] with a realistic mix of apps and secrets.
     #[default]

@@ -127,9 +127,9 @@ impl MetaCommand {
             ".output" | ".mode" | ".o" => match arg {
                 None => Ok(MetaCommand::Output(None)),
                 Some(a) => {
-                    <OutputFormat as clap::ValueEnum>::from_str(a, true)
+                    OutputFormat::from_name(a)
                         .map(|f| MetaCommand::Output(Some(f)))
-                        .map_err(|_| {
+                        .ok_or_else(|| {
                             MetaError(format!(
                                 "unknown output format '{a}': use one of table, json, jsonl, csv, text, markdown"
                             ))

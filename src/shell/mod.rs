@@ -1,4 +1,6 @@
-//! The interactive shell: a rustyline prompt over the same runner as `oktaql exec`.
+//! The interactive shell: a rustyline prompt over the same runner as `oktaql exec` (the
+//! prompt itself needs the `shell` feature; the pure parts — lexing, completion, meta
+//! commands, history redaction — build without it).
 //!
 //! Owns: the read–run loop; multi-line input to `;` (several statements per input);
 //! meta commands ([`meta::MetaCommand`]); the history file (XDG data directory, mode 0600,
@@ -8,27 +10,40 @@
 //! Must not: parse or plan SQL itself (the runner and engine do), or write a secret to disk.
 
 pub mod complete;
+#[cfg(feature = "shell")]
 pub mod editor;
 pub mod highlight;
 pub mod lex;
 pub mod meta;
 pub mod redact;
 
+#[cfg(feature = "shell")]
 use std::io::Write;
+#[cfg(feature = "shell")]
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "shell")]
 use rustyline::config::{ColorMode, CompletionType, Config, EditMode};
+#[cfg(feature = "shell")]
 use rustyline::error::ReadlineError;
+#[cfg(feature = "shell")]
 use rustyline::history::FileHistory;
+#[cfg(feature = "shell")]
 use rustyline::Editor;
 
+#[cfg(feature = "shell")]
 use crate::engine::Engine;
+#[cfg(feature = "shell")]
 use crate::runner::{run_scripts, RunError, RunOptions, Script};
+#[cfg(feature = "shell")]
 use crate::template::Vars;
 
+#[cfg(feature = "shell")]
 use editor::LineSupport;
+#[cfg(feature = "shell")]
 use meta::{Help, MetaCommand};
 
+#[cfg(feature = "shell")]
 /// Why the shell could not start or went on no further.
 #[derive(Debug, thiserror::Error)]
 pub enum ShellError {
@@ -40,6 +55,7 @@ pub enum ShellError {
     Output(#[from] std::io::Error),
 }
 
+#[cfg(feature = "shell")]
 /// How to run the shell.
 #[derive(Debug, Clone, Default)]
 pub struct ShellConfig {
@@ -55,11 +71,14 @@ pub struct ShellConfig {
     pub banner: String,
 }
 
+#[cfg(feature = "shell")]
 /// The prompt of a fresh input.
 pub const PROMPT: &str = "oktaql> ";
+#[cfg(feature = "shell")]
 /// The prompt while a statement continues (when input comes from a non-terminal).
 pub const CONTINUATION: &str = "   ...> ";
 
+#[cfg(feature = "shell")]
 /// The default history file: `$XDG_DATA_HOME/oktaql/history`, else the platform data
 /// directory (`~/.local/share/oktaql/history`). `OKTAQL_HISTORY` overrides it; set it
 /// empty (or to `off`) to keep no history file.
@@ -79,6 +98,7 @@ pub fn default_history_path() -> Option<PathBuf> {
     Some(base.join("oktaql").join("history"))
 }
 
+#[cfg(feature = "shell")]
 /// Creates the history file's directory (mode 0700) and the file itself (mode 0600) when
 /// missing, and tightens an existing file to 0600.
 fn prepare_history_file(path: &Path) -> std::io::Result<()> {
@@ -112,6 +132,7 @@ fn prepare_history_file(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "shell")]
 /// The running shell.
 struct Shell<'a> {
     runtime: &'a tokio::runtime::Handle,
@@ -122,6 +143,7 @@ struct Shell<'a> {
     err: Box<dyn Write + 'a>,
 }
 
+#[cfg(feature = "shell")]
 /// Runs the interactive shell on the terminal until the user leaves it (`.quit`, Ctrl-D).
 /// Statements run on `runtime`; this function blocks the calling thread, which must not
 /// be one of the runtime's (call it outside `block_on`).
@@ -180,6 +202,7 @@ pub fn run(
     shell.run()
 }
 
+#[cfg(feature = "shell")]
 impl Shell<'_> {
     fn run(&mut self) -> Result<(), ShellError> {
         if !self.config.banner.is_empty() {
@@ -351,6 +374,7 @@ impl Shell<'_> {
     }
 }
 
+#[cfg(feature = "shell")]
 fn on_off(on: bool) -> &'static str {
     if on {
         "on"
@@ -359,13 +383,12 @@ fn on_off(on: bool) -> &'static str {
     }
 }
 
+#[cfg(feature = "shell")]
 fn format_name(f: crate::render::OutputFormat) -> String {
-    use clap::ValueEnum;
-    f.to_possible_value()
-        .map(|v| v.get_name().to_string())
-        .unwrap_or_else(|| format!("{f:?}").to_lowercase())
+    f.name().to_string()
 }
 
+#[cfg(feature = "shell")]
 /// A variable's value for `.vars`: secret-looking values masked.
 fn shown_value(name: &str, value: &serde_json::Value) -> String {
     let text = match value {
@@ -379,6 +402,7 @@ fn shown_value(name: &str, value: &serde_json::Value) -> String {
     }
 }
 
+#[cfg(feature = "shell")]
 /// Resolves when the user presses Ctrl-C (SIGINT) from now on.
 async fn interrupted() {
     #[cfg(unix)]
@@ -399,7 +423,7 @@ async fn interrupted() {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "shell"))]
 mod tests {
     use super::*;
 
