@@ -2,34 +2,12 @@
 //! into their service models at build time, so that a start-up reads a compact JSON model
 //! instead of parsing YAML.
 //!
-//! The model is built by the very code the library uses at run time: the provider modules
-//! that parse documents (`src/provider/{document,error,model,parse,schema,suggest}.rs`) are
-//! compiled into this script too, which is why they refer to each other only through
-//! `super::` and use no crate other than the build-dependencies listed in `Cargo.toml`.
+//! The model is built by the very code the library uses at run time: the `oktaql-provider`
+//! crate, a build-dependency as well as a dependency.
 //!
 //! Writes `$OUT_DIR/prebuilt/<provider>/<version>/<service>.json` and
 //! `$OUT_DIR/prebuilt_services.rs`, the list `src/provider/load.rs` includes. A document that
 //! does not parse fails the build with the parser's message.
-
-// Only the parsing entry point is used here; the rest of these modules serves the library.
-#![allow(dead_code, unused_imports)]
-
-#[path = "src/provider/document.rs"]
-mod document;
-#[path = "src/provider/error.rs"]
-mod error;
-#[path = "src/provider/model.rs"]
-mod model;
-#[path = "src/provider/parse.rs"]
-mod parse;
-#[path = "src/provider/schema.rs"]
-mod schema;
-#[path = "src/provider/suggest.rs"]
-mod suggest;
-
-pub use error::ProviderError;
-pub use model::*;
-pub use suggest::nearest;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -37,9 +15,6 @@ use std::path::{Path, PathBuf};
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=providers");
-    for module in ["document", "error", "model", "parse", "schema", "suggest"] {
-        println!("cargo:rerun-if-changed=src/provider/{module}.rs");
-    }
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
     let providers = manifest.join("providers");
@@ -61,7 +36,7 @@ fn main() {
         let text = std::fs::read_to_string(&document)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", document.display()));
         let shown = format!("providers/{provider}/{version}/services/{file}");
-        let model = parse::parse_service_document(provider, service, &shown, &text)
+        let model = oktaql_provider::parse_service_document(provider, service, &shown, &text)
             .unwrap_or_else(|e| panic!("the compiled-in provider does not load: {e}"));
         let json = serde_json::to_string(&model).expect("a service model serializes");
         let target = out

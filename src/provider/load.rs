@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::cache::{EntryKey, ServiceCache, PROVIDER_ENTRY};
 use super::document::{expect_object, opt_string, parse_yaml, ref_of, text, Doc};
-use super::parse::parse_service_document;
+use super::parse_service_document;
 use super::{nearest, AuthConfig, ProviderError, ProviderInfo, Service, ServiceEntry};
 
 /// The provider documents compiled into the binary.

@@ -24,7 +24,7 @@ const MAX_REF_HOPS: usize = 32;
 /// If a shortened or split text does not parse (an anchor defined in a removed part and
 /// used elsewhere, say), the whole text is parsed as is, so errors and results never
 /// depend on the shortcuts.
-pub(crate) fn parse_yaml(path: &str, text: &str) -> Result<Value, ProviderError> {
+pub fn parse_yaml(path: &str, text: &str) -> Result<Value, ProviderError> {
     let pruned = without_component_examples(text);
     let fast = pruned.as_deref().unwrap_or(text);
     if let Some(value) = parse_split(fast) {
@@ -156,7 +156,7 @@ fn is_key_line(line: &str, key: &str) -> bool {
 }
 
 /// One parsed document and the name to blame in errors.
-pub(crate) struct Doc<'a> {
+pub struct Doc<'a> {
     /// The whole document.
     pub root: &'a Value,
     /// The file, for error messages.
@@ -237,12 +237,12 @@ impl<'a> Doc<'a> {
 }
 
 /// The `$ref` string of a node, if it has one.
-pub(crate) fn ref_of(value: &Value) -> Option<&str> {
+pub fn ref_of(value: &Value) -> Option<&str> {
     value.as_object()?.get("$ref")?.as_str()
 }
 
 /// Decodes one JSON-pointer token (`~1` → `/`, then `~0` → `~`).
-pub(crate) fn unescape_token(token: &str) -> std::borrow::Cow<'_, str> {
+pub fn unescape_token(token: &str) -> std::borrow::Cow<'_, str> {
     if token.contains('~') {
         token.replace("~1", "/").replace("~0", "~").into()
     } else {
@@ -251,7 +251,7 @@ pub(crate) fn unescape_token(token: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The object at `value`, or an error saying what `at` should have been.
-pub(crate) fn expect_object<'a>(
+pub fn expect_object<'a>(
     doc: &Doc<'_>,
     value: &'a Value,
     at: &str,
@@ -263,7 +263,7 @@ pub(crate) fn expect_object<'a>(
 
 /// An optional string field: absent or null is `None`; a number or boolean is written out;
 /// anything else is an error.
-pub(crate) fn opt_string(
+pub fn opt_string(
     doc: &Doc<'_>,
     map: &Map<String, Value>,
     key: &str,
@@ -278,7 +278,7 @@ pub(crate) fn opt_string(
 }
 
 /// A scalar written as a string (`"x"`, `3`, `true`); `None` for null, lists and maps.
-pub(crate) fn scalar_string(value: &Value) -> Option<String> {
+pub fn scalar_string(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -288,13 +288,13 @@ pub(crate) fn scalar_string(value: &Value) -> Option<String> {
 }
 
 /// A trimmed, non-empty description.
-pub(crate) fn text(value: Option<&Value>) -> Option<String> {
+pub fn text(value: Option<&Value>) -> Option<String> {
     let s = value?.as_str()?.trim();
     (!s.is_empty()).then(|| s.to_string())
 }
 
 /// A word for the kind of a value, for error messages.
-pub(crate) fn kind_of(value: &Value) -> &'static str {
+pub fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "nothing (null)",
         Value::Bool(_) => "a boolean",

@@ -12,7 +12,7 @@ const THRESHOLD: f64 = 0.8;
 /// be worth suggesting. An exact (case-insensitive) match is returned as is.
 ///
 /// ```
-/// use oktaql::provider::nearest;
+/// use oktaql_provider::nearest;
 /// assert_eq!(nearest("secret", ["applications", "secrets"]), Some("secrets"));
 /// assert_eq!(nearest("zzz", ["applications", "secrets"]), None);
 /// ```
