@@ -3,10 +3,15 @@
 //! fan-out down when `X-Rate-Limit-Remaining` runs low.
 //!
 //! Must not: send requests or decide which requests are safe to retry.
+//!
+//! Moments are tokio's ([`tokio::time::Instant`]), the clock the waits run on: with the
+//! clock paused, as in tests, pacing and waits advance with it and take no real time.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
 
 use rand::Rng;
 use reqwest::header::{HeaderMap, DATE, RETRY_AFTER};
@@ -190,35 +195,50 @@ mod tests {
         }
     }
 
-    #[test]
-    fn pacer_spreads_only_when_low() {
+    /// Rate-limit headers of an answer dated [`DATE`] whose window resets `reset_in`
+    /// seconds later.
+    fn budget(limit: u32, remaining: u64, reset_in: i64) -> HeaderMap {
+        hm(&[
+            ("date", DATE.into()),
+            ("x-rate-limit-limit", limit.to_string()),
+            ("x-rate-limit-remaining", remaining.to_string()),
+            ("x-rate-limit-reset", (DATE_EPOCH + reset_in).to_string()),
+        ])
+    }
+
+    const DATE: &str = "Sun, 06 Nov 1994 08:49:37 GMT";
+    const DATE_EPOCH: i64 = 784111777;
+
+    #[tokio::test(start_paused = true)]
+    async fn pacer_spreads_only_when_low() {
         let p = Pacer::default();
-        let reset = (local_now() as i64 + 2).to_string();
-        let plenty = hm(&[
-            ("x-rate-limit-limit", "100".into()),
-            ("x-rate-limit-remaining", "50".into()),
-            ("x-rate-limit-reset", reset.clone()),
-        ]);
-        assert!(p.observe(&plenty, Duration::from_secs(60)).is_none());
+        let cap = Duration::from_secs(60);
+        assert!(p.observe(&budget(100, 50, 2), cap).is_none());
         assert_eq!(p.reserve(), Duration::ZERO);
-        let low = hm(&[
-            ("x-rate-limit-limit", "100".into()),
-            ("x-rate-limit-remaining", "4".into()),
-            ("x-rate-limit-reset", reset),
-        ]);
-        let notice = p
-            .observe(&low, Duration::from_secs(60))
-            .expect("first notice");
+        // 4 requests left for the 2 s until the reset: one every 500 ms.
+        let notice = p.observe(&budget(100, 4, 2), cap).expect("first notice");
         assert!(notice.contains("4 of 100"), "{notice}");
-        assert!(
-            p.observe(&low, Duration::from_secs(60)).is_none(),
-            "reported once"
-        );
-        let first = p.reserve();
-        let second = p.reserve();
-        let third = p.reserve();
-        assert!(first < Duration::from_millis(5), "{first:?}");
-        assert!(second > Duration::from_millis(100), "{second:?}");
-        assert!(third > second, "{third:?} vs {second:?}");
+        assert!(p.observe(&budget(100, 4, 2), cap).is_none(), "reported once");
+        assert_eq!(p.reserve(), Duration::ZERO);
+        assert_eq!(p.reserve(), Duration::from_millis(500));
+        assert_eq!(p.reserve(), Duration::from_millis(1000));
+        // Time passing uses up the slots it passes.
+        tokio::time::advance(Duration::from_millis(1200)).await;
+        assert_eq!(p.reserve(), Duration::from_millis(300));
+        // After the reset, no more pacing.
+        tokio::time::advance(Duration::from_millis(800)).await;
+        assert_eq!(p.reserve(), Duration::ZERO);
+        assert_eq!(p.reserve(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pacing_waits_no_longer_than_the_cap() {
+        let p = Pacer::default();
+        // The window resets in an hour, but waits are capped at 10 s: 5 slots 2 s apart.
+        p.observe(&budget(100, 5, 3600), Duration::from_secs(10));
+        assert_eq!(p.reserve(), Duration::ZERO);
+        assert_eq!(p.reserve(), Duration::from_secs(2));
+        tokio::time::advance(Duration::from_secs(10)).await;
+        assert_eq!(p.reserve(), Duration::ZERO);
     }
 }
