@@ -53,6 +53,8 @@ pub struct Shared {
     requests: AtomicU64,
     request_prefix: String,
     no_org: Org,
+    /// The wall clock when the sandbox started, and the same moment on tokio's clock.
+    started: (u64, tokio::time::Instant),
 }
 
 /// The state file and the version of the state last written to it.
@@ -89,7 +91,15 @@ impl Shared {
             requests: AtomicU64::new(0),
             request_prefix: super::model::new_id("")[..16].to_string(),
             no_org: Org::detached(""),
+            started: (wall_epoch(), tokio::time::Instant::now()),
         }
+    }
+
+    /// Now in epoch seconds: the start's wall clock advanced by tokio's clock, so that a
+    /// test on a paused clock decides when a rate-limit window ends.
+    fn epoch_now(&self) -> u64 {
+        let (epoch, instant) = self.started;
+        epoch.saturating_add(instant.elapsed().as_secs())
     }
 
     fn request_id(&self) -> String {
@@ -162,7 +172,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-fn epoch_now() -> u64 {
+fn wall_epoch() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -203,8 +213,8 @@ async fn envelope(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
     let request_id = shared.request_id();
     let org = org_segment(req.uri().path()).and_then(|name| shared.store.org(name));
     let (count, reset) = match &org {
-        Some(org) => org.hit(epoch_now()),
-        None => shared.no_org.hit(epoch_now()),
+        Some(org) => org.hit(shared.epoch_now()),
+        None => shared.no_org.hit(shared.epoch_now()),
     };
     let limit = shared.rate_limit.unwrap_or(NOMINAL_RATE_LIMIT);
     let mut response = if !authorized(req.headers(), &shared.token) {
