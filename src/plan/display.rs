@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::{HttpRequest, MutationPlan, Plan, Requests, TableFetch};
 
 /// Whether a JSON field name holds a secret (`client_secret`, `password`, `access_token`,
-/// `privateKey`, …). One rule for every place that masks: `--dry-run`, `--debug` traces,
-/// and what EXEC prints.
+/// `privateKey`, …): the rule by name of `--dry-run`, `--debug` traces and what EXEC
+/// prints. Secrets recognised by value, whatever their name, are `shell::redact`'s.
 pub fn is_secret_key(key: &str) -> bool {
     let k: String = key
         .chars()
