@@ -22,7 +22,10 @@ impl Fixture {
     async fn start(config: SandboxConfig) -> Fixture {
         Fixture {
             sandbox: Sandbox::start(config).await.expect("sandbox starts"),
-            http: reqwest::Client::new(),
+            http: {
+                oktaql::exec::install_tls_provider();
+                reqwest::Client::new()
+            },
         }
     }
 

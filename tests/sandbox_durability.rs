@@ -179,6 +179,7 @@ fn kill_9_loses_no_acknowledged_write() {
     let dir = tempfile::tempdir().unwrap();
     let state_path = dir.path().join("state.json");
     let rt = tokio::runtime::Runtime::new().unwrap();
+    oktaql::exec::install_tls_provider();
     let client = reqwest::Client::new();
     let mut expected: Option<HashMap<String, (Secrets, Op)>> = None;
     let mut acked_writes = 0usize;

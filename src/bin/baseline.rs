@@ -47,6 +47,7 @@ fn parse_calls(text: &str) -> Result<Vec<Call>, String> {
 
 async fn run(calls: &[Call], token: &str) -> Result<(), String> {
     // Plain HTTP to the sandbox: no TLS roots to read (as oktaql does for http:// URLs).
+    oktaql::exec::install_tls_provider();
     let client = reqwest::Client::builder()
         .tls_certs_only(std::iter::empty())
         .build()

@@ -152,6 +152,7 @@ impl Client {
                 attempt.stop()
             }
         });
+        super::install_tls_provider();
         let mut builder = reqwest::Client::builder()
             .timeout(self.config.timeout)
             .redirect(policy);

@@ -13,9 +13,11 @@ mod error;
 mod okta_error;
 mod paginate;
 mod retry;
+mod tls;
 mod trace;
 
 pub use client::{Client, ClientConfig};
 pub use diagnostics::{Diagnostics, MemoryDiagnostics, StderrDiagnostics};
 pub use error::ExecError;
 pub use okta_error::OktaError;
+pub use tls::install_tls_provider;
