@@ -273,7 +273,7 @@ impl Engine {
         if let (Some(direct), [t]) = (&q.direct, q.tables.as_slice()) {
             if let Requests::Ready(requests) = &t.requests {
                 if let [req] = requests.as_slice() {
-                return Ok(StreamedOutcome {
+                    return Ok(StreamedOutcome {
                         rows: Some(self.query_direct(q, direct, t, req).await?),
                         message: None,
                     });

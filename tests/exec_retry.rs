@@ -197,7 +197,11 @@ async fn rate_limit_reset_beyond_the_allowed_wait_is_an_error() {
         .unwrap_err();
     assert!(matches!(err, ExecError::RateLimited { .. }), "{err:?}");
     assert!(err.to_string().contains("5 s allowed"), "{err}");
-    assert_eq!(started.elapsed(), Duration::ZERO, "no wait when the reset is too far");
+    assert_eq!(
+        started.elapsed(),
+        Duration::ZERO,
+        "no wait when the reset is too far"
+    );
     assert_eq!(seen.hits(), 1);
 }
 

@@ -427,8 +427,7 @@ fn odd_input_is_an_error_pointing_inside_the_statement() {
         panic!("not an EXEC");
     };
     assert!(args.is_empty());
-    let Statement::Exec { args, .. } = p("EXEC a.b.c.d @x=99999999999999999999999").unwrap()
-    else {
+    let Statement::Exec { args, .. } = p("EXEC a.b.c.d @x=99999999999999999999999").unwrap() else {
         panic!("not an EXEC");
     };
     assert_eq!(args, [("x".to_string(), serde_json::json!(1e23))]);

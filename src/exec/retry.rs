@@ -218,7 +218,10 @@ mod tests {
         // 4 requests left for the 2 s until the reset: one every 500 ms.
         let notice = p.observe(&budget(100, 4, 2), cap).expect("first notice");
         assert!(notice.contains("4 of 100"), "{notice}");
-        assert!(p.observe(&budget(100, 4, 2), cap).is_none(), "reported once");
+        assert!(
+            p.observe(&budget(100, 4, 2), cap).is_none(),
+            "reported once"
+        );
         assert_eq!(p.reserve(), Duration::ZERO);
         assert_eq!(p.reserve(), Duration::from_millis(500));
         assert_eq!(p.reserve(), Duration::from_millis(1000));

@@ -9,7 +9,7 @@ use crate::rows::Rows;
 
 use super::bind::{build_requests, Binding, Target, MAX_FANOUT};
 use super::resolve::Resolved;
-use super::{Dependency, DeferredError, HttpRequest};
+use super::{DeferredError, Dependency, HttpRequest};
 
 /// The requests of a table bound from other tables' rows (see [`super::Requests`]).
 #[derive(Debug, Clone, PartialEq)]

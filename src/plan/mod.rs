@@ -28,8 +28,8 @@ mod select;
 pub mod url;
 
 pub use call::quote_ident;
-pub use display::{is_secret_key, mask_secrets, plan_text};
 pub use deferred::Deferred;
+pub use display::{is_secret_key, mask_secrets, plan_text};
 pub use error::{DeferredError, PlanError};
 pub use insert::DATA_PREFIX;
 

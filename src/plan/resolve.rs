@@ -18,7 +18,9 @@ pub struct Resolved {
 // The service document is large: name the resource only.
 impl std::fmt::Debug for Resolved {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Resolved").field(&self.resource().id).finish()
+        f.debug_tuple("Resolved")
+            .field(&self.resource().id)
+            .finish()
     }
 }
 

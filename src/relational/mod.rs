@@ -288,9 +288,8 @@ impl Evaluator {
                     column: column.to_string(),
                 };
             }
-            let suggestion =
-                crate::provider::nearest(bare, available.iter().map(String::as_str))
-                    .map(str::to_string);
+            let suggestion = crate::provider::nearest(bare, available.iter().map(String::as_str))
+                .map(str::to_string);
             let quoted = hinted || sql.contains(&format!("\"{bare}\""));
             return RelationalError::UnknownColumn {
                 column: column.to_string(),
@@ -350,4 +349,3 @@ fn sqlite_message(err: &rusqlite::Error) -> String {
         other => other.to_string(),
     }
 }
-
