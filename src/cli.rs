@@ -144,6 +144,27 @@ impl SessionArgs {
     }
 }
 
+impl From<&SessionArgs> for oktaql::session::Settings {
+    fn from(a: &SessionArgs) -> Self {
+        oktaql::session::Settings {
+            sandbox: a.sandbox,
+            registry: a.registry.clone(),
+            server_url: a.server_url.clone(),
+            token_file: a.token_file.clone(),
+            output: a.output,
+            outfile: a.outfile.clone(),
+            hide_headers: a.hide_headers,
+            vars: a.vars.clone(),
+            vars_file: a.vars_file.clone(),
+            timeout: a.timeout,
+            concurrency: a.concurrency,
+            max_pages: a.max_pages,
+            strict: a.strict,
+            debug: a.debug,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

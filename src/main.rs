@@ -3,23 +3,15 @@
 
 mod cli;
 
-use std::io::{IsTerminal, Read, Write};
-use std::path::Path;
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 
-use oktaql::exec::{ClientConfig, StderrDiagnostics};
-use oktaql::provider::{Registry, ServiceCache};
-use oktaql::render::RenderOptions;
-use oktaql::runner::{run_scripts, RunError, RunOptions, Script};
-use oktaql::sandbox::{Sandbox, SandboxConfig};
+use oktaql::runner::{run_scripts, RunError, Script};
+use oktaql::session::{write_outfile, Session};
 use oktaql::shell::ShellConfig;
-use oktaql::template::Vars;
-use oktaql::{Engine, EngineConfig};
 
 use cli::{Cli, Command, ExecArgs, SessionArgs};
 
@@ -73,118 +65,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// The engine and, with `--sandbox`, the sandbox it talks to (kept alive with it).
-struct Session {
-    engine: Engine,
-    sandbox: Option<Sandbox>,
-    options: RunOptions,
-}
-
-async fn session(args: &SessionArgs) -> Result<Session> {
-    let registry = match &args.registry {
-        Some(dir) => Registry::from_dir_with_cache(dir, ServiceCache::from_env())
-            .with_context(|| format!("cannot load the registry at {}", dir.display()))?,
-        None => Registry::embedded(),
-    };
-    let mut server_url = args.server_url.clone().filter(|u| !u.trim().is_empty());
-    let mut token = None;
-    let sandbox = if args.sandbox {
-        let sb = Sandbox::start(SandboxConfig::default())
-            .await
-            .context("cannot start the built-in sandbox")?;
-        server_url = Some(sb.url_template());
-        token = Some(sb.token().to_string());
-        Some(sb)
-    } else {
-        None
-    };
-    if token.is_none() {
-        token = match &args.token_file {
-            Some(path) => Some(read_token_file(path)?),
-            None => {
-                let var = registry
-                    .auth("okta")
-                    .map(|a| a.credentials_env_var)
-                    .unwrap_or_else(|_| "OKTA_API_TOKEN".into());
-                std::env::var(&var).ok().filter(|t| !t.trim().is_empty())
-            }
-        };
-    }
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        bail!("--timeout must be a positive number of seconds");
-    }
-    let client = ClientConfig {
-        token,
-        timeout: Duration::from_secs_f64(args.timeout),
-        concurrency: usize::from(args.concurrency),
-        max_pages: args.max_pages,
-        debug: args.debug,
-        ..ClientConfig::default()
-    };
-    let config = EngineConfig {
-        registry,
-        server_url,
-        client,
-        strict: args.strict,
-        diagnostics: Arc::new(StderrDiagnostics),
-    };
-    let engine = Engine::new(config)?;
-    let mut vars = Vars::default();
-    if let Some(file) = &args.vars_file {
-        vars = Vars::from_json_file(file)?;
-    }
-    vars.merge(Vars::from_pairs(&args.vars)?);
-    let to_terminal = args.outfile.is_none() && std::io::stdout().is_terminal();
-    let options = RunOptions {
-        format: args.output,
-        render: RenderOptions {
-            hide_headers: args.hide_headers,
-            width: if to_terminal { terminal_width() } else { None },
-            color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
-        },
-        vars,
-        continue_on_error: false,
-        dry_run: false,
-        summaries: std::io::stderr().is_terminal(),
-        timer: false,
-    };
-    Ok(Session {
-        engine,
-        sandbox,
-        options,
-    })
-}
-
-fn terminal_width() -> Option<u16> {
-    comfy_table::Table::new().width()
-}
-
-/// Reads a token file, refusing one that others can read.
-fn read_token_file(path: &Path) -> Result<String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let meta = std::fs::metadata(path)
-            .with_context(|| format!("cannot read token file {}", path.display()))?;
-        let mode = meta.permissions().mode();
-        if mode & 0o077 != 0 {
-            bail!(
-                "token file {} can be read by other users (mode {:o}): run chmod 600 {}",
-                path.display(),
-                mode & 0o777,
-                path.display()
-            );
-        }
-    }
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read token file {}", path.display()))?;
-    let token = text.trim().to_string();
-    if token.is_empty() {
-        bail!("token file {} is empty", path.display());
-    }
-    Ok(token)
-}
-
 async fn exec(args: ExecArgs) -> Result<ExitCode> {
     let mut scripts = Vec::new();
     for sql in &args.sql {
@@ -215,12 +95,12 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
         }
         scripts.push(read_stdin()?);
     }
-    let mut s = session(&args.session).await?;
+    let mut s = Session::start(&(&args.session).into()).await?;
     s.options.continue_on_error = args.continue_on_error;
     s.options.dry_run = args.dry_run;
     let work = async {
         let report = match &args.session.outfile {
-            Some(path) => write_outfile(path, &s, &scripts).await?,
+            Some(path) => write_outfile(path, &s, &scripts, &mut std::io::stderr()).await?,
             None => {
                 let mut out = std::io::stdout().lock();
                 let mut err = std::io::stderr();
@@ -248,63 +128,6 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
     }
 }
 
-/// Runs into a temporary file beside `path` and renames it over `path` only when every
-/// statement succeeded; files holding client secrets stay owner-only.
-async fn write_outfile(
-    path: &Path,
-    s: &Session,
-    scripts: &[Script],
-) -> Result<oktaql::runner::RunReport> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".oktaql-")
-        .tempfile_in(&dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    let mut err = std::io::stderr();
-    let report = {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        let r = run_scripts(&s.engine, scripts, &s.options, &mut w, &mut err).await?;
-        w.flush().context("cannot write the output file")?;
-        r
-    };
-    if report.failed > 0 {
-        eprintln!(
-            "{} was not written because a statement failed",
-            path.display()
-        );
-        return Ok(report);
-    }
-    tmp.as_file().sync_all().ok();
-    // The temporary file is owner-only; without secrets in it, give the result the mode
-    // of the file it replaces, or the usual mode of a new file.
-    #[cfg(unix)]
-    if !report.wrote_secrets {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = match std::fs::metadata(path) {
-            Ok(m) => m.permissions().mode() & 0o777,
-            Err(_) => 0o666 & !current_umask(),
-        };
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode)).ok();
-    }
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(report)
-}
-
-/// The process umask (read by setting and restoring it).
-#[cfg(unix)]
-fn current_umask() -> u32 {
-    // SAFETY: umask only swaps the process file-mode mask; the value is restored at once.
-    let old = unsafe { libc::umask(0o022) };
-    // SAFETY: as above.
-    unsafe { libc::umask(old) };
-    #[allow(clippy::useless_conversion)] // mode_t is u16 on some platforms
-    u32::from(old)
-}
-
 fn read_stdin() -> Result<Script> {
     let mut text = String::new();
     std::io::stdin()
@@ -320,14 +143,14 @@ fn shell(runtime: &tokio::runtime::Runtime, args: SessionArgs) -> Result<ExitCod
     if args.outfile.is_some() {
         bail!("--outfile is for oktaql exec; in the shell, results go to the terminal");
     }
-    let mut s = runtime.block_on(session(&args))?;
+    let mut s = runtime.block_on(Session::start(&(&args).into()))?;
     s.options.summaries = true;
     let to_terminal = std::io::stdout().is_terminal();
     let mut banner = format!(
         "oktaql {} — SQL over the Okta Management API. .help for help, Ctrl-D to leave.",
         env!("CARGO_PKG_VERSION")
     );
-    if s.sandbox.is_some() {
+    if s.uses_sandbox() {
         banner.push_str(&format!(
             "\nConnected to the built-in sandbox: demo org '{}', app '{}'.",
             oktaql::sandbox::DEMO_ORG,
