@@ -202,6 +202,11 @@ impl Engine {
         })
     }
 
+    /// The secret values this engine has sent or received so far (shared with its client).
+    pub fn secrets(&self) -> &std::sync::Arc<crate::secrets::SecretValues> {
+        &self.client.config().secrets
+    }
+
     /// The providers this engine plans against.
     pub fn registry(&self) -> &Registry {
         &self.registry

@@ -147,6 +147,7 @@ async fn session(args: &SessionArgs) -> Result<Session> {
         dry_run: false,
         summaries: std::io::stderr().is_terminal(),
         timer: false,
+        writes: Arc::default(),
     };
     Ok(Session {
         engine,

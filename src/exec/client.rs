@@ -21,6 +21,7 @@ use super::paginate::{next_link, same_origin};
 use super::retry::{self, Pacer, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
 use super::{trace, ExecError};
 use crate::plan::HttpRequest;
+use crate::secrets::SecretValues;
 
 /// Characters left as they are in query names and values (RFC 3986 unreserved).
 const QUERY_KEEP: &AsciiSet = &NON_ALPHANUMERIC
@@ -48,6 +49,9 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// Trace each request and answer through the diagnostics sink, secrets masked.
     pub debug: bool,
+    /// Secret values seen in this run: the token, secrets sent and secrets received are
+    /// registered here, and traces are masked with it.
+    pub secrets: Arc<SecretValues>,
 }
 
 impl Default for ClientConfig {
@@ -61,6 +65,7 @@ impl Default for ClientConfig {
             max_rate_limit_wait: Duration::from_secs(60),
             user_agent: format!("oktaql/{}", env!("CARGO_PKG_VERSION")),
             debug: false,
+            secrets: SecretValues::new(),
         }
     }
 }
@@ -113,6 +118,9 @@ impl Client {
     /// Builds the client. Fails when the token cannot be sent in a header; TLS is set up on
     /// the first request (and a failure to set it up is that request's error). Notices go to stderr until [`Client::with_diagnostics`] says otherwise.
     pub fn new(config: ClientConfig) -> Result<Client, ExecError> {
+        if let Some(token) = &config.token {
+            config.secrets.register(token);
+        }
         let auth = match &config.token {
             Some(token) => {
                 let mut v = HeaderValue::from_str(&format!("{}{}", config.auth_prefix, token))
@@ -210,6 +218,7 @@ impl Client {
             pages += 1;
             let mut rows = rows_from_body(req, url.as_str(), answer.status, &answer.body)?;
             add_bound(&mut rows, &req.bound);
+            rows.iter().for_each(|r| self.config.secrets.register_members(r));
             count += rows.len();
             on_page(rows)?;
             if !req.paginate {
@@ -274,6 +283,9 @@ impl Client {
                 ),
             })?;
         let safe = is_safe(&verb);
+        if let Some(b) = &req.body {
+            self.config.secrets.register_json(b);
+        }
         let body = req.body.as_ref().map(|b| b.to_string().into_bytes());
         let headers = self.headers(body.is_some());
         let http = self.http(url)?;
@@ -476,7 +488,7 @@ impl Client {
     /// Reports a debug trace, with the token scrubbed as a last guard.
     fn trace(&self, text: String) {
         let text = trace::scrub(text, self.config.token.as_deref());
-        self.diagnostics.warn(&text);
+        self.diagnostics.warn(&self.config.secrets.mask_text(&text));
     }
 }
 

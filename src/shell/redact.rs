@@ -21,26 +21,10 @@ use super::lex::{self, Kind, Token};
 /// What a removed value is replaced with.
 pub const REDACTED: &str = "<redacted>";
 
-/// Names whose values are secrets (compared without case, `@` and `data__` stripped).
-const SECRET_NAMES: &[&str] = &[
-    "client_secret",
-    "clientsecret",
-    "password",
-    "token",
-    "api_token",
-    "apitoken",
-    "secret",
-];
-
-/// Whether a column, argument or variable name holds secrets.
+/// Whether a column, argument or variable name holds secrets (the one rule of
+/// [`crate::secrets::is_secret_key`]).
 pub fn is_secret_name(name: &str) -> bool {
-    let name = name.trim_matches(|c| matches!(c, '"' | '`' | '@'));
-    let lower = name.to_ascii_lowercase();
-    let base = lower.strip_prefix("data__").unwrap_or(&lower);
-    SECRET_NAMES.contains(&base)
-        || base.ends_with("_secret")
-        || base.ends_with("_token")
-        || base.ends_with("password")
+    crate::secrets::is_secret_key(name)
 }
 
 /// Whether a value looks like an API token or a generated secret: 30 or more characters of
