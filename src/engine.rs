@@ -404,7 +404,7 @@ impl Engine {
                         .map(|(k, v)| format!("{k}={}", plan::bind::value_text(v)))
                         .collect();
                     self.diagnostics.warn(&format!(
-                        "warning: skipped {} for {}: {e} (use --strict to fail instead)",
+                        "skipped {} for {}: {e} (use --strict to fail instead)",
                         t.resource,
                         which.join(", ")
                     ));

@@ -104,6 +104,14 @@ pub fn mask_text_keys(text: &str) -> Cow<'_, str> {
         if j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
             continue;
         }
+        // `key=`, `key: `, `"key": "`: a separator must follow (in prose, `client_secret
+        // must be …` is not a value).
+        while j < bytes.len() && matches!(bytes[j], b'"' | b'\'' | b' ') {
+            j += 1;
+        }
+        if !matches!(bytes.get(j), Some(b':' | b'=')) {
+            continue;
+        }
         while j < bytes.len() && matches!(bytes[j], b'"' | b'\'' | b':' | b'=' | b' ') {
             j += 1;
         }
@@ -327,6 +335,8 @@ mod tests {
             r#"{"client_secret": "****", broken"#
         );
         let t = "tokenEndpointAuthMethod client_secret_basic";
+        assert_eq!(mask_text_keys(t), t);
+        let t = "the value for data__client_secret must be a literal";
         assert_eq!(mask_text_keys(t), t);
         assert!(matches!(mask_text_keys("plain"), Cow::Borrowed(_)));
     }

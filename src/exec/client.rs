@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use super::body::{add_bound, rows_from_body};
 use super::diagnostics::{Diagnostics, StderrDiagnostics};
 use super::okta_error::{error_from_answer, human_duration, is_safe};
-use super::paginate::{next_link, same_origin};
+use super::paginate::{next_link, same_origin, Visited, DEFAULT_MAX_PAGES};
 use super::retry::{self, Pacer, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
 use super::{trace, ExecError};
 use crate::plan::HttpRequest;
@@ -39,7 +39,8 @@ pub struct ClientConfig {
     pub auth_prefix: String,
     /// Timeout of each request (sending it and reading the whole answer); default 30 s.
     pub timeout: Duration,
-    /// Most pages to follow per request; `None` follows `rel="next"` to the end.
+    /// Most pages to follow per request (a warning says when more remain); `None` means
+    /// [`DEFAULT_MAX_PAGES`].
     pub max_pages: Option<usize>,
     /// Most requests in flight at once in [`Client::send_all`]; default 8.
     pub concurrency: usize,
@@ -211,6 +212,7 @@ impl Client {
         let mut url = checked_url(req)?;
         append_query(&mut url, &req.query);
         let first = url.clone();
+        let mut visited = Visited::new(&first);
         let mut count = 0usize;
         let mut pages = 0usize;
         loop {
@@ -240,9 +242,19 @@ impl Client {
                 .into());
             }
             if next == url {
-                break; // a page that links to itself would never end
+                break; // a page that links to itself is the last
             }
-            if let Some(max) = self.config.max_pages {
+            if !visited.first_visit(&next) {
+                return Err(ExecError::PaginationCycle {
+                    method: req.method.clone(),
+                    url: url.to_string(),
+                    next: next.to_string(),
+                    pages,
+                }
+                .into());
+            }
+            {
+                let max = self.config.max_pages.unwrap_or(DEFAULT_MAX_PAGES);
                 if pages >= max {
                     self.diagnostics.warn(&format!(
                         "{}: result truncated at {pages} page{} ({count} rows); more pages remain — raise the limit with --max-pages",
@@ -372,6 +384,15 @@ impl Client {
                                 &req.method,
                                 url.as_str(),
                             )
+                        }
+                        // A write answered by a server failure may have been applied.
+                        500..=599 if !safe => {
+                            return Err(ExecError::OutcomeUnknown {
+                                method: req.method.clone(),
+                                http_method: verb,
+                                url: url.to_string(),
+                                detail: format!("the server answered {}", answer.status),
+                            })
                         }
                         status => {
                             return Err(error_from_answer(

@@ -66,6 +66,19 @@ pub enum ExecError {
         next: String,
     },
 
+    /// A `Link: rel="next"` header pointed back to a page already fetched (`A → B → A`).
+    #[error("{method}: the next-page link of {url} points to {next}, a page already fetched (a pagination cycle, which would never end); stopped after {pages} pages — report it to the server's owner")]
+    PaginationCycle {
+        /// Method name.
+        method: String,
+        /// The URL of the page that carried the link.
+        url: String,
+        /// The next-page URL, fetched before.
+        next: String,
+        /// Pages fetched.
+        pages: usize,
+    },
+
     /// Okta answered with an error body (`errorCode`, `errorSummary`, …); boxed to keep
     /// the error small.
     #[error(transparent)]

@@ -18,4 +18,5 @@ mod trace;
 pub use client::{Client, ClientConfig};
 pub use diagnostics::{Diagnostics, MemoryDiagnostics, StderrDiagnostics};
 pub use error::ExecError;
+pub use paginate::DEFAULT_MAX_PAGES;
 pub use okta_error::OktaError;
