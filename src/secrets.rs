@@ -81,18 +81,23 @@ pub fn mask_text_keys(text: &str) -> Cow<'_, str> {
     ];
     let lower = text.to_ascii_lowercase();
     let mut hits: Vec<usize> = Vec::new();
+    let bytes = text.as_bytes();
     for key in KEYS {
         let mut from = 0;
         while let Some(pos) = lower[from..].find(key) {
-            hits.push(from + pos + key.len());
-            from += pos + key.len();
+            let start = from + pos;
+            // A whole name only: `create_oauth2_client_secret: POST` names a method.
+            let whole = start == 0 || !(bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_');
+            if whole {
+                hits.push(start + key.len());
+            }
+            from = start + key.len();
         }
     }
     if hits.is_empty() {
         return Cow::Borrowed(text);
     }
     hits.sort_unstable();
-    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for key_end in hits {
@@ -337,6 +342,8 @@ mod tests {
         let t = "tokenEndpointAuthMethod client_secret_basic";
         assert_eq!(mask_text_keys(t), t);
         let t = "the value for data__client_secret must be a literal";
+        assert_eq!(mask_text_keys(t), t);
+        let t = "create_oauth2_client_secret: POST https://x failed";
         assert_eq!(mask_text_keys(t), t);
         assert!(matches!(mask_text_keys("plain"), Cow::Borrowed(_)));
     }

@@ -391,8 +391,11 @@ impl Client {
                                 method: req.method.clone(),
                                 http_method: verb,
                                 url: url.to_string(),
-                                detail: format!("the server answered {}", answer.status),
-                            })
+                                detail: format!(
+                                    "the server answered {}",
+                                    super::okta_error::answer_summary(answer.status, &answer.body)
+                                ),
+                            });
                         }
                         status => {
                             return Err(error_from_answer(

@@ -105,6 +105,22 @@ pub(crate) fn error_from_answer(
     }
 }
 
+/// What a failure answer says, in a few words: Okta's summary and causes, else the start of
+/// the body (for messages that add their own advice).
+pub(crate) fn answer_summary(status: u16, body: &[u8]) -> String {
+    let said = match error_from_answer(status, body, None, "", "") {
+        ExecError::Okta(e) if e.causes.is_empty() => e.summary.clone(),
+        ExecError::Okta(e) => format!("{} — {}", e.summary, e.causes.join("; ")),
+        ExecError::Http { excerpt, .. } => excerpt,
+        _ => String::new(),
+    };
+    if said.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {status}: {said}")
+    }
+}
+
 /// Server text made safe for a terminal: control characters (escape sequences, bells,
 /// carriage returns) become spaces.
 pub(crate) fn printable(text: &str) -> String {
