@@ -447,3 +447,58 @@ async fn file_errors_say_what_is_wrong_once() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_and_sighup_remove_temp_files_and_name_the_write_in_flight() {
+    use std::time::{Duration, Instant};
+    for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGHUP, 129)] {
+        // A create that is never answered.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().fallback(|| async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            json(200, json!({}))
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.csv");
+        let mut cmd = exec_against(
+            &format!("http://{addr}/{{subdomain}}"),
+            &[
+                "--outfile",
+                target.to_str().unwrap(),
+                &create_returning_secret("0oa1"),
+            ],
+        );
+        cmd.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        // SAFETY: sending a signal to the child this test started.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, signal);
+        }
+        let started = Instant::now();
+        let out = tokio::task::spawn_blocking(move || loop {
+            if child.try_wait().unwrap().is_some() {
+                return Some(child.wait_with_output().unwrap());
+            }
+            if started.elapsed() > Duration::from_secs(5) {
+                let _ = child.kill();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        })
+        .await
+        .unwrap()
+        .expect("oktaql kept running after the signal");
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(code), "{err}");
+        assert!(err.contains("a write was in flight"), "{err}");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}
