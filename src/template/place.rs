@@ -58,7 +58,7 @@ enum At {
 fn refusal(at: &At, value: &str) -> Option<&'static str> {
     match at {
         At::Code => (!is_plain(value)).then_some(
-            "outside quotes a value must be a plain name or number, and this one holds other characters",
+            "outside quotes a value must be a plain name or number, and this one is empty or holds other characters",
         ),
         At::Dollar(tag) => value
             .contains(&format!("${tag}$"))
@@ -72,8 +72,8 @@ fn refusal(at: &At, value: &str) -> Option<&'static str> {
     }
 }
 
-/// A plain name (`acme`, `okta.apps`, `my-org` is not one) or number (`20`, `-1.5`), or
-/// nothing.
+/// A plain name (`acme`, `okta.apps`, `my-org` is not one) or number (`20`, `-1.5`); not
+/// nothing (an empty value would leave a hole in the statement).
 fn is_plain(v: &str) -> bool {
     let name = |p: &str| {
         let mut c = p.chars();
@@ -90,7 +90,7 @@ fn is_plain(v: &str) -> bool {
                 .next()
                 .is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()))
     };
-    v.is_empty() || v.split('.').all(name) || number(v)
+    !v.is_empty() && (v.split('.').all(name) || number(v))
 }
 
 /// The value escaped for where it stands.
