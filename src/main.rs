@@ -131,6 +131,7 @@ async fn session(args: &SessionArgs) -> Result<Session> {
         timeout,
         concurrency: usize::from(args.concurrency),
         max_pages: args.max_pages,
+        max_body_bytes: args.max_body_mb as usize * 1024 * 1024,
         debug: args.debug,
         ..ClientConfig::default()
     };
@@ -319,9 +320,7 @@ fn report_writes(writes: &oktaql::runner::WriteLog) -> bool {
         }
     }
     if let Some(w) = writes.in_flight() {
-        eprintln!(
-            "a write was in flight and may have been applied (check with a SELECT):\n  {w}"
-        );
+        eprintln!("a write was in flight and may have been applied (check with a SELECT):\n  {w}");
     }
     !applied.is_empty()
 }

@@ -98,8 +98,7 @@ pub fn is_write(plan: &Plan) -> bool {
     match plan {
         Plan::Mutation(m) => {
             m.fetch.requests.is_empty()
-                || m
-                    .fetch
+                || m.fetch
                     .requests
                     .iter()
                     .any(|r| !matches!(r.http_method.as_str(), "GET" | "HEAD"))
@@ -247,7 +246,13 @@ pub async fn run_scripts(
     if plan_failures > 0 && !options.continue_on_error {
         for p in prepared.iter().filter(|p| p.plan.is_err()) {
             if let Err(e) = &p.plan {
-                statement_error(diag, &scripts[p.script].name, &p.source, e, engine.secrets());
+                statement_error(
+                    diag,
+                    &scripts[p.script].name,
+                    &p.source,
+                    e,
+                    engine.secrets(),
+                );
             }
         }
         if prepared.len() > 1 {

@@ -87,7 +87,8 @@ pub fn mask_text_keys(text: &str) -> Cow<'_, str> {
         while let Some(pos) = lower[from..].find(key) {
             let start = from + pos;
             // A whole name only: `create_oauth2_client_secret: POST` names a method.
-            let whole = start == 0 || !(bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_');
+            let whole = start == 0
+                || !(bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_');
             if whole {
                 hits.push(start + key.len());
             }
@@ -310,7 +311,12 @@ mod tests {
         ] {
             assert!(is_secret_key(n), "{n}");
         }
-        for n in ["secret_hash", "secretId", "tokenEndpointAuthMethod", "status"] {
+        for n in [
+            "secret_hash",
+            "secretId",
+            "tokenEndpointAuthMethod",
+            "status",
+        ] {
             assert!(!is_secret_key(n), "{n}");
         }
     }
@@ -320,7 +326,11 @@ mod tests {
         let s = SecretValues::new();
         assert!(!s.contains_secret(&format!("x{S}x")));
         s.register_json(&json!([{"id": "a", "client_secret": S, "short": {"password": "abc"}}]));
-        assert_eq!(s.len(), 3, "one value in three cases; short values are not registered");
+        assert_eq!(
+            s.len(),
+            3,
+            "one value in three cases; short values are not registered"
+        );
         assert!(s.contains_secret(&S.to_lowercase()));
         assert!(s.contains_secret(&format!("[\"{S}\"]")));
         assert!(!s.contains_secret("no secret here at all"));

@@ -321,6 +321,10 @@ fn deeply_nested_yaml_is_refused_quickly() {
         .and_then(|r| r.service("okta", "apps"))
         .unwrap_err()
         .to_string();
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(err.contains("nested"), "{err}");
 }

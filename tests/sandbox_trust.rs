@@ -73,7 +73,12 @@ async fn a_second_sandbox_on_the_same_state_file_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
     let _first = sandbox_on(&state).await;
-    let second = spawn_sandbox(&["--listen", "127.0.0.1:0", "--state", state.to_str().unwrap()]);
+    let second = spawn_sandbox(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
     let (code, _, err) =
         tokio::task::spawn_blocking(move || finish(second, Duration::from_secs(10)))
             .await
@@ -117,7 +122,10 @@ async fn a_state_file_breaking_the_api_rules_is_refused() {
         v["orgs"][0]["apps"].as_array().unwrap().clone()
     };
     // A one-character secret; a secret on a private_key_jwt app.
-    for (what, app_id) in [("1-character", DEMO_APP_ONE_SECRET), ("private_key_jwt", DEMO_APP_PRIVATE_KEY_JWT)] {
+    for (what, app_id) in [
+        ("1-character", DEMO_APP_ONE_SECRET),
+        ("private_key_jwt", DEMO_APP_PRIVATE_KEY_JWT),
+    ] {
         let mut v = original.clone();
         let mut list = apps(&mut v);
         let donor = list
@@ -139,7 +147,12 @@ async fn a_state_file_breaking_the_api_rules_is_refused() {
         }
         v["orgs"][0]["apps"] = serde_json::Value::Array(list);
         std::fs::write(&state, v.to_string()).unwrap();
-        let child = spawn_sandbox(&["--listen", "127.0.0.1:0", "--state", state.to_str().unwrap()]);
+        let child = spawn_sandbox(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--state",
+            state.to_str().unwrap(),
+        ]);
         let (code, _, err) =
             tokio::task::spawn_blocking(move || finish(child, Duration::from_secs(10)))
                 .await
@@ -161,7 +174,13 @@ async fn a_huge_body_gets_okta_shaped_json() {
         let out = std::process::Command::new("curl")
             .args(["-s", "-i", "-X", "POST", "-H", "Expect:", "-H"])
             .arg(format!("Authorization: SSWS {TOKEN}"))
-            .args(["-H", "Content-Type: application/json", "--data-binary", "@-", &url])
+            .args([
+                "-H",
+                "Content-Type: application/json",
+                "--data-binary",
+                "@-",
+                &url,
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()

@@ -330,9 +330,16 @@ async fn outfile_is_never_left_partial() {
         .filter(|p| !p.ends_with("rotate.sql") && !p.ends_with("result.json"))
         .collect();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
-    assert!(err.contains(&format!("kept in {}", leftovers[0].display())), "{err}");
+    assert!(
+        err.contains(&format!("kept in {}", leftovers[0].display())),
+        "{err}"
+    );
     assert!(err.contains("1 write(s) applied"), "{err}");
-    let kept_mode = std::fs::metadata(&leftovers[0]).unwrap().permissions().mode() & 0o777;
+    let kept_mode = std::fs::metadata(&leftovers[0])
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(kept_mode, 0o600, "{kept_mode:o}");
     assert!(std::fs::read_to_string(&leftovers[0])
         .unwrap()

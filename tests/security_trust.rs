@@ -196,9 +196,8 @@ async fn a_pagination_cycle_is_stopped_and_named() {
         } else {
             "A"
         };
-        let link = format!(
-            "</my-org/api/v1/apps/0oa1/credentials/secrets?after={next}>; rel=\"next\""
-        );
+        let link =
+            format!("</my-org/api/v1/apps/0oa1/credentials/secrets?after={next}>; rel=\"next\"");
         let body = json!([{"id": format!("ocs{}", hit.target.len()), "status": "ACTIVE"}]);
         let mut r = json(200, body);
         r.headers_mut().insert("link", link.parse().unwrap());
@@ -441,11 +440,7 @@ async fn file_errors_say_what_is_wrong_once() {
     c.args(["exec", "--sandbox", "-f", "/nonexistent/x.sql"]);
     let out = run(c).await;
     let (_, err) = texts(&out);
-    assert_eq!(
-        err.matches("No such file or directory").count(),
-        1,
-        "{err}"
-    );
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -501,4 +496,33 @@ async fn sigterm_and_sighup_remove_temp_files_and_name_the_write_in_flight() {
             .collect();
         assert!(left.is_empty(), "{left:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_answer_is_a_clear_error() {
+    let reply: Reply = Arc::new(|_, _| {
+        let big = format!("[{{\"id\": \"{}\"}}]", "x".repeat(3 * 1024 * 1024));
+        answer(200, &[("content-type", "application/json".into())], &big)
+    });
+    let (addr, _) = serve(reply).await;
+    let out = run(exec_against(
+        &format!("http://{addr}/{{subdomain}}"),
+        &[
+            "--max-body-mb",
+            "1",
+            "SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '0oa1'",
+        ],
+    ))
+    .await;
+    let (_, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("larger than 1 MiB"), "{err}");
+    assert!(err.contains("--max-body-mb"), "{err}");
+}
+
+#[test]
+fn pages_and_bodies_are_bounded_by_default() {
+    let c = oktaql::exec::ClientConfig::default();
+    assert_eq!(c.max_body_bytes, oktaql::exec::DEFAULT_MAX_BODY_BYTES);
+    assert_eq!(oktaql::exec::DEFAULT_MAX_PAGES, 10_000);
 }

@@ -20,8 +20,8 @@ type Session = expectrl::session::OsSession;
 /// Starts `oktaql shell ARGS` on a pseudo-terminal with its history under `data_home`.
 /// `OKTAQL_TEST_BIN` runs it from another build (an earlier one, to see a test fail).
 fn shell(data_home: &Path, args: &[&str], env: &[(&str, &str)]) -> Session {
-    let bin = std::env::var_os("OKTAQL_TEST_BIN")
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_oktaql").into());
+    let bin =
+        std::env::var_os("OKTAQL_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_oktaql").into());
     let mut cmd = Command::new(bin);
     cmd.arg("shell")
         .args(args)

@@ -50,6 +50,8 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// Trace each request and answer through the diagnostics sink, secrets masked.
     pub debug: bool,
+    /// Largest answer body read, in bytes; default [`super::DEFAULT_MAX_BODY_BYTES`].
+    pub max_body_bytes: usize,
     /// Secret values seen in this run: the token, secrets sent and secrets received are
     /// registered here, and traces are masked with it.
     pub secrets: Arc<SecretValues>,
@@ -66,6 +68,7 @@ impl Default for ClientConfig {
             max_rate_limit_wait: Duration::from_secs(60),
             user_agent: format!("oktaql/{}", env!("CARGO_PKG_VERSION")),
             debug: false,
+            max_body_bytes: super::DEFAULT_MAX_BODY_BYTES,
             secrets: SecretValues::new(),
         }
     }
@@ -113,6 +116,8 @@ struct Answer {
     status: u16,
     headers: HeaderMap,
     body: Vec<u8>,
+    /// The body was longer than `max_body_bytes` (and `body` is empty).
+    too_large: bool,
 }
 
 impl Client {
@@ -220,7 +225,8 @@ impl Client {
             pages += 1;
             let mut rows = rows_from_body(req, url.as_str(), answer.status, &answer.body)?;
             add_bound(&mut rows, &req.bound);
-            rows.iter().for_each(|r| self.config.secrets.register_members(r));
+            rows.iter()
+                .for_each(|r| self.config.secrets.register_members(r));
             count += rows.len();
             on_page(rows)?;
             if !req.paginate {
@@ -318,9 +324,24 @@ impl Client {
                 ));
             }
             let started = Instant::now();
-            let result =
-                Self::attempt(http, method.clone(), url, headers.clone(), body.clone()).await;
+            let cap = self.config.max_body_bytes;
+            let result = Self::attempt(
+                http,
+                method.clone(),
+                url,
+                headers.clone(),
+                body.clone(),
+                cap,
+            )
+            .await;
             let failure = match result {
+                Ok(answer) if answer.too_large => {
+                    return Err(ExecError::BodyTooLarge {
+                        method: req.method.clone(),
+                        url: url.to_string(),
+                        limit: cap,
+                    })
+                }
                 Ok(answer) => {
                     if self.config.debug {
                         self.trace(trace::response(
@@ -477,6 +498,7 @@ impl Client {
         url: &Url,
         headers: HeaderMap,
         body: Option<Vec<u8>>,
+        cap: usize,
     ) -> Result<Answer, reqwest::Error> {
         let mut builder = http.request(method, url.clone()).headers(headers);
         if let Some(b) = body {
@@ -485,11 +507,12 @@ impl Client {
         let resp = builder.send().await?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await?.to_vec();
+        let body = super::body::read_capped(resp, cap).await?;
         Ok(Answer {
             status,
             headers,
-            body,
+            too_large: body.is_none(),
+            body: body.unwrap_or_default(),
         })
     }
 

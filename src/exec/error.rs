@@ -97,6 +97,17 @@ pub enum ExecError {
         url: String,
     },
 
+    /// An answer body longer than the limit (`--max-body-mb`).
+    #[error("{method}: the answer from {url} is larger than {} MiB, the most oktaql reads; raise the limit with --max-body-mb if the server is right to send that much", limit / (1024 * 1024))]
+    BodyTooLarge {
+        /// Method name.
+        method: String,
+        /// The URL requested.
+        url: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+
     /// A success answer whose body is not valid JSON.
     #[error("{method}: the answer from {url} is not valid JSON ({detail}); the server may not be an Okta org — check the subdomain or --server-url")]
     InvalidJson {

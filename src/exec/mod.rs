@@ -15,8 +15,9 @@ mod paginate;
 mod retry;
 mod trace;
 
+pub use body::DEFAULT_MAX_BODY_BYTES;
 pub use client::{Client, ClientConfig};
 pub use diagnostics::{Diagnostics, MemoryDiagnostics, StderrDiagnostics};
 pub use error::ExecError;
-pub use paginate::DEFAULT_MAX_PAGES;
 pub use okta_error::OktaError;
+pub use paginate::DEFAULT_MAX_PAGES;

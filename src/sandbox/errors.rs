@@ -119,7 +119,9 @@ impl ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             code: "E0000003",
             summary: "The request body was too large.".into(),
-            causes: vec![format!("the sandbox accepts bodies of at most {limit} bytes")],
+            causes: vec![format!(
+                "the sandbox accepts bodies of at most {limit} bytes"
+            )],
         }
     }
 

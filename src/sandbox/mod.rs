@@ -161,7 +161,9 @@ pub enum SandboxError {
         lock: PathBuf,
     },
     /// More demo apps than the sandbox holds.
-    #[error("--apps {asked} is more than the {MAX_DEMO_APPS} apps the sandbox holds; ask for fewer")]
+    #[error(
+        "--apps {asked} is more than the {MAX_DEMO_APPS} apps the sandbox holds; ask for fewer"
+    )]
     TooManyApps {
         /// The number asked for.
         asked: usize,

@@ -120,10 +120,11 @@ impl Shared {
         let version = self.store.bump();
         let shared = self.clone();
         let path = p.path.clone();
-        let saved = tokio::task::spawn_blocking(move || persist::save(&path, shared.store.to_data()))
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|r| r.map_err(|e| e.to_string()));
+        let saved =
+            tokio::task::spawn_blocking(move || persist::save(&path, shared.store.to_data()))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()));
         match saved {
             Ok(()) => {
                 *written = version;

@@ -428,7 +428,10 @@ mod tests {
         let sql = "INSERT INTO okta.apps.secrets (data__client_secret, subdomain, appId) \
                    SELECT 'first-secret', 'my-org', 'a' UNION ALL SELECT 'second-secret', 'my-org', 'b'";
         let out = r(sql);
-        assert!(!out.contains("first-secret") && !out.contains("second-secret"), "{out}");
+        assert!(
+            !out.contains("first-secret") && !out.contains("second-secret"),
+            "{out}"
+        );
         assert!(out.contains("'my-org'") && out.contains("'b'"), "{out}");
         let sql = "INSERT INTO okta.apps.secrets (data__client_secret, subdomain, appId) \
                    SELECT $$dollar-secret$$, 'my-org', 'a'";

@@ -46,7 +46,9 @@ pub(super) fn marker(slots: &Slots, slot: Slot) -> String {
 enum At {
     Code,
     /// In `'…'`; `backslash` for `E'…'` strings, where `\` escapes too.
-    Single { backslash: bool },
+    Single {
+        backslash: bool,
+    },
     Double,
     Backtick,
     Dollar(String),
@@ -155,9 +157,8 @@ pub(super) fn place(rendered: &str, slots: &[Slot]) -> Result<String, Refused> {
         match &mut at {
             At::Code => match c {
                 '\'' => {
-                    let e_prefix = i >= 2
-                        && matches!(chars[i - 2], 'e' | 'E')
-                        && !word_before(i - 2);
+                    let e_prefix =
+                        i >= 2 && matches!(chars[i - 2], 'e' | 'E') && !word_before(i - 2);
                     at = At::Single {
                         backslash: e_prefix,
                     };
@@ -218,7 +219,12 @@ pub(super) fn place(rendered: &str, slots: &[Slot]) -> Result<String, Refused> {
             }
             At::Dollar(tag) => {
                 let close = format!("${tag}$");
-                if c == '$' && chars[i - 1..].iter().take(close.chars().count()).collect::<String>() == close
+                if c == '$'
+                    && chars[i - 1..]
+                        .iter()
+                        .take(close.chars().count())
+                        .collect::<String>()
+                        == close
                 {
                     let rest = close.chars().count() - 1;
                     out.extend(&chars[i..i + rest]);
@@ -261,7 +267,10 @@ pub(super) fn refused_error(
         .iter()
         .filter(|(_, v)| match v {
             serde_json::Value::String(s) => s == text,
-            other => other.to_string() == text,
+            other => {
+                let shown = other.to_string();
+                shown == text
+            }
         })
         .map(|(k, _)| k.as_str())
         .collect();
@@ -305,7 +314,10 @@ mod tests {
             "a = 'x''; DROP' AND b = \"q\"\"x\""
         );
         assert_eq!(run("LIMIT {}", &["20"]).unwrap(), "LIMIT 20");
-        assert_eq!(run("FROM okta.{}", &["apps.secrets"]).unwrap(), "FROM okta.apps.secrets");
+        assert_eq!(
+            run("FROM okta.{}", &["apps.secrets"]).unwrap(),
+            "FROM okta.apps.secrets"
+        );
         assert!(run("LIMIT {}", &["1; DELETE"]).is_err());
         assert!(run("x = {}", &["'a'"]).is_err());
         assert!(run("x = {}", &["my-org"]).is_err());
@@ -319,7 +331,10 @@ mod tests {
         assert!(run("/* {} */", &["*/ DELETE /*"]).is_err());
         assert!(run("$$ {} $$", &["$$; DELETE"]).is_err());
         assert_eq!(run("$t$ {} $t$", &["$$ ok"]).unwrap(), "$t$ $$ ok $t$");
-        assert!(run("$$ x $$ {}", &["1;"]).is_err(), "after the $$ string it is code");
+        assert!(
+            run("$$ x $$ {}", &["1;"]).is_err(),
+            "after the $$ string it is code"
+        );
         assert_eq!(run("E'{}'", &["a\\'"]).unwrap(), "E'a\\\\'''");
     }
 }
