@@ -348,31 +348,61 @@ async fn a_huge_timeout_is_an_error_not_a_panic() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limit_headers_beyond_u32_do_not_panic() {
-    let reply: Reply = Arc::new(|_, _| {
-        let reset = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs()
-            + 1;
-        answer(
-            200,
-            &[
-                ("content-type", "application/json".into()),
-                ("x-rate-limit-limit", "99999999999999".into()),
-                ("x-rate-limit-remaining", "4294967296".into()),
-                ("x-rate-limit-reset", reset.to_string()),
-            ],
-            "[]",
-        )
+    let soon = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 1;
+    for (limit, remaining, reset) in [
+        ("99999999999999", "4294967296".to_string(), soon.to_string()),
+        ("100", "1".to_string(), "99999999999999999".to_string()),
+        ("100", "-5".to_string(), "-99999999999999999".to_string()),
+    ] {
+        let reply: Reply = Arc::new(move |_, _| {
+            answer(
+                200,
+                &[
+                    ("content-type", "application/json".into()),
+                    ("x-rate-limit-limit", limit.into()),
+                    ("x-rate-limit-remaining", remaining.clone()),
+                    ("x-rate-limit-reset", reset.clone()),
+                ],
+                "[]",
+            )
+        });
+        let (addr, _) = serve(reply).await;
+        let out = run(exec_against(
+            &format!("http://{addr}/{{subdomain}}"),
+            &["SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '0oa1'"],
+        ))
+        .await;
+        let (_, err) = texts(&out);
+        assert_eq!(out.status.code(), Some(0), "{limit} {err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_skipped_fan_out_request_is_one_warning() {
+    let reply: Reply = Arc::new(|_, hit: &Hit| {
+        if hit.target.contains("/0oa2/") {
+            json(
+                404,
+                json!({"errorCode": "E0000007", "errorSummary": "Not found: app"}),
+            )
+        } else {
+            json(200, json!([{"id": "ocs1", "status": "ACTIVE"}]))
+        }
     });
     let (addr, _) = serve(reply).await;
     let out = run(exec_against(
         &format!("http://{addr}/{{subdomain}}"),
-        &["SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '0oa1'"],
+        &["SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId IN ('0oa1', '0oa2')"],
     ))
     .await;
     let (_, err) = texts(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("warning: skipped"), "{err}");
+    assert!(!err.contains("warning: warning:"), "{err}");
 }
 
 // ── 8. Smaller ─────────────────────────────────────────────────────────────────────────
