@@ -88,6 +88,9 @@ pub struct SessionArgs {
     /// Stop following next-page links after this many pages (and say so).
     #[arg(long, value_name = "N")]
     pub max_pages: Option<usize>,
+    /// Largest answer body read, in MiB (an answer over it is an error).
+    #[arg(long, default_value_t = 64, value_name = "MiB", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_body_mb: u32,
     /// Fail a fan-out when any of its requests fails, instead of warning and going on.
     #[arg(long)]
     pub strict: bool,
@@ -138,6 +141,7 @@ impl SessionArgs {
             timeout: 30.0,
             concurrency: 8,
             max_pages: None,
+            max_body_mb: 64,
             strict: false,
             debug: false,
         }
@@ -159,6 +163,7 @@ impl From<&SessionArgs> for oktaql::session::Settings {
             timeout: a.timeout,
             concurrency: a.concurrency,
             max_pages: a.max_pages,
+            max_body_mb: a.max_body_mb,
             strict: a.strict,
             debug: a.debug,
         }

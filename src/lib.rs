@@ -25,6 +25,7 @@ pub mod rows;
 pub mod runner;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod secrets;
 pub mod session;
 pub mod shell;
 pub mod sql;

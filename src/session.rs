@@ -1,15 +1,13 @@
-//! A session: what `oktaql exec` and `oktaql shell` set up before the first statement, and
-//! the atomic `--outfile` write.
+//! A session: what `oktaql exec` and `oktaql shell` set up before the first statement.
 //!
 //! Owns: turning [`Settings`] into an [`Engine`] and [`RunOptions`] — the registry, the API
 //! token (the provider's environment variable, or a token file only its owner can read),
-//! the built-in sandbox when asked for, the request timeout (a positive finite number of
-//! seconds), template variables, and whether output goes to a terminal; writing a run's
-//! output to a file through a temporary file renamed over it only when every statement
-//! succeeded ([`write_outfile`]).
+//! the built-in sandbox when asked for, the request timeout (positive, at most
+//! [`MAX_TIMEOUT`]), the answer-body cap, template variables, and whether output goes to a
+//! terminal.
 //! Must not: parse arguments (the binary does) or print results (the runner does).
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +18,7 @@ use crate::engine::{Engine, EngineConfig};
 use crate::exec::{ClientConfig, StderrDiagnostics};
 use crate::provider::{ProviderError, Registry, ServiceCache};
 use crate::render::{OutputFormat, RenderOptions};
-use crate::runner::{run_scripts, RunError, RunOptions, RunReport, Script};
+use crate::runner::RunOptions;
 #[cfg(feature = "sandbox")]
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxError};
 use crate::template::{TemplateError, Vars};
@@ -38,7 +36,7 @@ pub struct Settings {
     pub token_file: Option<PathBuf>,
     /// Output format.
     pub output: OutputFormat,
-    /// Write the output to this file, atomically ([`write_outfile`]).
+    /// The output goes to this file (written by the binary, atomically).
     pub outfile: Option<PathBuf>,
     /// Leave out header rows.
     pub hide_headers: bool,
@@ -52,6 +50,8 @@ pub struct Settings {
     pub concurrency: u16,
     /// Most pages followed per request.
     pub max_pages: Option<usize>,
+    /// Largest answer body read, in MiB; default 64.
+    pub max_body_mb: u32,
     /// Fail a whole fan-out when one of its requests fails.
     pub strict: bool,
     /// Trace each request and answer, secrets masked.
@@ -73,11 +73,15 @@ impl Default for Settings {
             timeout: 30.0,
             concurrency: 8,
             max_pages: None,
+            max_body_mb: 64,
             strict: false,
             debug: false,
         }
     }
 }
+
+/// Longest `--timeout` accepted.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
 
 /// Why a session could not be set up.
 #[derive(Debug, Error)]
@@ -115,14 +119,20 @@ pub enum SessionError {
         /// Its permission bits.
         mode: u32,
     },
+    /// The token file is a directory.
+    #[error("token file {} is a directory: give the path of the file that holds the token", path.display())]
+    TokenFileIsDir {
+        /// The path.
+        path: PathBuf,
+    },
     /// The token file holds no token.
     #[error("token file {} is empty", path.display())]
     TokenFileEmpty {
         /// The file.
         path: PathBuf,
     },
-    /// The timeout is not a positive finite number of seconds.
-    #[error("--timeout must be a positive number of seconds")]
+    /// The timeout is not a positive number of seconds up to [`MAX_TIMEOUT`].
+    #[error("--timeout must be a positive number of seconds, at most {} (a day)", MAX_TIMEOUT.as_secs())]
     Timeout,
     /// Template variables could not be read.
     #[error(transparent)]
@@ -130,35 +140,6 @@ pub enum SessionError {
     /// The engine could not be built (a bad server URL template, a token that cannot be sent).
     #[error(transparent)]
     Engine(#[from] crate::Error),
-}
-
-/// Why `--outfile` could not be written.
-#[derive(Debug, Error)]
-pub enum OutfileError {
-    /// No temporary file could be created beside the output file.
-    #[error("cannot create a temporary file in {}", dir.display())]
-    TempFile {
-        /// The directory.
-        dir: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The run stopped early.
-    #[error(transparent)]
-    Run(#[from] RunError),
-    /// The temporary file could not be written.
-    #[error("cannot write the output file")]
-    Write(#[source] std::io::Error),
-    /// The temporary file could not be renamed over the output file.
-    #[error("cannot write {}", path.display())]
-    Persist {
-        /// The output file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
 }
 
 /// The engine and, with `--sandbox`, the sandbox it talks to (kept alive with it).
@@ -215,14 +196,16 @@ impl Session {
                 }
             };
         }
-        if !(args.timeout.is_finite() && args.timeout > 0.0) {
-            return Err(SessionError::Timeout);
-        }
+        let timeout = Duration::try_from_secs_f64(args.timeout)
+            .ok()
+            .filter(|t| !t.is_zero() && *t <= MAX_TIMEOUT)
+            .ok_or(SessionError::Timeout)?;
         let client = ClientConfig {
             token,
-            timeout: Duration::from_secs_f64(args.timeout),
+            timeout,
             concurrency: usize::from(args.concurrency),
             max_pages: args.max_pages,
+            max_body_bytes: args.max_body_mb as usize * 1024 * 1024,
             debug: args.debug,
             ..ClientConfig::default()
         };
@@ -256,6 +239,7 @@ impl Session {
             dry_run: false,
             summaries: std::io::stderr().is_terminal(),
             timer: false,
+            writes: Arc::default(),
         };
         Ok(Session {
             engine,
@@ -284,6 +268,11 @@ pub fn read_token_file(path: &Path) -> Result<String, SessionError> {
     {
         use std::os::unix::fs::PermissionsExt;
         let meta = std::fs::metadata(path).map_err(unreadable)?;
+        if meta.is_dir() {
+            return Err(SessionError::TokenFileIsDir {
+                path: path.to_path_buf(),
+            });
+        }
         let mode = meta.permissions().mode();
         if mode & 0o077 != 0 {
             return Err(SessionError::TokenFileOpen {
@@ -302,71 +291,6 @@ pub fn read_token_file(path: &Path) -> Result<String, SessionError> {
     Ok(token)
 }
 
-/// Runs `scripts` into a temporary file beside `path` and renames it over `path` only when
-/// every statement succeeded; files holding client secrets stay owner-only. Diagnostics go
-/// to `err`.
-pub async fn write_outfile(
-    path: &Path,
-    s: &Session,
-    scripts: &[Script],
-    err: &mut dyn Write,
-) -> Result<RunReport, OutfileError> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".oktaql-")
-        .tempfile_in(&dir)
-        .map_err(|source| OutfileError::TempFile {
-            dir: dir.clone(),
-            source,
-        })?;
-    let report = {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        let r = run_scripts(&s.engine, scripts, &s.options, &mut w, err).await?;
-        w.flush().map_err(OutfileError::Write)?;
-        r
-    };
-    if report.failed > 0 {
-        // Best effort: the failure itself was reported already.
-        let _ = writeln!(
-            err,
-            "{} was not written because a statement failed",
-            path.display()
-        );
-        return Ok(report);
-    }
-    tmp.as_file().sync_all().ok();
-    // The temporary file is owner-only; without secrets in it, give the result the mode
-    // of the file it replaces, or the usual mode of a new file.
-    #[cfg(unix)]
-    if !report.wrote_secrets {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = match std::fs::metadata(path) {
-            Ok(m) => m.permissions().mode() & 0o777,
-            Err(_) => 0o666 & !current_umask(),
-        };
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode)).ok();
-    }
-    tmp.persist(path).map_err(|e| OutfileError::Persist {
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
-    Ok(report)
-}
-
-/// The process umask (read by setting and restoring it).
-#[cfg(unix)]
-fn current_umask() -> u32 {
-    // SAFETY: umask only swaps the process file-mode mask; the value is restored at once.
-    let old = unsafe { libc::umask(0o022) };
-    // SAFETY: as above.
-    unsafe { libc::umask(old) };
-    #[allow(clippy::useless_conversion)] // mode_t is u16 on some platforms
-    u32::from(old)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,7 +301,7 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        for timeout in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        for timeout in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e20, 86_401.0] {
             let settings = Settings {
                 timeout,
                 ..Settings::default()

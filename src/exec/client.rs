@@ -17,10 +17,11 @@ use serde_json::{Map, Value};
 use super::body::{add_bound, rows_from_body};
 use super::diagnostics::{Diagnostics, StderrDiagnostics};
 use super::okta_error::{error_from_answer, human_duration, is_safe};
-use super::paginate::{next_link, same_origin};
+use super::paginate::{next_link, same_origin, Visited, DEFAULT_MAX_PAGES};
 use super::retry::{self, Pacer, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
 use super::{trace, ExecError};
 use crate::plan::HttpRequest;
+use crate::secrets::SecretValues;
 
 /// Characters left as they are in query names and values (RFC 3986 unreserved).
 const QUERY_KEEP: &AsciiSet = &NON_ALPHANUMERIC
@@ -38,7 +39,8 @@ pub struct ClientConfig {
     pub auth_prefix: String,
     /// Timeout of each request (sending it and reading the whole answer); default 30 s.
     pub timeout: Duration,
-    /// Most pages to follow per request; `None` follows `rel="next"` to the end.
+    /// Most pages to follow per request (a warning says when more remain); `None` means
+    /// [`DEFAULT_MAX_PAGES`].
     pub max_pages: Option<usize>,
     /// Most requests in flight at once in [`Client::send_all`]; default 8.
     pub concurrency: usize,
@@ -48,6 +50,11 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// Trace each request and answer through the diagnostics sink, secrets masked.
     pub debug: bool,
+    /// Largest answer body read, in bytes; default [`super::DEFAULT_MAX_BODY_BYTES`].
+    pub max_body_bytes: usize,
+    /// Secret values seen in this run: the token, secrets sent and secrets received are
+    /// registered here, and traces are masked with it.
+    pub secrets: Arc<SecretValues>,
 }
 
 impl Default for ClientConfig {
@@ -61,6 +68,8 @@ impl Default for ClientConfig {
             max_rate_limit_wait: Duration::from_secs(60),
             user_agent: format!("oktaql/{}", env!("CARGO_PKG_VERSION")),
             debug: false,
+            max_body_bytes: super::DEFAULT_MAX_BODY_BYTES,
+            secrets: SecretValues::new(),
         }
     }
 }
@@ -107,12 +116,17 @@ struct Answer {
     status: u16,
     headers: HeaderMap,
     body: Vec<u8>,
+    /// The body was longer than `max_body_bytes` (and `body` is empty).
+    too_large: bool,
 }
 
 impl Client {
     /// Builds the client. Fails when the token cannot be sent in a header; TLS is set up on
     /// the first request (and a failure to set it up is that request's error). Notices go to stderr until [`Client::with_diagnostics`] says otherwise.
     pub fn new(config: ClientConfig) -> Result<Client, ExecError> {
+        if let Some(token) = &config.token {
+            config.secrets.register(token);
+        }
         let auth = match &config.token {
             Some(token) => {
                 let mut v = HeaderValue::from_str(&format!("{}{}", config.auth_prefix, token))
@@ -204,6 +218,7 @@ impl Client {
         let mut url = checked_url(req)?;
         append_query(&mut url, &req.query);
         let first = url.clone();
+        let mut visited = Visited::new(&first);
         let mut count = 0usize;
         let mut pages = 0usize;
         loop {
@@ -211,6 +226,8 @@ impl Client {
             pages += 1;
             let mut rows = rows_from_body(req, url.as_str(), answer.status, &answer.body)?;
             add_bound(&mut rows, &req.bound);
+            rows.iter()
+                .for_each(|r| self.config.secrets.register_members(r));
             count += rows.len();
             on_page(rows)?;
             if !req.paginate {
@@ -232,9 +249,19 @@ impl Client {
                 .into());
             }
             if next == url {
-                break; // a page that links to itself would never end
+                break; // a page that links to itself is the last
             }
-            if let Some(max) = self.config.max_pages {
+            if !visited.first_visit(&next) {
+                return Err(ExecError::PaginationCycle {
+                    method: req.method.clone(),
+                    url: url.to_string(),
+                    next: next.to_string(),
+                    pages,
+                }
+                .into());
+            }
+            {
+                let max = self.config.max_pages.unwrap_or(DEFAULT_MAX_PAGES);
                 if pages >= max {
                     self.diagnostics.warn(&format!(
                         "{}: result truncated at {pages} page{} ({count} rows); more pages remain — raise the limit with --max-pages",
@@ -275,6 +302,9 @@ impl Client {
                 ),
             })?;
         let safe = is_safe(&verb);
+        if let Some(b) = &req.body {
+            self.config.secrets.register_json(b);
+        }
         let body = req.body.as_ref().map(|b| b.to_string().into_bytes());
         let headers = self.headers(body.is_some());
         let http = self.http(url)?;
@@ -295,9 +325,24 @@ impl Client {
                 ));
             }
             let started = Instant::now();
-            let result =
-                Self::attempt(http, method.clone(), url, headers.clone(), body.clone()).await;
+            let cap = self.config.max_body_bytes;
+            let result = Self::attempt(
+                http,
+                method.clone(),
+                url,
+                headers.clone(),
+                body.clone(),
+                cap,
+            )
+            .await;
             let failure = match result {
+                Ok(answer) if answer.too_large => {
+                    return Err(ExecError::BodyTooLarge {
+                        method: req.method.clone(),
+                        url: url.to_string(),
+                        limit: cap,
+                    })
+                }
                 Ok(answer) => {
                     if self.config.debug {
                         self.trace(trace::response(
@@ -361,6 +406,18 @@ impl Client {
                                 &req.method,
                                 url.as_str(),
                             )
+                        }
+                        // A write answered by a server failure may have been applied.
+                        500..=599 if !safe => {
+                            return Err(ExecError::OutcomeUnknown {
+                                method: req.method.clone(),
+                                http_method: verb,
+                                url: url.to_string(),
+                                detail: format!(
+                                    "the server answered {}",
+                                    super::okta_error::answer_summary(answer.status, &answer.body)
+                                ),
+                            });
                         }
                         status => {
                             return Err(error_from_answer(
@@ -442,6 +499,7 @@ impl Client {
         url: &Url,
         headers: HeaderMap,
         body: Option<Vec<u8>>,
+        cap: usize,
     ) -> Result<Answer, reqwest::Error> {
         let mut builder = http.request(method, url.clone()).headers(headers);
         if let Some(b) = body {
@@ -450,11 +508,12 @@ impl Client {
         let resp = builder.send().await?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await?.to_vec();
+        let body = super::body::read_capped(resp, cap).await?;
         Ok(Answer {
             status,
             headers,
-            body,
+            too_large: body.is_none(),
+            body: body.unwrap_or_default(),
         })
     }
 
@@ -477,7 +536,7 @@ impl Client {
     /// Reports a debug trace, with the token scrubbed as a last guard.
     fn trace(&self, text: String) {
         let text = trace::scrub(text, self.config.token.as_deref());
-        self.diagnostics.warn(&text);
+        self.diagnostics.warn(&self.config.secrets.mask_text(&text));
     }
 }
 

@@ -16,8 +16,10 @@ mod retry;
 mod tls;
 mod trace;
 
+pub use body::DEFAULT_MAX_BODY_BYTES;
 pub use client::{Client, ClientConfig};
 pub use diagnostics::{Diagnostics, MemoryDiagnostics, StderrDiagnostics};
 pub use error::ExecError;
 pub use okta_error::OktaError;
+pub use paginate::DEFAULT_MAX_PAGES;
 pub use tls::install_tls_provider;
