@@ -373,8 +373,29 @@ impl Engine {
         ev: &mut Evaluator,
     ) -> Result<(), Error> {
         ev.load(&t.table, &t.columns, &[])?;
+        let mut fetched = 0usize;
         self.client
-            .send_pages(req, |page| ev.append(&t.table, &page).map_err(Error::from))
+            .send_pages_until(req, |page| {
+                fetched += page.len();
+                ev.append(&t.table, &page)?;
+                // A LIMIT pushed down: more pages only while the rows so far fall short.
+                Ok::<bool, Error>(match &t.stop_after {
+                    None => true,
+                    Some(stop) => match &stop.count_sql {
+                        None => fetched < stop.rows,
+                        Some(sql) => {
+                            let passing = ev.query(sql)?;
+                            let n = passing
+                                .rows
+                                .first()
+                                .and_then(|r| r.first())
+                                .and_then(Value::as_u64)
+                                .unwrap_or(0);
+                            usize::try_from(n).unwrap_or(usize::MAX) < stop.rows
+                        }
+                    },
+                })
+            })
             .await
     }
 

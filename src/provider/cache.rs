@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 
 /// Version of the entry layout; bumped when the header or the model's JSON changes shape
 /// within one oktaql version.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Entries larger than this are not read (a model is a few hundred KB at most).
 const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;
