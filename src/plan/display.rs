@@ -87,7 +87,8 @@ fn fetch(out: &mut String, f: &TableFetch) {
         request_line(out, r);
     }
     if let Some(s) = &f.stop_after {
-        let _ = write!(out, "  stops after {} rows ({})", s.rows, s.clause);
+        let rows = if s.rows == 1 { "row" } else { "rows" };
+        let _ = write!(out, "  stops after {} {rows} ({})", s.rows, s.clause);
         if s.count_sql.is_some() {
             out.push_str(" that pass the WHERE");
         }

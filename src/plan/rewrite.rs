@@ -144,15 +144,9 @@ fn rename_ref(e: &mut Expr, r: &Rename) {
     }
 }
 
-/// A plain identifier when SQLite reads it as one, else a quoted one.
+/// A quoted identifier: a column may be named like a keyword (`limit`, `from`).
 fn ident(name: &str) -> Ident {
-    let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain {
-        Ident::new(name)
-    } else {
-        Ident::with_quote('"', name)
-    }
+    Ident::with_quote('"', name)
 }
 
 fn constraint_mut(op: &mut JoinOperator) -> Option<&mut JoinConstraint> {
