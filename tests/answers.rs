@@ -108,8 +108,14 @@ async fn a_join_on_a_parameter_named_like_a_column_pairs_the_right_rows() {
          WHERE u.subdomain = 'acme' AND g.subdomain = 'acme' ORDER BY grp",
     )
     .await;
-    assert_eq!(column(&rows, "user"), [json!("00u1"), json!("00u1"), json!("00u2")]);
-    assert_eq!(column(&rows, "grp"), [json!("00g1"), json!("00g2"), json!("00g9")]);
+    assert_eq!(
+        column(&rows, "user"),
+        [json!("00u1"), json!("00u1"), json!("00u2")]
+    );
+    assert_eq!(
+        column(&rows, "grp"),
+        [json!("00g1"), json!("00g2"), json!("00g9")]
+    );
 }
 
 #[tokio::test]
@@ -152,7 +158,15 @@ async fn undeclared_fields_are_reachable_and_select_star_is_stable() {
     .await;
     assert_eq!(
         star.columns,
-        ["id", "type", "profile", "priority", "tags", "subdomain", "param__id"]
+        [
+            "id",
+            "type",
+            "profile",
+            "priority",
+            "tags",
+            "subdomain",
+            "param__id"
+        ]
     );
 }
 
@@ -235,7 +249,10 @@ fn dry_run_says_the_limit_is_pushed_down() {
         .unwrap();
     let text = plan_text(&plan);
     assert!(text.contains("limit=7"), "{text}");
-    assert!(text.contains("stops after 7 rows (LIMIT 5 OFFSET 2)"), "{text}");
+    assert!(
+        text.contains("stops after 7 rows (LIMIT 5 OFFSET 2)"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -286,9 +286,9 @@ fn discovery_is_answered_from_the_provider() {
 
 #[test]
 fn stackql_registry_plans_the_same_calls_and_runs() {
-    let Some(root) = registry_support::reference_registry(
-        "stackql_registry_plans_the_same_calls_and_runs",
-    ) else {
+    let Some(root) =
+        registry_support::reference_registry("stackql_registry_plans_the_same_calls_and_runs")
+    else {
         return;
     };
     let registry = root.to_str().unwrap();

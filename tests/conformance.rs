@@ -56,7 +56,9 @@ fn value_for(c: &Column, n: usize) -> Value {
         "number" => json!(0.1 + n as f64),
         "boolean" => json!(n % 2 == 0),
         "array" => json!([format!("a{n}"), {"k": n, "deep": {"x": [1, 2.5, null, true]}}]),
-        _ => json!({"name": format!("o{n}"), "nested": {"list": [n, "two"], "flag": false}, "none": null}),
+        _ => {
+            json!({"name": format!("o{n}"), "nested": {"list": [n, "two"], "flag": false}, "none": null})
+        }
     }
 }
 
@@ -91,6 +93,12 @@ struct Tally {
     exact: usize,
     failures: Vec<String>,
     planned: usize,
+    /// Select methods with a required parameter named like a response column.
+    collisions: usize,
+    /// Select methods whose rows are scalars (the `value` column).
+    scalars: usize,
+    /// Select methods served over two pages.
+    paginated: usize,
 }
 
 /// The path the server sees for `m` with the test's parameter values.
@@ -236,12 +244,7 @@ async fn check_select(
 
 /// Plans `m` as EXEC (and as DELETE / INSERT when it implements them): every plan must name
 /// the method and a URL with every placeholder filled.
-fn check_writes(
-    engine: &Engine,
-    service: &str,
-    r: &Resource,
-    m: &Method,
-) -> Result<usize, String> {
+fn check_writes(engine: &Engine, service: &str, r: &Resource, m: &Method) -> Result<usize, String> {
     let args: Vec<(String, Value)> = m
         .required_params()
         .map(|p| (p.name.clone(), param_value(p)))
@@ -262,7 +265,10 @@ fn check_writes(
     for (k, v) in &args {
         exec.push_str(&format!(" @{k}={}", sql_literal(v)));
     }
-    if let Some(b) = body.as_ref().filter(|_| m.request_body.as_ref().is_some_and(|b| b.required)) {
+    if let Some(b) = body
+        .as_ref()
+        .filter(|_| m.request_body.as_ref().is_some_and(|b| b.required))
+    {
         exec.push_str(&format!(" @@json={}", sql_literal(&json!(b.to_string()))));
     }
     statements.push(exec);
@@ -305,8 +311,7 @@ fn check_writes(
         if mp.fetch.method != m.name && verb != SqlVerb::Insert && verb != SqlVerb::Delete {
             return Err(format!("{s}: plans {}", mp.fetch.method));
         }
-        if mp.fetch.requests.iter().any(|r| r.url.contains('{')) || mp.fetch.requests.is_empty()
-        {
+        if mp.fetch.requests.iter().any(|r| r.url.contains('{')) || mp.fetch.requests.is_empty() {
             return Err(format!("{s}: {text}"));
         }
     }
@@ -330,19 +335,37 @@ async fn run_registry(label: &str, registry: Registry) -> Tally {
             }
             for m in r.methods_for(SqlVerb::Select) {
                 tally.select_methods += 1;
+                let columns = r.select_columns();
+                if m.required_params()
+                    .any(|p| columns.iter().any(|c| c.name.eq_ignore_ascii_case(&p.name)))
+                {
+                    tally.collisions += 1;
+                }
+                if m.columns.len() == 1 && m.columns[0].name == "value" {
+                    tally.scalars += 1;
+                }
+                if m.http_method == "GET" && m.response_shape == ResponseShape::Array {
+                    tally.paginated += 1;
+                }
                 match check_select(&engine, &canned, &entry.name, r, m).await {
                     Ok(()) => tally.exact += 1,
-                    Err(e) => tally.failures.push(format!("select {}.{}: {e}", r.id, m.name)),
+                    Err(e) => tally
+                        .failures
+                        .push(format!("select {}.{}: {e}", r.id, m.name)),
                 }
             }
         }
     }
     let _ = writeln!(
         std::io::stderr(),
-        "conformance: registry {label}: {}/{} select methods returned exactly what was served; \
-         {} DELETE/EXEC/INSERT statements planned",
+        "conformance: registry {label}: {}/{} select methods returned exactly what was served \
+         ({} with a parameter named like a column, {} arrays of scalars, {} lists over two \
+         pages); {} DELETE/EXEC/INSERT statements planned",
         tally.exact,
         tally.select_methods,
+        tally.collisions,
+        tally.scalars,
+        tally.paginated,
         tally.planned
     );
     tally

@@ -24,7 +24,6 @@ fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("grammar-tests/cases")
 }
 
-
 fn plan_all(registry: Registry, text: &str) -> String {
     let engine = Engine::new(EngineConfig::new(registry)).expect("engine");
     let mut out = String::new();

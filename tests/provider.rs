@@ -553,7 +553,9 @@ fn registry_is_shareable_across_threads() {
     assert_send_sync_clone::<Registry>();
     // StackQL's registry when present; the repository's own StackQL-layout fixture always.
     let mut roots = vec![registry_support::fixture_registry()];
-    roots.extend(stackql_root("registry_is_shareable_across_threads on StackQL's registry"));
+    roots.extend(stackql_root(
+        "registry_is_shareable_across_threads on StackQL's registry",
+    ));
     for root in roots {
         shared_across_threads(Registry::from_dir(&root).unwrap());
     }
@@ -601,7 +603,15 @@ fn the_fixture_registry_loads_in_stackql_layout() {
     let columns: Vec<&str> = user.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         columns,
-        ["id", "status", "profile", "created", "activated", "credentials", "_links"]
+        [
+            "id",
+            "status",
+            "profile",
+            "created",
+            "activated",
+            "credentials",
+            "_links"
+        ]
     );
     assert_eq!(u.resources[j].methods_for(SqlVerb::Insert).len(), 2);
     assert_eq!(u.resources[j].methods_for(SqlVerb::Delete).len(), 1);

@@ -21,7 +21,6 @@ use super::retry::{self, Pacer, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
 use super::{trace, ExecError};
 use crate::plan::HttpRequest;
 
-
 /// How the client talks to Okta.
 #[derive(Clone)]
 pub struct ClientConfig {

@@ -421,7 +421,10 @@ pub fn table_columns(resource: &Resource, method: &Method) -> Vec<TableColumn> {
             });
         }
     }
-    if !cols.iter().any(|c| c.name.eq_ignore_ascii_case(EXTRA_COLUMN)) {
+    if !cols
+        .iter()
+        .any(|c| c.name.eq_ignore_ascii_case(EXTRA_COLUMN))
+    {
         cols.push(TableColumn {
             name: EXTRA_COLUMN.to_string(),
             ty: "object".to_string(),

@@ -202,7 +202,10 @@ pub fn describe(
             push(&column, &p.ty, &kind, &p.description);
         }
     }
-    if !response.iter().any(|c| c.name.eq_ignore_ascii_case(EXTRA_COLUMN)) {
+    if !response
+        .iter()
+        .any(|c| c.name.eq_ignore_ascii_case(EXTRA_COLUMN))
+    {
         push(
             EXTRA_COLUMN,
             "object",

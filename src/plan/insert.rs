@@ -136,7 +136,8 @@ fn body_match<'r>(
         let Some(spec) = &m.request_body else {
             return data.is_empty();
         };
-        data.iter().all(|(k, _)| spec.columns.iter().any(|c| c.name.eq_ignore_ascii_case(k)))
+        data.iter()
+            .all(|(k, _)| spec.columns.iter().any(|c| c.name.eq_ignore_ascii_case(k)))
             && spec
                 .required_columns
                 .iter()
@@ -151,7 +152,9 @@ fn body_match<'r>(
         .methods_for(SqlVerb::Insert)
         .into_iter()
         .find(|m| {
-            m.required_params().count() == n && m.required_params().all(|p| bound(&p.name)) && fits(m)
+            m.required_params().count() == n
+                && m.required_params().all(|p| bound(&p.name))
+                && fits(m)
         })
         .unwrap_or(chosen)
 }

@@ -168,3 +168,52 @@ fn simple_projection(select: &sqlparser::ast::Select) -> bool {
     }
     check.ok
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlparser::dialect::GenericDialect;
+    use sqlparser::parser::Parser;
+
+    fn query(sql: &str) -> Query {
+        match Parser::parse_sql(&GenericDialect {}, sql)
+            .unwrap()
+            .remove(0)
+        {
+            sqlparser::ast::Statement::Query(q) => *q,
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn rows_wanted_from_the_limit_clause() {
+        let w = |sql: &str| wanted(&query(sql)).map(|(n, _)| n);
+        assert_eq!(w("SELECT a FROM t LIMIT 5"), Some(5));
+        assert_eq!(w("SELECT a FROM t LIMIT 5 OFFSET 3"), Some(8));
+        assert_eq!(w("SELECT a FROM t LIMIT 0"), Some(0));
+        assert_eq!(w("SELECT a FROM t LIMIT 1 + 1"), None);
+        assert_eq!(w("SELECT a FROM t LIMIT -1"), None);
+        assert_eq!(
+            w("SELECT a FROM t LIMIT 18446744073709551615 OFFSET 1"),
+            None
+        );
+        assert_eq!(w("SELECT a FROM t"), None);
+    }
+
+    #[test]
+    fn projections_that_need_other_rows_are_refused() {
+        let simple = |sql: &str| match *query(sql).body {
+            sqlparser::ast::SetExpr::Select(s) => simple_projection(&s),
+            other => panic!("not a SELECT: {other}"),
+        };
+        assert!(simple(
+            "SELECT a, upper(b), json_extract(c, '$.x') FROM t WHERE a LIKE 'x'"
+        ));
+        assert!(!simple("SELECT COUNT(*) FROM t"));
+        assert!(!simple("SELECT group_concat(a) FROM t"));
+        assert!(!simple("SELECT row_number() OVER () FROM t"));
+        assert!(!simple("SELECT (SELECT 1) FROM t"));
+        assert!(!simple("SELECT a FROM t WHERE a IN (SELECT b FROM u)"));
+        assert!(!simple("SELECT a FROM t WHERE EXISTS (SELECT 1)"));
+    }
+}

@@ -63,8 +63,7 @@ impl VisitorMut for Pass<'_> {
             .collect();
         if !mine.is_empty() {
             let mut apply = |leaf: &mut Expr| {
-                let matching: Vec<&&Rename> =
-                    mine.iter().filter(|r| r.conjunct == *leaf).collect();
+                let matching: Vec<&&Rename> = mine.iter().filter(|r| r.conjunct == *leaf).collect();
                 for r in matching {
                     rename_refs(leaf, r);
                 }
@@ -74,8 +73,7 @@ impl VisitorMut for Pass<'_> {
             }
             for twj in &mut select.from {
                 for join in &mut twj.joins {
-                    if let Some(JoinConstraint::On(on)) = constraint_mut(&mut join.join_operator)
-                    {
+                    if let Some(JoinConstraint::On(on)) = constraint_mut(&mut join.join_operator) {
                         each_leaf(on, &mut apply);
                     }
                 }
@@ -252,4 +250,95 @@ fn expand_wildcards(select: &mut Select, fetches: &[TableFetch]) {
         }
     }
     select.projection = out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::TableColumn;
+    use sqlparser::ast::SetExpr;
+    use sqlparser::dialect::GenericDialect;
+    use sqlparser::parser::Parser;
+
+    fn query(sql: &str) -> Query {
+        match Parser::parse_sql(&GenericDialect {}, sql)
+            .unwrap()
+            .remove(0)
+        {
+            sqlparser::ast::Statement::Query(q) => *q,
+            other => panic!("{other}"),
+        }
+    }
+
+    fn fetch(table: &str, columns: &[&str]) -> TableFetch {
+        TableFetch {
+            table: table.into(),
+            resource: "okta.x.y".into(),
+            method: "m".into(),
+            columns: columns
+                .iter()
+                .map(|c| TableColumn {
+                    name: (*c).into(),
+                    ty: "string".into(),
+                })
+                .collect(),
+            requests: Vec::new(),
+            bound: Vec::new(),
+            residual: Vec::new(),
+            depends: Vec::new(),
+            static_bindings: Vec::new(),
+            pushed: Vec::new(),
+            stop_after: None,
+        }
+    }
+
+    #[test]
+    fn a_join_condition_is_renamed_on_the_binding_side_only() {
+        let mut q = query(
+            "SELECT u.id FROM users AS u JOIN groups AS g ON g.id = u.id WHERE g.id LIKE 'x%'",
+        );
+        let SetExpr::Select(s) = *query("SELECT 1 FROM t WHERE g.id = u.id").body else {
+            panic!("a SELECT")
+        };
+        let rename = Rename {
+            conjunct: s.selection.unwrap(),
+            alias: "g".into(),
+            column: "id".into(),
+            to: "param__id".into(),
+        };
+        rewrite(&mut q, &[(1, rename)], &[]);
+        assert_eq!(
+            q.to_string(),
+            "SELECT u.id FROM users AS u JOIN groups AS g ON g.\"param__id\" = u.id WHERE g.id LIKE 'x%'"
+        );
+    }
+
+    #[test]
+    fn star_is_spelled_out_without_extra_unless_the_join_merges_columns() {
+        let fetches = [
+            fetch("t1", &["id", "limit", EXTRA_COLUMN]),
+            fetch("t2", &["x", EXTRA_COLUMN]),
+        ];
+        let mut q = query("SELECT *, a._extra FROM t1 AS a JOIN t2 AS b ON a.id = b.x");
+        rewrite(&mut q, &[], &fetches);
+        assert_eq!(
+            q.to_string(),
+            "SELECT a.\"id\", a.\"limit\", b.\"x\", a._extra FROM t1 AS a JOIN t2 AS b ON a.id = b.x"
+        );
+        let mut q = query("SELECT b.* FROM t1 AS a JOIN t2 AS b ON a.id = b.x");
+        rewrite(&mut q, &[], &fetches);
+        assert_eq!(
+            q.to_string(),
+            "SELECT b.\"x\" FROM t1 AS a JOIN t2 AS b ON a.id = b.x"
+        );
+        for kept in [
+            "SELECT * FROM t1 AS a JOIN t2 AS b USING(id)",
+            "SELECT * FROM t1 AS a NATURAL JOIN t2 AS b",
+            "SELECT * FROM (SELECT 1) AS a",
+        ] {
+            let mut q = query(kept);
+            rewrite(&mut q, &[], &fetches);
+            assert_eq!(q.to_string(), kept);
+        }
+    }
 }

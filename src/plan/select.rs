@@ -150,7 +150,6 @@ struct Binder<'c, 'r> {
     renames: Vec<(usize, Rename)>,
 }
 
-
 /// A provider table as one SELECT sees it.
 struct Local {
     info: usize,

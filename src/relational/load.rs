@@ -187,3 +187,27 @@ pub(crate) fn load_error(table: &str, err: rusqlite::Error) -> RelationalError {
         message,
     }
 }
+
+#[cfg(test)]
+mod undeclared_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_the_fields_no_column_holds() {
+        let declared: HashSet<&str> = ["id", "status"].into_iter().collect();
+        let row = |v: Value| v.as_object().unwrap().clone();
+        assert_eq!(
+            undeclared(&declared, &row(json!({"id": 1, "status": "A"}))),
+            None
+        );
+        assert_eq!(undeclared(&declared, &row(json!({"id": 1}))), None);
+        assert_eq!(
+            undeclared(
+                &declared,
+                &row(json!({"id": 1, "name": "x", "Id": 2, "settings": {"a": [1]}, "n": null}))
+            ),
+            Some(json!({"name": "x", "Id": 2, "settings": {"a": [1]}, "n": null}))
+        );
+    }
+}

@@ -109,7 +109,10 @@ async fn answer(State(canned): State<Arc<Canned>>, uri: Uri) -> Response<Body> {
         let base = canned.base.lock().unwrap().clone();
         builder = builder.header(
             "link",
-            format!("<{base}/{subdomain}{path}?after=p{}>; rel=\"next\"", page + 1),
+            format!(
+                "<{base}/{subdomain}{path}?after=p{}>; rel=\"next\"",
+                page + 1
+            ),
         );
     }
     builder.body(Body::from(body.to_string())).unwrap()
@@ -121,9 +124,7 @@ pub async fn canned_server() -> Arc<Canned> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     *canned.base.lock().unwrap() = format!("http://{addr}");
-    let app = Router::new()
-        .fallback(answer)
-        .with_state(canned.clone());
+    let app = Router::new().fallback(answer).with_state(canned.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
