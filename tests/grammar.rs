@@ -94,9 +94,9 @@ fn grammar_corpus() {
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
         let mut registries = vec![("embedded", actual, expected.clone())];
         if first.contains("stackql") {
+            let name = case.file_name().unwrap_or_default().to_string_lossy();
             let Some(root) = registry_support::reference_registry(&format!(
-                "{} against StackQL's registry",
-                case.display()
+                "grammar-tests/cases/{name} against StackQL's registry"
             )) else {
                 continue;
             };

@@ -28,6 +28,13 @@ pub fn reference_registry(what: &str) -> Option<PathBuf> {
 /// Writes the skip notice past the test harness's output capture, so that it shows in a
 /// plain `cargo test` run.
 pub fn skipped(what: &str) {
+    // Once per test binary and notice: helpers may be asked many times.
+    static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if said.iter().any(|s| s == what) {
+        return;
+    }
+    said.push(what.to_string());
     let _ = writeln!(
         std::io::stderr(),
         "SKIPPED (reference data absent: ../shared/reference/stackql-registry is not checked out): {what}"
