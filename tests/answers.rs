@@ -119,6 +119,33 @@ async fn a_join_on_a_parameter_named_like_a_column_pairs_the_right_rows() {
 }
 
 #[tokio::test]
+async fn a_table_bound_from_one_whose_parameter_is_named_like_a_column_gets_its_rows() {
+    let (engine, canned) = fixture_engine().await;
+    canned.route("/api/v1/users/00u1/groups", vec![groups()]);
+    canned.route("/api/v1/groups/00g1/users", vec![json!([{"id": "00u1"}])]);
+    canned.route(
+        "/api/v1/groups/00g2/users",
+        vec![json!([{"id": "00u1"}, {"id": "00u7"}])],
+    );
+    let rows = query(
+        &engine,
+        "SELECT g.id AS grp, m.id AS member FROM okta.users.user_groups g \
+         JOIN okta.users.group_members m ON m.groupId = g.id \
+         WHERE g.subdomain = 'acme' AND m.subdomain = 'acme' AND g.id = '00u1' \
+         ORDER BY grp, member",
+    )
+    .await;
+    assert_eq!(
+        column(&rows, "grp"),
+        [json!("00g1"), json!("00g2"), json!("00g2")]
+    );
+    assert_eq!(
+        column(&rows, "member"),
+        [json!("00u1"), json!("00u1"), json!("00u7")]
+    );
+}
+
+#[tokio::test]
 async fn arrays_of_scalars_are_rows_with_one_value_column() {
     let (engine, canned) = fixture_engine().await;
     canned.route(

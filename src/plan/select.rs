@@ -452,10 +452,19 @@ impl Binder<'_, '_> {
     ) -> Dependency {
         let table = &self.tables[other.info].table;
         let alias = quote_ident(&other.alias);
+        // The conditions that bind the other table's parameters hold for every row it was
+        // fetched with; on its rows they would test response columns of the same name.
+        let other_params =
+            verb_params(self.tables[other.info].resolved.resource(), SqlVerb::Select);
+        let binds_other = |c: &Expr| {
+            equality(c).is_some_and(|((_, col), _)| {
+                other_params.iter().any(|p| p.eq_ignore_ascii_case(col))
+            })
+        };
         let own: Vec<String> = where_conjuncts
             .iter()
             .chain(other.on.iter())
-            .filter(|c| only_refers_to(c, &other.alias))
+            .filter(|c| only_refers_to(c, &other.alias) && !binds_other(c))
             .map(|c| c.to_string())
             .collect();
         let list: Vec<String> = columns
