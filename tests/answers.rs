@@ -313,3 +313,44 @@ fn describe_says_which_method_needs_which_parameter() {
         "parameter (required by get_oauth2_client_secret)"
     );
 }
+
+#[test]
+fn returning_star_lists_the_same_columns_as_select_star() {
+    let engine = Engine::new(EngineConfig::new(Registry::embedded())).unwrap();
+    let plan = engine
+        .plan_source(&Source::new(
+            "INSERT INTO okta.apps.secrets (subdomain, appId) VALUES ('acme', '0oa1') RETURNING *",
+        ))
+        .unwrap();
+    let oktaql::plan::Plan::Mutation(m) = plan else {
+        panic!("an INSERT plan")
+    };
+    let sql = m.output_sql.unwrap();
+    assert!(!sql.contains('*'), "{sql}");
+    assert!(!sql.contains("_extra"), "{sql}");
+    assert!(sql.contains("\"client_secret\""), "{sql}");
+}
+
+#[tokio::test]
+async fn a_pushed_down_limit_gives_the_first_rows_of_the_whole_result() {
+    let (engine, _sandbox, diag) = sandbox_engine().await;
+    let base = "SELECT id, label FROM okta.apps.applications WHERE subdomain = 'my-org'";
+    for filter in ["", " AND label LIKE '%1%'"] {
+        let all = query(&engine, &format!("{base}{filter}")).await;
+        for n in [0, 1, 5, 199, 200, 201, 259, 260, 300] {
+            let before = requests(&diag).len();
+            let some = query(&engine, &format!("{base}{filter} LIMIT {n}")).await;
+            let expected: Vec<_> = all.rows.iter().take(n).cloned().collect();
+            assert_eq!(some.rows, expected, "{filter} LIMIT {n}");
+            let sent = requests(&diag).len() - before;
+            // Rows wanted / page size, rounded up; at least one request; never more than
+            // the whole list (260 apps in pages of 200).
+            let most = if filter.is_empty() {
+                n.div_ceil(200).clamp(1, 2)
+            } else {
+                2
+            };
+            assert!(sent <= most, "{filter} LIMIT {n}: {sent} requests");
+        }
+    }
+}

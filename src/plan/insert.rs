@@ -6,7 +6,10 @@ use sqlparser::ast::{Expr, Insert, ObjectNamePart, SelectItem, SetExpr, TableObj
 
 use crate::provider::{Method, Resource, SqlVerb};
 
-use super::bind::{build_requests, choose_method, literal, table_columns, Binding, Target};
+use super::bind::{
+    build_requests, choose_method, literal, table_columns, Binding, Target, EXTRA_COLUMN,
+};
+use super::call::quote_ident;
 use super::resolve::nearest;
 use super::{MutationPlan, PlanContext, PlanError, TableFetch};
 
@@ -98,8 +101,21 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
     let method = chosen
         .ok_or_else(|| PlanError::Invalid(format!("INSERT INTO {target} has no rows to insert")))?;
     let table = resource.id.replace('.', "_");
+    let columns = table_columns(resource, method);
     let output_sql = ins.returning.as_ref().map(|items| {
-        let list: Vec<String> = items.iter().map(SelectItem::to_string).collect();
+        let list: Vec<String> = items
+            .iter()
+            .map(|item| match item {
+                // `*` lists what SELECT * lists: every column but the undeclared fields.
+                SelectItem::Wildcard(options) if options.to_string().is_empty() => columns
+                    .iter()
+                    .filter(|c| c.name != EXTRA_COLUMN)
+                    .map(|c| quote_ident(&c.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            })
+            .collect();
         format!("SELECT {} FROM {table}", list.join(", "))
     });
     Ok(MutationPlan {
@@ -108,7 +124,7 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
             table,
             resource: resource.id.clone(),
             method: method.name.clone(),
-            columns: table_columns(resource, method),
+            columns,
             requests,
             bound: Vec::new(),
             residual: Vec::new(),
