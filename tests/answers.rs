@@ -146,6 +146,27 @@ async fn a_table_bound_from_one_whose_parameter_is_named_like_a_column_gets_its_
 }
 
 #[tokio::test]
+async fn rows_under_an_object_key_are_the_rows() {
+    let (engine, canned) = fixture_engine().await;
+    canned.route(
+        "/api/v1/users/00u1/factors/catalog",
+        vec![json!({"items": [
+            {"factorType": "push", "provider": "OKTA", "enrollment": "OPTIONAL"},
+            {"factorType": "sms", "provider": "OKTA", "enrollment": "REQUIRED", "extra": 1}
+        ], "total": 2})],
+    );
+    let rows = query(
+        &engine,
+        "SELECT factorType, enrollment, userId, _extra FROM okta.users.factor_catalog \
+         WHERE subdomain = 'acme' AND userId = '00u1'",
+    )
+    .await;
+    assert_eq!(column(&rows, "factorType"), [json!("push"), json!("sms")]);
+    assert_eq!(column(&rows, "userId"), [json!("00u1"), json!("00u1")]);
+    assert_eq!(column(&rows, "_extra"), [Value::Null, json!({"extra": 1})]);
+}
+
+#[tokio::test]
 async fn arrays_of_scalars_are_rows_with_one_value_column() {
     let (engine, canned) = fixture_engine().await;
     canned.route(

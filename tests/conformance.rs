@@ -86,6 +86,23 @@ fn served_rows(m: &Method, count: usize, offset: usize) -> Vec<Value> {
         .collect()
 }
 
+/// One page as the API sends it: the rows themselves, or wrapped at the method's object key
+/// (`$.items` → `{"items": rows, "total": …}`).
+fn page(m: &Method, rows: Vec<Value>) -> Value {
+    let Some(key) = &m.object_key else {
+        return json!(rows);
+    };
+    let path = key.trim().trim_start_matches('$').trim_start_matches('.');
+    let mut value = json!(rows);
+    for segment in path.rsplit('.') {
+        let mut o = Map::new();
+        o.insert(segment.trim_end_matches("[*]").to_string(), value);
+        o.insert("total".into(), json!(rows.len()));
+        value = Value::Object(o);
+    }
+    value
+}
+
 /// What one run covered.
 #[derive(Default)]
 struct Tally {
@@ -156,12 +173,15 @@ async fn check_select(
         ResponseShape::Object => served_rows(m, 1, 0),
         ResponseShape::Array if paginated => {
             let (a, b) = (served_rows(m, 2, 0), served_rows(m, 2, 2));
-            canned.route(&served_path(m), vec![json!(a), json!(b)]);
+            canned.route(
+                &served_path(m),
+                vec![page(m, a.clone()), page(m, b.clone())],
+            );
             a.into_iter().chain(b).collect()
         }
         ResponseShape::Array => {
             let rows = served_rows(m, 3, 0);
-            canned.route(&served_path(m), vec![json!(rows)]);
+            canned.route(&served_path(m), vec![page(m, rows.clone())]);
             rows
         }
     };

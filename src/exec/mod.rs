@@ -15,6 +15,7 @@ mod paginate;
 mod retry;
 mod trace;
 
+pub use body::rows_under;
 pub use client::{Client, ClientConfig};
 pub use diagnostics::{Diagnostics, MemoryDiagnostics, StderrDiagnostics};
 pub use error::ExecError;

@@ -145,6 +145,7 @@ pub fn plan_exec(
             static_bindings: Vec::new(),
             pushed: Vec::new(),
             stop_after: None,
+            rows_at: method.object_key.clone(),
         },
         output_sql,
         output_columns,

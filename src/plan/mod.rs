@@ -160,6 +160,9 @@ pub struct TableFetch {
     pub pushed: Vec<(String, String)>,
     /// Stop following next-page links once these rows are in (a LIMIT pushed down).
     pub stop_after: Option<StopAfter>,
+    /// Where the rows are inside each answer (`response.objectKey`, `$.items`), when they
+    /// are not the answer itself.
+    pub rows_at: Option<String>,
 }
 
 /// When to stop reading a paginated list: the query's LIMIT is met by the rows so far.

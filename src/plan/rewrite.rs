@@ -289,6 +289,7 @@ mod tests {
             static_bindings: Vec::new(),
             pushed: Vec::new(),
             stop_after: None,
+            rows_at: None,
         }
     }
 

@@ -400,6 +400,7 @@ impl Binder<'_, '_> {
             residual: residual_text,
             pushed,
             stop_after: None,
+            rows_at: method.object_key.clone(),
             static_bindings: if depends.is_empty() {
                 Vec::new()
             } else {
