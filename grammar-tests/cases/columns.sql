@@ -14,3 +14,5 @@ SELECT g.*, _extra FROM okta.users.user_groups g WHERE subdomain = 'acme' AND id
 SELECT value FROM okta.brands.sign_in_widget_versions WHERE subdomain = 'acme' AND brandId = 'bnd1';
 SELECT * FROM okta.brands.theme_counts WHERE subdomain = 'acme' AND brandId = 'b' AND themeId = 't';
 DESCRIBE okta.users.user_groups;
+-- Rows inside the answer, at the method's objectKey.
+SELECT factorType FROM okta.users.factor_catalog WHERE subdomain = 'acme' AND userId = '00u1' LIMIT 2;

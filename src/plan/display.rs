@@ -86,6 +86,9 @@ fn fetch(out: &mut String, f: &TableFetch) {
     for r in &f.requests {
         request_line(out, r);
     }
+    if let Some(key) = &f.rows_at {
+        let _ = writeln!(out, "  rows at {key} of each answer");
+    }
     if let Some(s) = &f.stop_after {
         let rows = if s.rows == 1 { "row" } else { "rows" };
         let _ = write!(out, "  stops after {} {rows} ({})", s.rows, s.clause);
