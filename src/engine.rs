@@ -300,10 +300,9 @@ impl Engine {
             // paginated list is never held whole in memory.
             [(t, [one])] => self.stream(t, one, &mut ev).await?,
             _ => {
-                let fetched = futures::future::join_all(
-                    independent.iter().map(|(t, r)| self.fetch(&t.resource, r)),
-                )
-                .await;
+                let fetched =
+                    futures::future::join_all(independent.iter().map(|(t, r)| self.fetch(t, r)))
+                        .await;
                 for ((t, _), rows) in independent.iter().zip(fetched) {
                     ev.load(&t.table, &t.columns, &rows?)?;
                 }
@@ -315,7 +314,7 @@ impl Engine {
             if let [one] = requests.as_slice() {
                 self.stream(t, one, &mut ev).await?;
             } else {
-                let rows = self.fetch(&t.resource, &requests).await?;
+                let rows = self.fetch(t, &requests).await?;
                 ev.load(&t.table, &t.columns, &rows)?;
             }
         }
@@ -343,6 +342,7 @@ impl Engine {
         let mut ev: Option<Evaluator> = None;
         self.client
             .send_pages(req, |page| {
+                let page = rows_of(t, req, page);
                 if let Some(ev) = ev.as_mut() {
                     return ev.append(&t.table, &page).map_err(Error::from);
                 }
@@ -385,8 +385,30 @@ impl Engine {
         ev: &mut Evaluator,
     ) -> Result<(), Error> {
         ev.load(&t.table, &t.columns, &[])?;
+        let mut fetched = 0usize;
         self.client
-            .send_pages(req, |page| ev.append(&t.table, &page).map_err(Error::from))
+            .send_pages_until(req, |page| {
+                let page = rows_of(t, req, page);
+                fetched += page.len();
+                ev.append(&t.table, &page)?;
+                // A LIMIT pushed down: more pages only while the rows so far fall short.
+                Ok::<bool, Error>(match &t.stop_after {
+                    None => true,
+                    Some(stop) => match &stop.count_sql {
+                        None => fetched < stop.rows,
+                        Some(sql) => {
+                            let passing = ev.query(sql)?;
+                            let n = passing
+                                .rows
+                                .first()
+                                .and_then(|r| r.first())
+                                .and_then(Value::as_u64)
+                                .unwrap_or(0);
+                            usize::try_from(n).unwrap_or(usize::MAX) < stop.rows
+                        }
+                    },
+                })
+            })
             .await
     }
 
@@ -394,7 +416,7 @@ impl Engine {
     /// request Okta refuses (400/404) is reported and skipped unless `strict`.
     async fn fetch(
         &self,
-        resource: &str,
+        t: &TableFetch,
         requests: &[HttpRequest],
     ) -> Result<Vec<Map<String, Value>>, Error> {
         let results = self.client.send_all(requests).await;
@@ -402,7 +424,7 @@ impl Engine {
         let mut rows = Vec::new();
         for (req, result) in requests.iter().zip(results) {
             match result {
-                Ok(mut r) => rows.append(&mut r),
+                Ok(r) => rows.append(&mut rows_of(t, req, r)),
                 Err(e) if fan_out && !self.strict && skippable(&e) => {
                     let which: Vec<String> = req
                         .bound
@@ -411,7 +433,8 @@ impl Engine {
                         .map(|(k, v)| format!("{k}={}", plan::bind::value_text(v)))
                         .collect();
                     self.diagnostics.warn(&format!(
-                        "skipped {resource} for {}: {e} (use --strict to fail instead)",
+                        "skipped {} for {}: {e} (use --strict to fail instead)",
+                        t.resource,
                         which.join(", ")
                     ));
                 }
@@ -426,7 +449,7 @@ impl Engine {
         let mut rows = Vec::new();
         for (done, req) in m.requests.iter().enumerate() {
             match self.client.send(req).await {
-                Ok(mut r) => rows.append(&mut r),
+                Ok(r) => rows.append(&mut rows_under(&m.rows_at, req, r)),
                 Err(e) if total > 1 => {
                     return Err(Error::Incomplete {
                         completed: done,
@@ -471,6 +494,28 @@ impl Engine {
             rows: out,
             message: Some(message),
         })
+    }
+}
+
+/// The rows of one answer page of a table: the page itself, or what is at the method's
+/// object key.
+fn rows_of(
+    t: &TableFetch,
+    req: &HttpRequest,
+    page: Vec<Map<String, Value>>,
+) -> Vec<Map<String, Value>> {
+    rows_under(&t.rows_at, req, page)
+}
+
+/// The rows of one answer page: the page itself, or what is at `rows_at`.
+fn rows_under(
+    rows_at: &Option<String>,
+    req: &HttpRequest,
+    page: Vec<Map<String, Value>>,
+) -> Vec<Map<String, Value>> {
+    match rows_at {
+        Some(key) => crate::exec::rows_under(page, key, &req.bound),
+        None => page,
     }
 }
 
