@@ -167,6 +167,8 @@ impl Session {
                 )?,
                 None => Registry::embedded(),
             };
+        // Only the sandbox replaces it.
+        #[cfg_attr(not(feature = "sandbox"), allow(unused_mut))]
         let mut server_url = args.server_url.clone().filter(|u| !u.trim().is_empty());
         let mut token = None;
         #[cfg(feature = "sandbox")]
