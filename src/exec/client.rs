@@ -1,15 +1,14 @@
-//! The HTTP client: one reused `reqwest::Client` (rustls, connection pooling), the
-//! `Authorization` header, URL safety checks, the retry loop, pagination and fan-out.
+//! The HTTP client: one reused `reqwest::Client` (rustls, connection pooling), the retry
+//! loop, pagination and fan-out. URL rules live in [`super::urls`], retry timing in
+//! [`super::retry`], credentials and the `Authorization` header in [`super::auth`].
 //!
 //! Must not: parse SQL, choose methods, or print anything except through [`Diagnostics`].
 
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use reqwest::{redirect, Url};
 use serde_json::{Map, Value};
@@ -19,15 +18,9 @@ use super::diagnostics::{Diagnostics, StderrDiagnostics};
 use super::okta_error::{error_from_answer, human_duration, is_safe};
 use super::paginate::{next_link, same_origin};
 use super::retry::{self, Pacer, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
-use super::{trace, ExecError};
+use super::urls::{append_query, checked_url, host_port};
+use super::{auth, trace, ExecError};
 use crate::plan::HttpRequest;
-
-/// Characters left as they are in query names and values (RFC 3986 unreserved).
-const QUERY_KEEP: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// How the client talks to Okta.
 #[derive(Clone)]
@@ -114,14 +107,7 @@ impl Client {
     /// the first request (and a failure to set it up is that request's error). Notices go to stderr until [`Client::with_diagnostics`] says otherwise.
     pub fn new(config: ClientConfig) -> Result<Client, ExecError> {
         let auth = match &config.token {
-            Some(token) => {
-                let mut v = HeaderValue::from_str(&format!("{}{}", config.auth_prefix, token))
-                    .map_err(|_| ExecError::Client {
-                        detail: "the API token contains characters that cannot be sent in an HTTP header (a line break or control character?); check the token you set".to_string(),
-                    })?;
-                v.set_sensitive(true);
-                Some(v)
-            }
+            Some(token) => Some(auth::header_value(&config.auth_prefix, token)?),
             None => None,
         };
         Ok(Client {
@@ -480,108 +466,6 @@ impl Client {
     }
 }
 
-/// Parses the planned URL and refuses anything but `https://` (or `http://` to loopback).
-fn checked_url(req: &HttpRequest) -> Result<Url, ExecError> {
-    let url = Url::parse(&req.url).map_err(|e| ExecError::InvalidUrl {
-        method: req.method.clone(),
-        url: req.url.clone(),
-        reason: e.to_string(),
-    })?;
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(ExecError::InvalidUrl {
-            method: req.method.clone(),
-            url: req.url.clone(),
-            reason: "it has no host".to_string(),
-        });
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(ExecError::InvalidUrl {
-            method: req.method.clone(),
-            url: req.url.clone(),
-            reason: "it carries user information before the host".to_string(),
-        });
-    }
-    // The host contacted must be the host written in the plan: URL parsers read a host
-    // whose last label is a number (`0x7f.1`, `127.1`) as an IPv4 address.
-    let written = written_host(&req.url).to_ascii_lowercase();
-    if url.host_str() != Some(written.as_str()) {
-        return Err(ExecError::InvalidUrl {
-            method: req.method.clone(),
-            url: req.url.clone(),
-            reason: format!(
-                "its host {written} would be read as {}; write the org's host name (or the IP address in its usual form)",
-                url.host_str().unwrap_or("")
-            ),
-        });
-    }
-    let ok = match url.scheme() {
-        "https" => true,
-        "http" => is_loopback(&url),
-        _ => false,
-    };
-    if !ok {
-        return Err(ExecError::InsecureUrl {
-            method: req.method.clone(),
-            url: req.url.clone(),
-        });
-    }
-    Ok(url)
-}
-
-/// The host of a URL as written: between `://` (or the user information) and the port,
-/// path, query or fragment; IPv6 brackets kept.
-fn written_host(raw: &str) -> &str {
-    let rest = raw.split_once("://").map_or(raw, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or("");
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if host_port.starts_with('[') {
-        return host_port
-            .find(']')
-            .map_or(host_port, |end| &host_port[..=end]);
-    }
-    host_port.split(':').next().unwrap_or(host_port)
-}
-
-/// Whether the URL's host is `localhost`, `127.0.0.0/8` or `[::1]`.
-fn is_loopback(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    host.trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<IpAddr>()
-        .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Appends query parameters, percent-encoding everything but unreserved characters.
-fn append_query(url: &mut Url, query: &[(String, String)]) {
-    if query.is_empty() {
-        return;
-    }
-    let mut q = url.query().unwrap_or("").to_string();
-    for (k, v) in query {
-        if !q.is_empty() {
-            q.push('&');
-        }
-        q.extend(utf8_percent_encode(k, QUERY_KEEP));
-        q.push('=');
-        q.extend(utf8_percent_encode(v, QUERY_KEEP));
-    }
-    url.set_query(Some(&q));
-}
-
-/// `host` or `host:port` of a URL.
-fn host_port(url: &Url) -> String {
-    let host = url.host_str().unwrap_or("an unknown host");
-    match url.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host.to_string(),
-    }
-}
-
 /// `X-Okta-Request-Id` of an answer.
 fn request_id(headers: &HeaderMap) -> Option<String> {
     headers
@@ -648,89 +532,6 @@ fn short(e: &ExecError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn query_encoding() {
-        let mut u = Url::parse("https://x.okta.com/api/v1/users").unwrap();
-        append_query(
-            &mut u,
-            &[
-                ("search".into(), "profile.lastName eq \"O'Neil&Co\"".into()),
-                ("limit".into(), "2".into()),
-            ],
-        );
-        assert_eq!(
-            u.as_str(),
-            "https://x.okta.com/api/v1/users?search=profile.lastName%20eq%20%22O%27Neil%26Co%22&limit=2"
-        );
-    }
-
-    #[test]
-    fn loopback_detection() {
-        for ok in [
-            "http://localhost:8080/a",
-            "http://127.0.0.1/a",
-            "http://127.1.2.3:1/",
-            "http://[::1]:9/",
-        ] {
-            assert!(is_loopback(&Url::parse(ok).unwrap()), "{ok}");
-        }
-        for bad in [
-            "http://example.com/",
-            "http://10.0.0.1/",
-            "http://localhost.evil.com/",
-            "http://[::2]/",
-        ] {
-            assert!(!is_loopback(&Url::parse(bad).unwrap()), "{bad}");
-        }
-    }
-
-    #[test]
-    fn contacted_host_is_the_written_host() {
-        let check = |u: &str| {
-            checked_url(&crate::plan::HttpRequest {
-                resource: "okta.apps.secrets".into(),
-                method: "m".into(),
-                http_method: "GET".into(),
-                url: u.to_string(),
-                query: vec![],
-                body: None,
-                paginate: false,
-                response_shape: crate::provider::ResponseShape::Array,
-                bound: vec![],
-            })
-        };
-        for ok in [
-            "https://acme.okta.com/api/v1/apps",
-            "https://ACME.Okta.com:443/api",
-            "http://127.0.0.1:8787/my-org/api",
-            "http://[::1]:9/a",
-            "http://localhost/a",
-            "https://10.1.2.3/a",
-        ] {
-            assert!(check(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "https://0x7f.1/api/v1/apps",
-            "https://127.1/api",
-            "https://169.254.43518/api",
-            "https://2130706433.1/x",
-            "https://user@acme.okta.com/x",
-        ] {
-            let err = check(bad).unwrap_err();
-            assert!(
-                matches!(err, ExecError::InvalidUrl { .. }),
-                "{bad}: {err:?}"
-            );
-        }
-        assert!(check("https://0x7f.1/")
-            .unwrap_err()
-            .to_string()
-            .contains("would be read as 127.0.0.1"));
-        assert_eq!(written_host("https://a.b:1/c"), "a.b");
-        assert_eq!(written_host("http://[::1]:9/"), "[::1]");
-        assert_eq!(written_host("https://u:p@h?x"), "h");
-    }
 
     #[test]
     fn http_clients_are_built_on_first_use_per_scheme_and_shared() {
