@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
 use reqwest::{redirect, Url};
 use serde_json::{Map, Value};
 
@@ -27,6 +27,9 @@ use crate::plan::HttpRequest;
 pub struct ClientConfig {
     /// API token; the header value is `auth_prefix + token`. `None` sends no `Authorization`.
     pub token: Option<String>,
+    /// Every org's credential. `None`: the `token` alone, bound by the loose-token rules
+    /// (one Okta-domain org per run).
+    pub credentials: Option<Arc<crate::auth::Credentials>>,
     /// Prefix of the `Authorization` value (`SSWS `, from the provider config).
     pub auth_prefix: String,
     /// Timeout of each request (sending it and reading the whole answer); default 30 s.
@@ -47,6 +50,7 @@ impl Default for ClientConfig {
     fn default() -> ClientConfig {
         ClientConfig {
             token: None,
+            credentials: None,
             auth_prefix: "SSWS ".to_string(),
             timeout: Duration::from_secs(30),
             max_pages: None,
@@ -82,7 +86,7 @@ pub struct Client {
     /// costs milliseconds that statements answered without HTTPS should not pay.
     http: Arc<[OnceLock<reqwest::Client>; 2]>,
     config: Arc<ClientConfig>,
-    auth: Option<HeaderValue>,
+    auth: Arc<auth::Authenticator>,
     diagnostics: Arc<dyn Diagnostics>,
     pacer: Arc<Pacer>,
 }
@@ -106,10 +110,19 @@ impl Client {
     /// Builds the client. Fails when the token cannot be sent in a header; TLS is set up on
     /// the first request (and a failure to set it up is that request's error). Notices go to stderr until [`Client::with_diagnostics`] says otherwise.
     pub fn new(config: ClientConfig) -> Result<Client, ExecError> {
-        let auth = match &config.token {
-            Some(token) => Some(auth::header_value(&config.auth_prefix, token)?),
-            None => None,
+        if let Some(token) = &config.token {
+            auth::header_value(&config.auth_prefix, token)?;
+        }
+        let credentials = match (&config.credentials, &config.token) {
+            (Some(c), _) => c.clone(),
+            (None, Some(t)) => Arc::new(crate::auth::Credentials::default().with_loose_token(
+                t,
+                "OKTA_API_TOKEN",
+                None,
+            )),
+            (None, None) => Arc::new(crate::auth::Credentials::default()),
         };
+        let auth = Arc::new(auth::Authenticator::new(credentials, &config.auth_prefix));
         Ok(Client {
             http: Arc::new([OnceLock::new(), OnceLock::new()]),
             config: Arc::new(config),
@@ -157,6 +170,20 @@ impl Client {
     pub fn with_diagnostics(mut self, diagnostics: Arc<dyn Diagnostics>) -> Client {
         self.diagnostics = diagnostics;
         self
+    }
+
+    /// What attaches credentials to requests (and keeps the run's access tokens).
+    pub fn authenticator(&self) -> &auth::Authenticator {
+        &self.auth
+    }
+
+    /// Gets an access token for a configured service-app org now, and says what it grants.
+    pub async fn check_token(&self, org: &crate::auth::Org) -> Result<auth::TokenInfo, ExecError> {
+        let url = Url::parse(&org.url).map_err(|e| ExecError::Client {
+            detail: format!("org URL {}: {e}", org.url),
+        })?;
+        let http = self.http(&url)?;
+        self.auth.check_token(http, org).await
     }
 
     /// The configuration the client was built with.
@@ -261,11 +288,14 @@ impl Client {
             })?;
         let safe = is_safe(&verb);
         let body = req.body.as_ref().map(|b| b.to_string().into_bytes());
-        let headers = self.headers(body.is_some());
+        let base_headers = self.headers(body.is_some());
         let http = self.http(url)?;
         let mut transient = 0u32;
         let mut limited = 0u32;
+        let mut reauth = 0u32;
         loop {
+            let mut headers = base_headers.clone();
+            self.auth.apply(http, &verb, url, &mut headers).await?;
             let pause = self.pacer.reserve();
             if !pause.is_zero() {
                 tokio::time::sleep(pause).await;
@@ -298,6 +328,14 @@ impl Client {
                         .observe(&answer.headers, self.config.max_rate_limit_wait)
                     {
                         self.diagnostics.warn(&notice);
+                    }
+                    // A DPoP nonce challenge or an expired token: once each, then the 401 stands.
+                    if answer.status == 401
+                        && reauth < 2
+                        && self.auth.retry_after_401(url, &answer.headers).await
+                    {
+                        reauth += 1;
+                        continue;
                     }
                     match answer.status {
                         200..=299 => return Ok(answer),
@@ -453,15 +491,12 @@ impl Client {
         if let Ok(ua) = HeaderValue::from_str(&self.config.user_agent) {
             h.insert(USER_AGENT, ua);
         }
-        if let Some(auth) = &self.auth {
-            h.insert(AUTHORIZATION, auth.clone());
-        }
         h
     }
 
     /// Reports a debug trace, with the token scrubbed as a last guard.
     fn trace(&self, text: String) {
-        let text = trace::scrub(text, self.config.token.as_deref());
+        let text = crate::auth::secrets::mask(&trace::scrub(text, self.config.token.as_deref()));
         self.diagnostics.warn(&text);
     }
 }
@@ -560,8 +595,13 @@ mod tests {
         })
         .await
         .unwrap();
+        let creds = crate::auth::Credentials::default().with_loose_token(
+            sandbox.token(),
+            "OKTA_API_TOKEN",
+            Some(sandbox.url_template()),
+        );
         let client = Client::new(ClientConfig {
-            token: Some(sandbox.token().to_string()),
+            credentials: Some(Arc::new(creds)),
             ..ClientConfig::default()
         })
         .unwrap();

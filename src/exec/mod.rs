@@ -6,7 +6,7 @@
 //! Must not: parse SQL or choose methods, print anything except through [`Diagnostics`], or
 //! send the API token anywhere but the `https://` server (or loopback) of the planned URL.
 
-mod auth;
+pub mod auth;
 mod body;
 mod client;
 mod diagnostics;

@@ -251,6 +251,8 @@ pub struct Target<'a> {
     pub server_url: Option<&'a str>,
     /// Query parameters added to every request (conditions pushed down to the API).
     pub extra_query: &'a [(String, String)],
+    /// Configured orgs as `(name, base URL)`.
+    pub orgs: &'a [(String, String)],
 }
 
 /// Builds one request per combination of bound values (cartesian product, in order).
@@ -342,7 +344,7 @@ pub fn build_requests(
         let subdomain = subdomain.ok_or_else(|| {
             PlanError::Invalid(format!("{}: subdomain is not bound", resource.id))
         })?;
-        let base = server_base(template, target.server_url, &subdomain)?;
+        let base = server_base(template, target.server_url, target.orgs, &subdomain)?;
         out.push(HttpRequest {
             resource: resource.id.clone(),
             method: method.name.clone(),

@@ -97,6 +97,7 @@ pub fn plan_exec(
         Target {
             server_url: ctx.server_url,
             extra_query: &[],
+            orgs: ctx.orgs,
         },
     )?;
     let table = resource.id.replace('.', "_");

@@ -77,6 +77,7 @@ pub fn plan_delete(del: &Delete, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
         Target {
             server_url: ctx.server_url,
             extra_query: &[],
+            orgs: ctx.orgs,
         },
     )?;
     if del.returning.is_some() {

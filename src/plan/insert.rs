@@ -90,6 +90,7 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
             Target {
                 server_url: ctx.server_url,
                 extra_query: &[],
+                orgs: ctx.orgs,
             },
         )?);
         chosen = Some(method);

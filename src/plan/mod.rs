@@ -38,6 +38,8 @@ pub struct PlanContext<'a> {
     pub registry: &'a Registry,
     /// `--server-url` template replacing the provider's server (must contain `{subdomain}`).
     pub server_url: Option<&'a str>,
+    /// Configured orgs as `(name, base URL)`: `subdomain = '<name>'` goes to that URL.
+    pub orgs: &'a [(String, String)],
 }
 
 /// Plans one statement. Does no I/O: the plan can be printed, asserted on, or executed.

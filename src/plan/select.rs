@@ -310,6 +310,7 @@ impl Binder<'_, '_> {
         let target = Target {
             server_url: self.ctx.server_url,
             extra_query: &pushed,
+            orgs: self.ctx.orgs,
         };
         let requests = if depends.is_empty() {
             build_requests(
