@@ -106,9 +106,11 @@ impl SigningKey {
             Some("EC") => Material::Ec(p256::SecretKey::from_jwk_str(json_text).map_err(|_| {
                 KeyError("the EC JWK is not a P-256 private key (crv P-256 with x, y and d)".into())
             })?),
-            other => return Err(KeyError(format!(
+            other => {
+                return Err(KeyError(format!(
                 "the JWK has kty {other:?}: service apps sign with RSA (RS256) or EC P-256 (ES256)"
-            ))),
+            )))
+            }
         };
         SigningKey::from_material(material)
     }
