@@ -88,6 +88,7 @@ fn statements(c: &mut Criterion) {
         registry: &registry,
         server_url: None,
         orgs: &[],
+        default_org: None,
     };
     // Warm the registry cache: a long-running process parses the service document once.
     for (kind, text) in STATEMENTS {

@@ -64,6 +64,8 @@ pub struct Engine {
     server_url: Option<String>,
     /// Configured orgs as `(name, URL)`, for `subdomain = '<name>'`.
     orgs: Vec<(String, String)>,
+    /// The org of statements that bind no `subdomain`.
+    default_org: Option<String>,
     client: Client,
     strict: bool,
     diagnostics: Arc<dyn Diagnostics>,
@@ -209,9 +211,14 @@ impl Engine {
             .as_ref()
             .map(|c| c.org_urls())
             .unwrap_or_default();
+        let default_org = client_config
+            .credentials
+            .as_ref()
+            .and_then(|c| c.default_org().map(|o| o.name.clone()));
         let client = Client::new(client_config)?.with_diagnostics(config.diagnostics.clone());
         Ok(Engine {
             orgs,
+            default_org,
             registry: config.registry,
             server_url: config.server_url,
             client,
@@ -231,6 +238,7 @@ impl Engine {
             registry: &self.registry,
             server_url: self.server_url.as_deref(),
             orgs: &self.orgs,
+            default_org: self.default_org.as_deref(),
         };
         let plan = plan::plan(statement, &ctx)?;
         self.check_credentials(&plan)?;
@@ -279,6 +287,26 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// One line per planned request naming the org and credential it goes with (`--dry-run`).
+    pub fn plan_orgs(&self, plan: &Plan) -> String {
+        let fetches: Vec<&TableFetch> = match plan {
+            Plan::Static(_) => return String::new(),
+            Plan::Query(q) => q.tables.iter().collect(),
+            Plan::Mutation(m) => vec![&m.fetch],
+        };
+        let creds = self.client.authenticator().credentials();
+        let mut out = String::new();
+        for req in fetches.iter().flat_map(|t| t.requests.iter()) {
+            out.push_str(&format!(
+                "  {} {} -> {}\n",
+                req.http_method,
+                req.url,
+                creds.describe(&req.url)
+            ));
+        }
+        out
     }
 
     /// The OAuth 2.0 scopes the provider document gives a method.

@@ -467,3 +467,38 @@ fn the_config_file_names_orgs_and_must_be_owner_only() {
         .to_string();
     assert!(err.contains("chmod 600"), "{err}");
 }
+
+#[tokio::test]
+async fn the_only_org_serves_statements_without_subdomain_and_dry_run_names_it() {
+    let sb = sandbox(false).await;
+    let e = engine(
+        app_org(&sb, &ALL, false),
+        None,
+        Arc::new(MemoryDiagnostics::new()),
+    );
+    let out = run(
+        &e,
+        &format!(
+            "SELECT id, subdomain FROM okta.apps.secrets WHERE appId = '{DEMO_APP_TWO_SECRETS}'"
+        ),
+    )
+    .await
+    .unwrap();
+    let rows = out.rows.unwrap();
+    assert_eq!(rows.rows.len(), 2);
+    assert_eq!(rows.rows[0][1], serde_json::json!(DEMO_ORG));
+    let plan = e
+        .plan_source(&Source::new(&format!("DELETE FROM okta.apps.secrets WHERE appId = '{DEMO_APP_TWO_SECRETS}' AND secretId = 'x'")))
+        .unwrap();
+    let shown = e.plan_orgs(&plan);
+    assert!(
+        shown.contains(&format!(
+            "org '{DEMO_ORG}' (http://{}/{DEMO_ORG}), service app {}",
+            sb.addr(),
+            sb.client_id()
+        )),
+        "{shown}"
+    );
+    assert_eq!(sb.token_requests(), 1, "planning sent nothing");
+    sb.shutdown().await;
+}

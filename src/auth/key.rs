@@ -251,7 +251,6 @@ mod tests {
     use super::*;
     use jsonwebtoken::{decode, Validation};
     use p256::pkcs8::EncodePrivateKey;
-    use rsa::pkcs8::EncodePrivateKey as _;
     use rsa::traits::PrivateKeyParts as _;
 
     fn verifies(key: &SigningKey) {

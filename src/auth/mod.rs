@@ -367,6 +367,28 @@ impl Credentials {
         }
     }
 
+    /// Which org and credential a request to `url` goes with, for `--dry-run` (no secret).
+    pub fn describe(&self, url: &str) -> String {
+        match self.grant_for(url) {
+            Ok(Grant::ServiceApp(org, app)) => format!(
+                "org '{}' ({}), service app {} (PrivateKey{})",
+                org.name,
+                org.url,
+                app.client_id,
+                if app.dpop { ", DPoP" } else { "" }
+            ),
+            Ok(Grant::Token { org, .. }) => match self.orgs.iter().find(|o| o.url == org) {
+                Some(o) => format!("org '{}' ({}), API token (SSWS)", o.name, o.url),
+                None => {
+                    let label = Url::parse(url).map(|u| org_label(&u)).unwrap_or_default();
+                    let source = self.loose.as_ref().map_or("", |l| l.source.as_str());
+                    format!("org {label}, API token from {source} (SSWS)")
+                }
+            },
+            Err(e) => format!("nothing sent: {e}"),
+        }
+    }
+
     fn hint(&self, org: &str) -> String {
         format!(
             "set OKTA_CLIENT_ORGURL={org} with OKTA_CLIENT_TOKEN (an API token), or a service app \

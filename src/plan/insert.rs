@@ -70,6 +70,14 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
                 None => params.push((col.clone(), value)),
             }
         }
+        if let Some(org) = ctx.default_org {
+            if !params
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("subdomain"))
+            {
+                params.push(("subdomain".to_string(), Value::String(org.to_string())));
+            }
+        }
         let names: Vec<String> = params.iter().map(|(n, _)| n.clone()).collect();
         let method = choose_method(resource, SqlVerb::Insert, &names)?;
         check_params(resource, method, &params, "insert")?;

@@ -303,6 +303,12 @@ impl Binder<'_, '_> {
         for j in joins {
             depends.push(self.join_dependency(&locals[j.other], j.columns, where_conjuncts));
         }
+        if !depends
+            .iter()
+            .any(|d| d.params.iter().any(|p| p.eq_ignore_ascii_case("subdomain")))
+        {
+            super::bind::default_subdomain(&mut bindings, resource, self.ctx.default_org);
+        }
         let mut names: Vec<String> = bindings.iter().map(|b| b.param.clone()).collect();
         names.extend(depends.iter().flat_map(|d| d.params.iter().cloned()));
         let method = choose_method(resource, SqlVerb::Select, &names)?;
