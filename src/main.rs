@@ -72,7 +72,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", oktaql::auth::secrets::mask(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

@@ -384,6 +384,8 @@ pub fn statement_error(diag: &mut dyn Write, name: &str, source: &Source, e: &Er
         Error::Sql(s) => (s.line, s.column),
         _ => (source.line, source.column),
     };
-    let _ = writeln!(diag, "error: {name}:{line}:{column}: {e}");
+    // Authentication secrets seen in this run never reach an error message.
+    let text = crate::auth::secrets::mask(&e.to_string());
+    let _ = writeln!(diag, "error: {name}:{line}:{column}: {text}");
     let _ = writeln!(diag, "  in: {}", first_line(&source.text));
 }

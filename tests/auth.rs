@@ -502,3 +502,79 @@ async fn the_only_org_serves_statements_without_subdomain_and_dry_run_names_it()
     assert_eq!(sb.token_requests(), 1, "planning sent nothing");
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_403_for_scope_names_the_scope_to_grant() {
+    use axum::http::{HeaderMap, StatusCode};
+    let router = Router::new().fallback(|| async {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "www-authenticate",
+            "Bearer authorization_uri=\"\", realm=\"http://okta.com\", scope=\"okta.apps.manage\", error=\"insufficient_scope\", error_description=\"The access token provided does not contain the required scopes.\""
+                .parse()
+                .unwrap(),
+        );
+        (StatusCode::FORBIDDEN, h, r#"{"errorCode":"E0000006","errorSummary":"You do not have permission to perform the requested action"}"#)
+    });
+    let (_addr, seen) = exec_support::serve(router).await;
+    let (client, _) = exec_support::client(|_| {});
+    let err = client
+        .send(&exec_support::req(
+            "create_secret",
+            "POST",
+            format!("{}/api/v1/apps/0oa1/credentials/secrets", seen.base()),
+        ))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("lacks scope okta.apps.manage"), "{err}");
+    assert!(err.contains("grant it in Okta"), "{err}");
+}
+
+/// StackQL's own registry documents mark operations with scopes too; read with --registry,
+/// they give the same least-privilege checks.
+#[test]
+fn stackql_registry_documents_carry_scopes() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/reference/stackql-registry");
+    if !dir.join("okta").is_dir() {
+        eprintln!("SKIPPED: {} is absent", dir.display());
+        return;
+    }
+    let registry = Registry::from_dir(&dir).unwrap();
+    let resolved = oktaql::plan::resolve::resource(&registry, "okta", "apps", "secrets")
+        .or_else(|_| oktaql::plan::resolve::resource(&registry, "okta", "application", "secrets"));
+    let Ok(resolved) = resolved else {
+        eprintln!("SKIPPED: the registry has no okta.apps.secrets");
+        return;
+    };
+    let scopes: Vec<(String, Vec<String>)> = resolved
+        .resource()
+        .methods
+        .iter()
+        .map(|m| (m.http_method.clone(), m.scopes.clone()))
+        .collect();
+    assert!(!scopes.is_empty());
+    for (verb, s) in &scopes {
+        let want = if verb == "GET" {
+            "okta.apps.read"
+        } else {
+            "okta.apps.manage"
+        };
+        assert_eq!(s, &vec![want.to_string()], "{verb}");
+    }
+}
+
+#[test]
+fn our_provider_documents_carry_the_specs_scopes() {
+    let registry = Registry::embedded();
+    let r = oktaql::plan::resolve::resource(&registry, "okta", "apps", "secrets").unwrap();
+    for m in &r.resource().methods {
+        let want = if m.http_method == "GET" {
+            "okta.apps.read"
+        } else {
+            "okta.apps.manage"
+        };
+        assert_eq!(m.scopes, vec![want.to_string()], "{}", m.name);
+    }
+}

@@ -181,6 +181,16 @@ pub enum AuthError {
         /// The scopes configured.
         configured: String,
     },
+    /// Okta refused a call for a scope the access token lacks (403 `insufficient_scope`).
+    #[error("{method}: Okta answered 403 E0000006 insufficient_scope for org '{org}': the service app lacks scope {scope}; grant it in Okta (Applications → the app → Okta API Scopes) and add it to the org's scopes")]
+    InsufficientScope {
+        /// The method refused.
+        method: String,
+        /// The scope Okta names (may be empty when it names none).
+        scope: String,
+        /// The org.
+        org: String,
+    },
     /// The token endpoint refused or failed.
     #[error("cannot get an access token for org '{org}' (client id {client_id}): {detail}")]
     Token {

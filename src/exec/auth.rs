@@ -38,6 +38,9 @@ struct Cached {
     refresh_at: Instant,
 }
 
+/// Where `--debug` traces of token requests go (masked by the caller).
+pub(crate) type Tracer<'a> = Option<&'a (dyn Fn(String) + Send + Sync)>;
+
 /// One service-app org's state in this run.
 struct Session {
     token: tokio::sync::Mutex<Option<Cached>>,
@@ -119,6 +122,7 @@ impl Authenticator {
         verb: &str,
         url: &Url,
         headers: &mut HeaderMap,
+        tracer: Tracer<'_>,
     ) -> Result<(), ExecError> {
         match self.credentials.grant_for(url.as_str())? {
             Grant::Token { token, .. } => {
@@ -129,7 +133,7 @@ impl Authenticator {
             }
             Grant::ServiceApp(org, app) => {
                 let session = self.session(org, app);
-                let token = self.token(http, org, app, &session).await?;
+                let token = self.token(http, org, app, &session, tracer).await?;
                 if token.token_type.eq_ignore_ascii_case("DPoP") {
                     let nonce = lock(&session.api_nonce).clone();
                     let proof = oauth::dpop_proof(
@@ -186,6 +190,7 @@ impl Authenticator {
         org: &Org,
         app: &ServiceApp,
         session: &Session,
+        tracer: Tracer<'_>,
     ) -> Result<AccessToken, ExecError> {
         let mut cached = session.token.lock().await;
         let wanted = self.credentials.scopes_for(org, app);
@@ -194,7 +199,9 @@ impl Authenticator {
                 return Ok(c.token.clone());
             }
         }
-        let token = self.fetch_token(http, org, app, session, &wanted).await?;
+        let token = self
+            .fetch_token(http, org, app, session, &wanted, tracer)
+            .await?;
         let life = Duration::from_secs(token.expires_in);
         // Refresh a minute early, or at half the lifetime of a token shorter than two minutes.
         let margin = REFRESH_MARGIN.min(life / 2);
@@ -212,6 +219,7 @@ impl Authenticator {
         app: &ServiceApp,
         session: &Session,
         scopes: &[String],
+        tracer: Tracer<'_>,
     ) -> Result<AccessToken, ExecError> {
         let token_url = format!("{}{TOKEN_PATH}", org.url);
         let failed = |detail: String| {
@@ -224,6 +232,15 @@ impl Authenticator {
         let mut last = String::new();
         for _ in 0..MAX_TOKEN_ATTEMPTS {
             let assertion = oauth::client_assertion(app, &token_url)?;
+            let dpop_on = session.dpop.load(Ordering::Relaxed);
+            if let Some(t) = tracer {
+                t(format!(
+                    "> POST {token_url}{}\n> grant_type=client_credentials&scope={}&client_assertion_type=…jwt-bearer&client_assertion=****",
+                    if dpop_on { "\n> dpop: ****" } else { "" },
+                    scopes.join("+")
+                ));
+            }
+            let started = Instant::now();
             let mut req = http
                 .post(&token_url)
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -254,6 +271,17 @@ impl Authenticator {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
             let body = resp.bytes().await.map_err(|e| failed(e.to_string()))?;
+            if let Some(t) = tracer {
+                t(format!(
+                    "< {status} in {} ms{}\n< {}",
+                    started.elapsed().as_millis(),
+                    nonce
+                        .as_ref()
+                        .map(|_| "\n< dpop-nonce: (set)")
+                        .unwrap_or_default(),
+                    super::trace::body_text(&body)
+                ));
+            }
             match oauth::read_answer(status, nonce, &body) {
                 Ok(t) => return Ok(t),
                 Err(r) if r.error == "use_dpop_nonce" && r.nonce.is_some() => {
@@ -287,7 +315,7 @@ impl Authenticator {
         };
         let session = self.session(org, app);
         let before = self.token_requests();
-        let t = self.token(http, org, app, &session).await?;
+        let t = self.token(http, org, app, &session, None).await?;
         Ok(TokenInfo {
             token_type: t.token_type.clone(),
             scopes: t.scopes.iter().cloned().collect(),
@@ -295,6 +323,23 @@ impl Authenticator {
             requests: self.token_requests() - before,
         })
     }
+}
+
+/// The scope named by a 403's `WWW-Authenticate: Bearer … error="insufficient_scope",
+/// scope="…"` (empty when it names none), or `None` when the 403 is not about scope.
+pub(crate) fn insufficient_scope(headers: &HeaderMap) -> Option<String> {
+    let v = headers
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("insufficient_scope"))?;
+    let scope = v
+        .split(',')
+        .filter_map(|p| p.trim().strip_prefix("scope="))
+        .map(|s| s.trim_matches('"').to_string())
+        .next()
+        .unwrap_or_default();
+    Some(scope)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -295,7 +295,15 @@ impl Client {
         let mut reauth = 0u32;
         loop {
             let mut headers = base_headers.clone();
-            self.auth.apply(http, &verb, url, &mut headers).await?;
+            let tracer = |text: String| self.trace(text);
+            let tracer: auth::Tracer<'_> = if self.config.debug {
+                Some(&tracer)
+            } else {
+                None
+            };
+            self.auth
+                .apply(http, &verb, url, &mut headers, tracer)
+                .await?;
             let pause = self.pacer.reserve();
             if !pause.is_zero() {
                 tokio::time::sleep(pause).await;
@@ -384,6 +392,16 @@ impl Client {
                                 &req.method,
                                 url.as_str(),
                             )
+                        }
+                        403 if auth::insufficient_scope(&answer.headers).is_some() => {
+                            let scope =
+                                auth::insufficient_scope(&answer.headers).unwrap_or_default();
+                            return Err(crate::auth::AuthError::InsufficientScope {
+                                method: req.method.clone(),
+                                scope,
+                                org: crate::auth::org_label(url),
+                            }
+                            .into());
                         }
                         status => {
                             return Err(error_from_answer(
