@@ -488,7 +488,7 @@ async fn the_only_org_serves_statements_without_subdomain_and_dry_run_names_it()
     assert_eq!(rows.rows.len(), 2);
     assert_eq!(rows.rows[0][1], serde_json::json!(DEMO_ORG));
     let plan = e
-        .plan_source(&Source::new(&format!("DELETE FROM okta.apps.secrets WHERE appId = '{DEMO_APP_TWO_SECRETS}' AND secretId = 'x'")))
+        .plan_source(&Source::new(format!("DELETE FROM okta.apps.secrets WHERE appId = '{DEMO_APP_TWO_SECRETS}' AND secretId = 'x'")))
         .unwrap();
     let shown = e.plan_orgs(&plan);
     assert!(

@@ -405,7 +405,10 @@ fn read_okta_yaml(path: &Path, sdk: &mut Settings) -> Result<(), AuthError> {
     Ok(())
 }
 
-fn read_own_config(path: &Path) -> Result<(Vec<(String, Settings)>, Option<String>), AuthError> {
+/// Named orgs of the config file, in file order.
+type NamedOrgs = Vec<(String, Settings)>;
+
+fn read_own_config(path: &Path) -> Result<(NamedOrgs, Option<String>), AuthError> {
     let doc = read_yaml(path)?;
     let origin = path.display().to_string();
     let mut orgs = Vec::new();

@@ -160,8 +160,9 @@ impl AuthServer {
     }
 
     /// Checks the credential of a management request that is not the API token: `Bearer`
-    /// or `DPoP` access tokens, valid, unexpired, with the scope the method needs.
-    pub fn authorize(&self, method: &str, url: &str, headers: &HeaderMap) -> Result<(), Response> {
+    /// or `DPoP` access tokens, valid, unexpired, with the scope the method needs. Returns
+    /// the refusal to send, if any.
+    pub fn authorize(&self, method: &str, url: &str, headers: &HeaderMap) -> Option<Response> {
         let value = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -170,7 +171,7 @@ impl AuthServer {
         let token = token.trim();
         let dpop = scheme.eq_ignore_ascii_case("DPoP");
         if !(dpop || scheme.eq_ignore_ascii_case("Bearer")) || token.is_empty() {
-            return Err(unauthorized(
+            return Some(unauthorized(
                 "invalid_token",
                 "The access token is invalid.",
             ));
@@ -180,13 +181,13 @@ impl AuthServer {
             match tokens.get(token) {
                 Some(t) if Instant::now() < t.expires => (t.scopes.clone(), t.jkt.clone()),
                 Some(_) => {
-                    return Err(unauthorized(
+                    return Some(unauthorized(
                         "invalid_token",
                         "The access token is expired.",
                     ))
                 }
                 None => {
-                    return Err(unauthorized(
+                    return Some(unauthorized(
                         "invalid_token",
                         "The access token is invalid.",
                     ))
@@ -203,22 +204,22 @@ impl AuthServer {
                 match self.verify_proof(proof, method, htu, Some(token)) {
                     Ok(k) if &k == jkt => {}
                     Ok(_) => {
-                        return Err(unauthorized(
+                        return Some(unauthorized(
                             "invalid_dpop_proof",
                             "The DPoP proof key does not match the access token.",
                         ))
                     }
-                    Err(e) => return Err(unauthorized("invalid_dpop_proof", &e)),
+                    Err(e) => return Some(unauthorized("invalid_dpop_proof", &e)),
                 }
             }
             (Some(_), false) => {
-                return Err(unauthorized(
+                return Some(unauthorized(
                     "invalid_token",
                     "The access token is DPoP-bound: send it as Authorization: DPoP with a proof.",
                 ))
             }
             (None, true) => {
-                return Err(unauthorized(
+                return Some(unauthorized(
                     "invalid_token",
                     "The access token is not DPoP-bound.",
                 ))
@@ -250,9 +251,9 @@ impl AuthServer {
                 ))
                 .unwrap_or(HeaderValue::from_static("Bearer error=\"insufficient_scope\"")),
             );
-            return Err(r);
+            return Some(r);
         }
-        Ok(())
+        None
     }
 
     fn token(&self, token_url: &str, headers: &HeaderMap, body: &[u8]) -> Response {

@@ -228,7 +228,6 @@ async fn envelope(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
         shared
             .oauth
             .authorize(req.method().as_str(), &url, req.headers())
-            .err()
     };
     let mut response = if let Some(denied) = denied {
         denied
