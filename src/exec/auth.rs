@@ -42,7 +42,7 @@ struct Cached {
 pub(crate) type Tracer<'a> = Option<&'a (dyn Fn(String) + Send + Sync)>;
 
 /// One service-app org's state in this run.
-struct Session {
+struct OrgState {
     token: tokio::sync::Mutex<Option<Cached>>,
     dpop_key: SigningKey,
     dpop: AtomicBool,
@@ -54,7 +54,7 @@ struct Session {
 pub struct Authenticator {
     credentials: Arc<Credentials>,
     auth_prefix: String,
-    sessions: Mutex<HashMap<String, Arc<Session>>>,
+    states: Mutex<HashMap<String, Arc<OrgState>>>,
     token_requests: AtomicUsize,
 }
 
@@ -83,7 +83,7 @@ impl Authenticator {
         Authenticator {
             credentials,
             auth_prefix: auth_prefix.to_string(),
-            sessions: Mutex::new(HashMap::new()),
+            states: Mutex::new(HashMap::new()),
             token_requests: AtomicUsize::new(0),
         }
     }
@@ -98,11 +98,11 @@ impl Authenticator {
         self.token_requests.load(Ordering::Relaxed)
     }
 
-    fn session(&self, org: &Org, app: &ServiceApp) -> Arc<Session> {
-        let mut s = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+    fn state(&self, org: &Org, app: &ServiceApp) -> Arc<OrgState> {
+        let mut s = self.states.lock().unwrap_or_else(PoisonError::into_inner);
         s.entry(org.url.clone())
             .or_insert_with(|| {
-                Arc::new(Session {
+                Arc::new(OrgState {
                     token: tokio::sync::Mutex::new(None),
                     dpop_key: SigningKey::generate_es256(),
                     dpop: AtomicBool::new(app.dpop),
@@ -132,12 +132,12 @@ impl Authenticator {
                 );
             }
             Grant::ServiceApp(org, app) => {
-                let session = self.session(org, app);
-                let token = self.token(http, org, app, &session, tracer).await?;
+                let state = self.state(org, app);
+                let token = self.token(http, org, app, &state, tracer).await?;
                 if token.token_type.eq_ignore_ascii_case("DPoP") {
-                    let nonce = lock(&session.api_nonce).clone();
+                    let nonce = lock(&state.api_nonce).clone();
                     let proof = oauth::dpop_proof(
-                        &session.dpop_key,
+                        &state.dpop_key,
                         verb,
                         url.as_str(),
                         nonce.as_deref(),
@@ -162,7 +162,7 @@ impl Authenticator {
         let Ok(Grant::ServiceApp(org, app)) = self.credentials.grant_for(url.as_str()) else {
             return false;
         };
-        let session = self.session(org, app);
+        let state = self.state(org, app);
         let challenge = answer
             .get_all(reqwest::header::WWW_AUTHENTICATE)
             .iter()
@@ -172,13 +172,13 @@ impl Authenticator {
         let nonce = answer.get("dpop-nonce").and_then(|v| v.to_str().ok());
         if challenge.contains("use_dpop_nonce") {
             if let Some(n) = nonce {
-                *lock(&session.api_nonce) = Some(n.to_string());
+                *lock(&state.api_nonce) = Some(n.to_string());
                 return true;
             }
             return false;
         }
         // invalid_token (expired or revoked): fetch a new one.
-        *session.token.lock().await = None;
+        *state.token.lock().await = None;
         true
     }
 
@@ -189,10 +189,10 @@ impl Authenticator {
         http: &reqwest::Client,
         org: &Org,
         app: &ServiceApp,
-        session: &Session,
+        state: &OrgState,
         tracer: Tracer<'_>,
     ) -> Result<AccessToken, ExecError> {
-        let mut cached = session.token.lock().await;
+        let mut cached = state.token.lock().await;
         let wanted = self.credentials.scopes_for(org, app);
         if let Some(c) = cached.as_ref() {
             if Instant::now() < c.refresh_at && wanted.iter().all(|s| c.token.scopes.contains(s)) {
@@ -200,7 +200,7 @@ impl Authenticator {
             }
         }
         let token = self
-            .fetch_token(http, org, app, session, &wanted, tracer)
+            .fetch_token(http, org, app, state, &wanted, tracer)
             .await?;
         let life = Duration::from_secs(token.expires_in);
         // Refresh a minute early, or at half the lifetime of a token shorter than two minutes.
@@ -217,7 +217,7 @@ impl Authenticator {
         http: &reqwest::Client,
         org: &Org,
         app: &ServiceApp,
-        session: &Session,
+        state: &OrgState,
         scopes: &[String],
         tracer: Tracer<'_>,
     ) -> Result<AccessToken, ExecError> {
@@ -232,7 +232,7 @@ impl Authenticator {
         let mut last = String::new();
         for _ in 0..MAX_TOKEN_ATTEMPTS {
             let assertion = oauth::client_assertion(app, &token_url)?;
-            let dpop_on = session.dpop.load(Ordering::Relaxed);
+            let dpop_on = state.dpop.load(Ordering::Relaxed);
             if let Some(t) = tracer {
                 t(format!(
                     "> POST {token_url}{}\n> grant_type=client_credentials&scope={}&client_assertion_type=…jwt-bearer&client_assertion=****",
@@ -246,15 +246,10 @@ impl Authenticator {
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .header(ACCEPT, "application/json")
                 .body(oauth::token_form(scopes, &assertion));
-            if session.dpop.load(Ordering::Relaxed) {
-                let nonce = lock(&session.auth_nonce).clone();
-                let proof = oauth::dpop_proof(
-                    &session.dpop_key,
-                    "POST",
-                    &token_url,
-                    nonce.as_deref(),
-                    None,
-                )?;
+            if state.dpop.load(Ordering::Relaxed) {
+                let nonce = lock(&state.auth_nonce).clone();
+                let proof =
+                    oauth::dpop_proof(&state.dpop_key, "POST", &token_url, nonce.as_deref(), None)?;
                 req = req.header("DPoP", proof);
             }
             self.token_requests.fetch_add(1, Ordering::Relaxed);
@@ -285,15 +280,15 @@ impl Authenticator {
             match oauth::read_answer(status, nonce, &body) {
                 Ok(t) => return Ok(t),
                 Err(r) if r.error == "use_dpop_nonce" && r.nonce.is_some() => {
-                    session.dpop.store(true, Ordering::Relaxed);
-                    *lock(&session.auth_nonce) = r.nonce.clone();
+                    state.dpop.store(true, Ordering::Relaxed);
+                    *lock(&state.auth_nonce) = r.nonce.clone();
                     last = oauth::refusal_hint(&r);
                 }
                 Err(r)
-                    if r.error == "invalid_dpop_proof" && !session.dpop.load(Ordering::Relaxed) =>
+                    if r.error == "invalid_dpop_proof" && !state.dpop.load(Ordering::Relaxed) =>
                 {
                     // The app requires DPoP: send proofs from now on.
-                    session.dpop.store(true, Ordering::Relaxed);
+                    state.dpop.store(true, Ordering::Relaxed);
                     last = oauth::refusal_hint(&r);
                 }
                 Err(r) => return Err(failed(oauth::refusal_hint(&r))),
@@ -313,9 +308,9 @@ impl Authenticator {
                 detail: format!("org '{}' uses an API token, not a service app", org.name),
             });
         };
-        let session = self.session(org, app);
+        let state = self.state(org, app);
         let before = self.token_requests();
-        let t = self.token(http, org, app, &session, None).await?;
+        let t = self.token(http, org, app, &state, None).await?;
         Ok(TokenInfo {
             token_type: t.token_type.clone(),
             scopes: t.scopes.iter().cloned().collect(),
