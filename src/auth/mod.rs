@@ -236,6 +236,11 @@ impl Credentials {
         self
     }
 
+    /// No credential at all: nothing can be sent (each request is refused before sending).
+    pub fn is_empty(&self) -> bool {
+        self.orgs.is_empty() && self.loose.is_none()
+    }
+
     /// The configured orgs.
     pub fn orgs(&self) -> &[Org] {
         &self.orgs
