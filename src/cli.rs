@@ -135,6 +135,9 @@ pub struct SessionArgs {
     /// Stop following next-page links after this many pages (and say so).
     #[arg(long, value_name = "N")]
     pub max_pages: Option<usize>,
+    /// Largest answer body read, in MiB (an answer over it is an error).
+    #[arg(long, default_value_t = 64, value_name = "MiB", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_body_mb: u32,
     /// Fail a fan-out when any of its requests fails, instead of warning and going on.
     #[arg(long)]
     pub strict: bool,
@@ -193,6 +196,7 @@ impl SessionArgs {
             timeout: 30.0,
             concurrency: 8,
             max_pages: None,
+            max_body_mb: 64,
             strict: false,
             debug: false,
         }

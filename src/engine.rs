@@ -227,6 +227,11 @@ impl Engine {
         })
     }
 
+    /// The secret values this engine has sent or received so far (shared with its client).
+    pub fn secrets(&self) -> &std::sync::Arc<crate::secrets::SecretValues> {
+        &self.client.config().secrets
+    }
+
     /// The providers this engine plans against.
     pub fn registry(&self) -> &Registry {
         &self.registry
@@ -492,7 +497,7 @@ impl Engine {
                         .map(|(k, v)| format!("{k}={}", plan::bind::value_text(v)))
                         .collect();
                     self.diagnostics.warn(&format!(
-                        "warning: skipped {} for {}: {e} (use --strict to fail instead)",
+                        "skipped {} for {}: {e} (use --strict to fail instead)",
                         t.resource,
                         which.join(", ")
                     ));

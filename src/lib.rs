@@ -20,6 +20,7 @@ pub mod render;
 pub mod rows;
 pub mod runner;
 pub mod sandbox;
+pub mod secrets;
 pub mod shell;
 pub mod sql;
 pub mod template;

@@ -72,11 +72,18 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", oktaql::auth::secrets::mask(&format!("{e:#}")));
+            eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
     }
 }
+
+/// Longest `--timeout` accepted.
+const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
+/// Exit status when writes were applied but their output could not be saved where asked
+/// (it is kept in an owner-only file beside it, or printed to stderr).
+const EXIT_OUTPUT_LOST: u8 = 3;
 
 /// The engine and, with `--sandbox`, the sandbox it talks to (kept alive with it).
 struct Session {
@@ -109,14 +116,21 @@ async fn session(args: &SessionArgs) -> Result<Session> {
         credentials = load_credentials(args, server_url.clone())?;
         None
     };
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        bail!("--timeout must be a positive number of seconds");
-    }
+    let timeout = Duration::try_from_secs_f64(args.timeout)
+        .ok()
+        .filter(|t| !t.is_zero() && *t <= MAX_TIMEOUT);
+    let Some(timeout) = timeout else {
+        bail!(
+            "--timeout must be a positive number of seconds, at most {} (a day)",
+            MAX_TIMEOUT.as_secs()
+        );
+    };
     let client = ClientConfig {
         credentials: Some(Arc::new(credentials)),
-        timeout: Duration::from_secs_f64(args.timeout),
+        timeout,
         concurrency: usize::from(args.concurrency),
         max_pages: args.max_pages,
+        max_body_bytes: args.max_body_mb as usize * 1024 * 1024,
         debug: args.debug,
         ..ClientConfig::default()
     };
@@ -146,6 +160,7 @@ async fn session(args: &SessionArgs) -> Result<Session> {
         dry_run: false,
         summaries: std::io::stderr().is_terminal(),
         timer: false,
+        writes: Arc::default(),
     };
     Ok(Session {
         engine,
@@ -245,7 +260,7 @@ async fn orgs(args: SessionArgs, check: bool) -> Result<ExitCode> {
                     writeln!(
                         out,
                         "  check:  FAILED — {}",
-                        oktaql::auth::secrets::mask(&format!("{e:#}"))
+                        client.config().secrets.mask_text(&format!("{e:#}"))
                     )?
                 }
             }
@@ -312,11 +327,15 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
         if file.as_os_str() == "-" {
             scripts.push(read_stdin()?);
         } else {
-            let text = std::fs::read_to_string(file).map_err(|e| {
-                anyhow::anyhow!(
+            let text = std::fs::read_to_string(file).map_err(|e| match e.kind() {
+                std::io::ErrorKind::InvalidData => anyhow::anyhow!(
+                    "the SQL file {} is not UTF-8 text: save it as UTF-8",
+                    file.display()
+                ),
+                _ => anyhow::anyhow!(
                     "cannot read the SQL file {}: {e} — check the path (use -f - for standard input)",
                     file.display()
-                )
+                ),
             })?;
             scripts.push(Script {
                 name: file.display().to_string(),
@@ -333,16 +352,27 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
     let mut s = session(&args.session).await?;
     s.options.continue_on_error = args.continue_on_error;
     s.options.dry_run = args.dry_run;
+    let writes = s.options.writes.clone();
     let work = async {
         let report = match &args.session.outfile {
-            Some(path) => write_outfile(path, &s, &scripts).await?,
+            Some(path) => match write_outfile(path, &s, &scripts).await? {
+                Saved::Yes(report) => report,
+                Saved::No => return Ok(ExitCode::from(EXIT_OUTPUT_LOST)),
+            },
             None => {
                 let mut out = std::io::stdout().lock();
                 let mut err = std::io::stderr();
                 match run_scripts(&s.engine, &scripts, &s.options, &mut out, &mut err).await {
                     Ok(r) => r,
                     Err(RunError::BrokenPipe) => return Ok(ExitCode::SUCCESS),
-                    Err(e) => return Err(e.into()),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return Ok(if report_writes(&s.options.writes) {
+                            ExitCode::from(EXIT_OUTPUT_LOST)
+                        } else {
+                            ExitCode::from(2)
+                        });
+                    }
                 }
             }
         };
@@ -352,24 +382,109 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
             ExitCode::SUCCESS
         })
     };
-    // Ctrl-C drops the run: requests in flight are cancelled and a half-written --outfile
-    // temporary file is removed.
+    // Ctrl-C, SIGTERM and SIGHUP drop the run: requests in flight are cancelled and a
+    // half-written --outfile temporary file is removed; what was applied is reported.
     tokio::select! {
         result = work => result,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("interrupted: requests in flight were cancelled (a write already sent may have taken effect; check with a SELECT)");
-            Ok(ExitCode::from(130))
+        (name, code) = stop_signal() => {
+            eprintln!("{name}: requests in flight were cancelled");
+            report_writes(&writes);
+            Ok(ExitCode::from(code))
+        }
+    }
+}
+
+/// Resolves on Ctrl-C, SIGTERM or SIGHUP with what to call it and the exit status.
+async fn stop_signal() -> (&'static str, u8) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return ("interrupted", 130);
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => ("interrupted", 130),
+            _ = term.recv() => ("terminated (SIGTERM)", 143),
+            _ = hup.recv() => ("hung up (SIGHUP)", 129),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        ("interrupted", 130)
+    }
+}
+
+/// Says which writes were applied and which was in flight; whether any was applied.
+fn report_writes(writes: &oktaql::runner::WriteLog) -> bool {
+    let applied = writes.applied();
+    if !applied.is_empty() {
+        eprintln!("{} write(s) applied:", applied.len());
+        for w in &applied {
+            eprintln!("  {w}");
+        }
+    }
+    if let Some(w) = writes.in_flight() {
+        eprintln!("a write was in flight and may have been applied (check with a SELECT):\n  {w}");
+    }
+    !applied.is_empty()
+}
+
+/// Whether the output reached its file.
+enum Saved {
+    Yes(oktaql::runner::RunReport),
+    /// Writes were applied and the output could not be put in place (reported).
+    No,
+}
+
+/// Refuses an output target that cannot take the result, before anything is sent.
+fn check_outfile(path: &Path) -> Result<()> {
+    let shown = path.display();
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            bail!("cannot write the output to {shown}: it is a directory — nothing was sent; give a file name")
+        }
+        Ok(m) if !m.is_file() => {
+            bail!("cannot write the output to {shown}: it is not a regular file — nothing was sent")
+        }
+        Ok(_) => {
+            if let Err(e) = std::fs::OpenOptions::new().append(true).open(path) {
+                bail!("cannot write the output to {shown}: {e} — nothing was sent");
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => bail!("cannot write the output to {shown}: {e} — nothing was sent"),
+    }
+    Ok(())
+}
+
+/// Keeps the temporary output (owner-only) after writes were applied; names it, or prints
+/// the output to stderr when even that fails.
+fn keep_output(tmp: tempfile::NamedTempFile) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o600));
+    }
+    match tmp.keep() {
+        Ok((_, kept)) => eprintln!("the output was kept in {} (owner-only)", kept.display()),
+        Err(e) => {
+            let text = std::fs::read_to_string(e.file.path()).unwrap_or_default();
+            eprintln!("the output, which could not be saved anywhere:\n{text}");
         }
     }
 }
 
 /// Runs into a temporary file beside `path` and renames it over `path` only when every
-/// statement succeeded; files holding client secrets stay owner-only.
-async fn write_outfile(
-    path: &Path,
-    s: &Session,
-    scripts: &[Script],
-) -> Result<oktaql::runner::RunReport> {
+/// statement succeeded; files holding secrets stay owner-only. The target is checked before
+/// anything is sent; when the output cannot be put in place after writes were applied, it
+/// is kept in the (owner-only) temporary file and the writes are listed.
+async fn write_outfile(path: &Path, s: &Session, scripts: &[Script]) -> Result<Saved> {
+    check_outfile(path)?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -377,20 +492,38 @@ async fn write_outfile(
     let mut tmp = tempfile::Builder::new()
         .prefix(".oktaql-")
         .tempfile_in(&dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create a temporary file in {}: {e} — nothing was sent",
+                dir.display()
+            )
+        })?;
     let mut err = std::io::stderr();
-    let report = {
+    let written = {
         let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        let r = run_scripts(&s.engine, scripts, &s.options, &mut w, &mut err).await?;
-        w.flush().context("cannot write the output file")?;
-        r
+        let r = run_scripts(&s.engine, scripts, &s.options, &mut w, &mut err).await;
+        w.flush().map_err(|e| RunError::Output(e.into())).and(r)
+    };
+    let report = match written {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot write the output file: {e}");
+            if report_writes(&s.options.writes) {
+                keep_output(tmp);
+                return Ok(Saved::No);
+            }
+            return Err(anyhow::anyhow!("{} was not written", path.display()));
+        }
     };
     if report.failed > 0 {
         eprintln!(
             "{} was not written because a statement failed",
             path.display()
         );
-        return Ok(report);
+        if report_writes(&s.options.writes) {
+            keep_output(tmp);
+        }
+        return Ok(Saved::Yes(report));
     }
     tmp.as_file().sync_all().ok();
     // The temporary file is owner-only; without secrets in it, give the result the mode
@@ -404,9 +537,17 @@ async fn write_outfile(
         };
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode)).ok();
     }
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(report)
+    if let Err(e) = tmp.persist(path) {
+        let problem = format!("cannot write {}: {}", path.display(), e.error);
+        if !s.options.writes.applied().is_empty() {
+            eprintln!("error: {problem}");
+            report_writes(&s.options.writes);
+            keep_output(e.file);
+            return Ok(Saved::No);
+        }
+        bail!(problem);
+    }
+    Ok(Saved::Yes(report))
 }
 
 /// The process umask (read by setting and restoring it).

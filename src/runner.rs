@@ -8,12 +8,14 @@
 //! secret values redacted.
 
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::engine::{Engine, StreamedOutcome};
 use crate::error::Error;
 use crate::plan::{plan_text, Plan};
 use crate::render::{OutputFormat, RenderError, RenderOptions, RowWriter};
+use crate::secrets::{is_secret_key, SecretValues};
 use crate::sql::{self, Source};
 use crate::template::{self, Vars};
 
@@ -43,6 +45,66 @@ pub struct RunOptions {
     pub summaries: bool,
     /// Add each statement's elapsed time to its summary (`2 rows (41.2 ms)`).
     pub timer: bool,
+    /// Where the run records the writes it sends, so that whoever stops it (a failed
+    /// output file, a signal) can say what was applied.
+    pub writes: Arc<WriteLog>,
+}
+
+/// The writes (INSERT, DELETE, EXEC of a non-GET method) a run has sent: those applied, and
+/// the one in flight. Shared with the caller, who reads it after the run stopped.
+#[derive(Debug, Default)]
+pub struct WriteLog {
+    inner: Mutex<WriteState>,
+}
+
+#[derive(Debug, Default)]
+struct WriteState {
+    applied: Vec<String>,
+    in_flight: Option<String>,
+}
+
+impl WriteLog {
+    /// The writes that completed, as `file:line: statement` (secret values redacted).
+    pub fn applied(&self) -> Vec<String> {
+        self.lock().applied.clone()
+    }
+
+    /// The write sent and not yet answered, if any.
+    pub fn in_flight(&self) -> Option<String> {
+        self.lock().in_flight.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, WriteState> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn start(&self, what: String) {
+        self.lock().in_flight = Some(what);
+    }
+
+    fn finish(&self, applied: bool) {
+        let mut st = self.lock();
+        if let Some(what) = st.in_flight.take() {
+            if applied {
+                st.applied.push(what);
+            }
+        }
+    }
+}
+
+/// Whether executing `plan` changes something at Okta: an INSERT or DELETE, or an EXEC whose
+/// request is not a GET.
+pub fn is_write(plan: &Plan) -> bool {
+    match plan {
+        Plan::Mutation(m) => {
+            m.fetch.requests.is_empty()
+                || m.fetch
+                    .requests
+                    .iter()
+                    .any(|r| !matches!(r.http_method.as_str(), "GET" | "HEAD"))
+        }
+        _ => false,
+    }
 }
 
 /// What a run did.
@@ -54,7 +116,8 @@ pub struct RunReport {
     pub failed: usize,
     /// Statements skipped after a failure.
     pub skipped: usize,
-    /// Whether any rendered row set had a `client_secret` column.
+    /// Whether any rendered row set had a secret-named column or a cell holding a secret
+    /// value this run received or sent (whatever the column is called).
     pub wrote_secrets: bool,
 }
 
@@ -140,7 +203,8 @@ pub async fn run_scripts(
         match result {
             Ok(text) => rendered.push(text),
             Err(e) => {
-                let _ = writeln!(diag, "error: {}: {e}", s.name);
+                let text = engine.secrets().mask_text(&e.to_string()).into_owned();
+                let _ = writeln!(diag, "error: {}: {text}", s.name);
                 template_failed = true;
                 rendered.push(String::new());
             }
@@ -182,7 +246,13 @@ pub async fn run_scripts(
     if plan_failures > 0 && !options.continue_on_error {
         for p in prepared.iter().filter(|p| p.plan.is_err()) {
             if let Err(e) = &p.plan {
-                statement_error(diag, &scripts[p.script].name, &p.source, e);
+                statement_error(
+                    diag,
+                    &scripts[p.script].name,
+                    &p.source,
+                    e,
+                    engine.secrets(),
+                );
             }
         }
         if prepared.len() > 1 {
@@ -204,7 +274,7 @@ pub async fn run_scripts(
         let plan = match &p.plan {
             Ok(plan) => plan,
             Err(e) => {
-                statement_error(diag, name, &p.source, e);
+                statement_error(diag, name, &p.source, e, engine.secrets());
                 report.failed += 1;
                 continue;
             }
@@ -227,15 +297,35 @@ pub async fn run_scripts(
             continue;
         }
         let started = Instant::now();
-        let done = match engine.execute_streamed(plan).await {
-            Ok(outcome) => emit(outcome, started, options, out, diag, &mut report),
+        let write = is_write(plan);
+        if write {
+            options.writes.start(format!(
+                "{name}:{}: {}",
+                p.source.line,
+                first_line(&p.source.text)
+            ));
+        }
+        let executed = engine.execute_streamed(plan).await;
+        if write {
+            options.writes.finish(executed.is_ok());
+        }
+        let done = match executed {
+            Ok(outcome) => emit(
+                outcome,
+                started,
+                options,
+                engine.secrets(),
+                out,
+                diag,
+                &mut report,
+            ),
             Err(e) => Err(Emit::Statement(e)),
         };
         match done {
             Ok(()) => report.succeeded += 1,
             Err(Emit::Output(e)) => return Err(e),
             Err(Emit::Statement(e)) => {
-                statement_error(diag, name, &p.source, &e);
+                statement_error(diag, name, &p.source, &e, engine.secrets());
                 report.failed += 1;
                 if !options.continue_on_error {
                     report.skipped = total - n - 1;
@@ -292,19 +382,18 @@ fn emit(
     mut outcome: StreamedOutcome,
     started: Instant,
     options: &RunOptions,
+    secrets: &SecretValues,
     out: &mut dyn Write,
     diag: &mut dyn Write,
     report: &mut RunReport,
 ) -> Result<(), Emit> {
     let mut written = 0;
     if let Some(rows) = outcome.rows.take() {
+        let secret = std::cell::Cell::new(report.wrote_secrets);
         let writer = rows.for_each(
             |columns| {
-                if columns
-                    .iter()
-                    .any(|c| c.eq_ignore_ascii_case("client_secret"))
-                {
-                    report.wrote_secrets = true;
+                if columns.iter().any(|c| is_secret_key(c)) {
+                    secret.set(true);
                 }
                 Ok::<_, Emit>(RowWriter::new(
                     options.format,
@@ -313,8 +402,21 @@ fn emit(
                     &mut *out,
                 )?)
             },
-            |writer, cells| Ok(writer.write_row(cells)?),
+            |writer, cells| {
+                // A secret is a secret under any name and inside any function's result.
+                if !secret.get() && !secrets.is_empty() {
+                    secret.set(cells.iter().any(|c| match c {
+                        serde_json::Value::String(s) => secrets.contains_secret(s),
+                        serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+                            secrets.contains_secret(&c.to_string())
+                        }
+                        _ => false,
+                    }));
+                }
+                Ok(writer.write_row(cells)?)
+            },
         )?;
+        report.wrote_secrets = secret.get();
         written = writer.rows();
         writer.finish()?;
         write_out(out, b"")?;
@@ -378,14 +480,23 @@ fn completed_list(done: &[Prepared]) -> String {
     format!(" (completed: {})", lines.join(", "))
 }
 
-/// Writes a failed statement's error with where it is.
-pub fn statement_error(diag: &mut dyn Write, name: &str, source: &Source, e: &Error) {
+/// Writes a failed statement's error with where it is, every known secret value masked.
+pub fn statement_error(
+    diag: &mut dyn Write,
+    name: &str,
+    source: &Source,
+    e: &Error,
+    secrets: &SecretValues,
+) {
     let (line, column) = match e {
         Error::Sql(s) => (s.line, s.column),
         _ => (source.line, source.column),
     };
-    // Authentication secrets seen in this run never reach an error message.
-    let text = crate::auth::secrets::mask(&e.to_string());
-    let _ = writeln!(diag, "error: {name}:{line}:{column}: {text}");
+    let text = e.to_string();
+    let _ = writeln!(
+        diag,
+        "error: {name}:{line}:{column}: {}",
+        secrets.mask_text(&text)
+    );
     let _ = writeln!(diag, "  in: {}", first_line(&source.text));
 }

@@ -4,8 +4,12 @@
 //! rendering with minijinja in strict mode (a missing variable is an error that names it),
 //! and finding every missing variable up front ([`undefined_variables`]) so a batch run can
 //! report them all before running any statement.
-//! Must not: parse SQL, escape output (SQL is not HTML) or log variable values (they may hold
-//! client secrets).
+//! A variable is data: every value is placed into the SQL by [`place`] so that it cannot
+//! change the statement (escaped inside quotes, only a plain name or number elsewhere,
+//! unless marked `| safe`).
+//! Must not: parse SQL statements or log variable values (they may hold client secrets).
+
+mod place;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -43,6 +47,19 @@ pub enum TemplateError {
         line: usize,
         /// What is wrong.
         message: String,
+    },
+    /// A value that would change the statement's structure where the template puts it.
+    /// The value itself is never shown (it may be a secret).
+    #[error(
+        "template {what} at line {line} cannot be placed: {reason} — nothing was sent; put it inside '…' (where it is escaped), or, if it is meant to be SQL, mark it {{{{ name | safe }}}} (see \"What a variable can do\" in docs/security.md)"
+    )]
+    UnsafeValue {
+        /// `variable app_id`, or `a template expression`.
+        what: String,
+        /// Line of the rendered text (1-based).
+        line: usize,
+        /// Why it cannot go there.
+        reason: String,
     },
     /// A `--var` argument that is not `name=value`. Only the name part is kept: the value
     /// may be a secret.
@@ -217,9 +234,22 @@ pub fn has_template_syntax(text: &str) -> bool {
 /// Instructions a template may run before rendering stops with an error.
 pub const TEMPLATE_FUEL: u64 = 5_000_000;
 
-/// The environment: strict undefined, no autoescape, trailing newline kept, bounded work.
-fn environment() -> Environment<'static> {
+/// The environment: strict undefined, no autoescape, trailing newline kept, bounded work;
+/// every `{{ … }}` output is recorded in `slots` and written as a marker for [`place`].
+fn environment(slots: place::Slots) -> Environment<'static> {
     let mut env = Environment::new();
+    env.set_formatter(move |out, state, value| {
+        if value.is_undefined() {
+            // The default formatter reports an undefined value as strict mode requires.
+            return minijinja::escape_formatter(out, state, value);
+        }
+        let slot = place::Slot {
+            text: value.to_string(),
+            raw: value.is_safe(),
+        };
+        out.write_str(&place::marker(&slots, slot))
+            .map_err(|e| minijinja::Error::new(ErrorKind::WriteFailure, e.to_string()))
+    });
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
     // A runbook's templates are small; a bound on the work they may do keeps a runaway loop
@@ -261,10 +291,14 @@ pub fn render(text: &str, vars: &Vars) -> Result<String, TemplateError> {
     if !has_template_syntax(text) {
         return Ok(text.to_string());
     }
-    let env = environment();
+    let slots = place::Slots::default();
+    let env = environment(slots.clone());
     let template = env.template_from_str(text).map_err(|e| convert(&e))?;
     match template.render(context(&vars.0)) {
-        Ok(out) => Ok(out),
+        Ok(out) => {
+            let all = slots.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            place::place(&out, &all).map_err(|r| place::refused_error(&r, &all, &vars.0))
+        }
         Err(e) if e.kind() == ErrorKind::UndefinedError => {
             let names = missing(&env, &template, vars);
             if names.is_empty() {
@@ -284,7 +318,7 @@ pub fn undefined_variables(text: &str, vars: &Vars) -> Result<Vec<String>, Templ
     if !has_template_syntax(text) {
         return Ok(Vec::new());
     }
-    let env = environment();
+    let env = environment(place::Slots::default());
     let template = env.template_from_str(text).map_err(|e| convert(&e))?;
     Ok(missing(&env, &template, vars))
 }
@@ -404,9 +438,16 @@ EXEC okta.apps.secrets.activate_oauth2_client_secret @subdomain='acme' --require
     }
 
     #[test]
-    fn does_not_autoescape() {
+    fn escapes_for_sql_not_html() {
         let v = vars(&["x=<a href=\"q\">&'"]);
-        assert_eq!(render("{{ x }}", &v).unwrap(), "<a href=\"q\">&'");
+        assert_eq!(render("'{{ x }}'", &v).unwrap(), "'<a href=\"q\">&'''");
+        assert_eq!(render("{{ x | safe }}", &v).unwrap(), "<a href=\"q\">&'");
+        let e = render("SELECT {{ x }}", &v).unwrap_err();
+        assert!(
+            matches!(&e, TemplateError::UnsafeValue { what, line: 1, .. } if what == "variable x"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("href"), "{e}");
     }
 
     #[test]

@@ -278,3 +278,53 @@ fn provider_documents_are_cached_and_a_change_is_seen() {
     assert_eq!(apps.title.as_deref(), Some("apps ABI"));
     assert_eq!(providers(cache.path()), 1);
 }
+
+/// The registry shipped in this repository (no reference data needed).
+fn repo_registry() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("providers")
+}
+
+#[test]
+fn an_in_place_edit_that_restores_the_mtime_is_still_seen() {
+    let registry = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    copy_registry(&repo_registry(), registry.path());
+    let doc = registry.path().join("okta/v00.00.00000/services/apps.yaml");
+    let before = apps(&cached(registry.path(), cache.path()));
+    assert!(before.resource("secrets").is_some());
+    // Same size, same inode, same modification time: only the content differs.
+    let mtime = std::fs::metadata(&doc).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&doc).unwrap();
+    let (old, new) = ("\n      name: secrets\n", "\n      name: secretz\n");
+    assert!(text.contains(old));
+    {
+        use std::io::{Seek, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(&doc).unwrap();
+        f.seek(std::io::SeekFrom::Start(0)).unwrap();
+        f.write_all(text.replacen(old, new, 1).as_bytes()).unwrap();
+        f.set_modified(mtime).unwrap();
+    }
+    assert_eq!(std::fs::metadata(&doc).unwrap().modified().unwrap(), mtime);
+    let after = apps(&cached(registry.path(), cache.path()));
+    assert!(after.resource("secretz").is_some(), "stale entry used");
+}
+
+#[test]
+fn deeply_nested_yaml_is_refused_quickly() {
+    let registry = tempfile::tempdir().unwrap();
+    copy_registry(&repo_registry(), registry.path());
+    let doc = registry.path().join("okta/v00.00.00000/services/apps.yaml");
+    let depth = 118_000;
+    std::fs::write(&doc, format!("{}{}", "[".repeat(depth), "]".repeat(depth))).unwrap();
+    let started = std::time::Instant::now();
+    let err = Registry::from_dir(registry.path())
+        .and_then(|r| r.service("okta", "apps"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.contains("nested"), "{err}");
+}

@@ -322,12 +322,29 @@ async fn outfile_is_never_left_partial() {
         std::fs::read_to_string(&outfile).unwrap(),
         "previous result\n"
     );
+    // Statement 2 created a secret before the failure: its output is kept, owner-only, in
+    // the file the message names, and nothing else is left behind.
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "rotate.sql" && n != "result.json")
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.ends_with("rotate.sql") && !p.ends_with("result.json"))
         .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    assert!(
+        err.contains(&format!("kept in {}", leftovers[0].display())),
+        "{err}"
+    );
+    assert!(err.contains("1 write(s) applied"), "{err}");
+    let kept_mode = std::fs::metadata(&leftovers[0])
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(kept_mode, 0o600, "{kept_mode:o}");
+    assert!(std::fs::read_to_string(&leftovers[0])
+        .unwrap()
+        .contains("client_secret"));
+    std::fs::remove_file(&leftovers[0]).unwrap();
 
     // Success replaces it whole; a file holding client secrets is owner-only.
     let sql = format!(

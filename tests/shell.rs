@@ -18,8 +18,11 @@ const PROMPT: &str = "oktaql> ";
 type Session = expectrl::session::OsSession;
 
 /// Starts `oktaql shell ARGS` on a pseudo-terminal with its history under `data_home`.
+/// `OKTAQL_TEST_BIN` runs it from another build (an earlier one, to see a test fail).
 fn shell(data_home: &Path, args: &[&str], env: &[(&str, &str)]) -> Session {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_oktaql"));
+    let bin =
+        std::env::var_os("OKTAQL_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_oktaql").into());
+    let mut cmd = Command::new(bin);
     cmd.arg("shell")
         .args(args)
         .env("XDG_DATA_HOME", data_home)
@@ -332,4 +335,50 @@ fn bare_oktaql_on_a_terminal_opens_the_shell() {
     s.expect(Eof).unwrap();
     let status = s.get_process_mut().wait().unwrap();
     assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+}
+
+#[test]
+fn history_redacts_union_rows_dollar_strings_and_refuses_a_hostile_set() {
+    let home = tempfile::tempdir().unwrap();
+    let (first, second, dollar) = (
+        "UnionRowOneSecretValue-abcdefghijkl",
+        "UnionRowTwoSecretValue-abcdefghijkl",
+        "DollarQuotedSecretValue-abcdefghijk",
+    );
+    let mut s = shell(home.path(), &["--sandbox"], &[]);
+    s.expect(PROMPT).unwrap();
+    // The app already has its two secrets: the creates fail; only the history matters.
+    enter(
+        &mut s,
+        &format!(
+            "INSERT INTO okta.apps.secrets (data__client_secret, subdomain, appId) \
+             SELECT 'x{first}', 'my-org', '{APP}' UNION ALL SELECT 'x{second}', 'my-org', '{APP}';"
+        ),
+    );
+    s.expect("error:").unwrap();
+    s.expect(PROMPT).unwrap();
+    enter(
+        &mut s,
+        &format!(
+            "INSERT INTO okta.apps.secrets (data__client_secret, subdomain, appId) \
+             SELECT $$x{dollar}$$, 'my-org', '{APP}' RETURNING id;"
+        ),
+    );
+    s.expect("must be a literal").unwrap();
+    s.expect(PROMPT).unwrap();
+    // `.set` values are data too: outside quotes only a plain value may stand.
+    enter(&mut s, ".set n 1; DELETE FROM okta.apps.secrets");
+    s.expect("n is set").unwrap();
+    enter(
+        &mut s,
+        &format!("SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}' LIMIT {{{{ n }}}};"),
+    );
+    s.expect("variable n").unwrap();
+    s.expect(PROMPT).unwrap();
+    leave_with_ctrl_d(s);
+    let text = std::fs::read_to_string(home.path().join("oktaql").join("history")).unwrap();
+    for secret in [first, second, dollar] {
+        assert!(!text.contains(secret), "{secret} in history:\n{text}");
+    }
+    assert!(text.contains("'my-org'"), "{text}");
 }

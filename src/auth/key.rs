@@ -33,6 +33,8 @@ enum Material {
 pub struct SigningKey {
     material: Material,
     encoding: EncodingKey,
+    /// The text the key was read from, when it was read (to mask it by value).
+    original: Option<String>,
 }
 
 impl fmt::Debug for SigningKey {
@@ -49,6 +51,12 @@ impl SigningKey {
         if t.starts_with('{') {
             return SigningKey::from_jwk(t);
         }
+        let mut key = SigningKey::from_pem(t)?;
+        key.original = Some(t.to_string());
+        Ok(key)
+    }
+
+    fn from_pem(t: &str) -> Result<SigningKey, KeyError> {
         if t.contains("ENCRYPTED PRIVATE KEY") || t.contains("Proc-Type: 4,ENCRYPTED") {
             return Err(KeyError(
                 "the private key is encrypted: give it unencrypted (openssl pkey -in key.pem -out plain.pem) in an owner-only file".into(),
@@ -112,7 +120,9 @@ impl SigningKey {
             )))
             }
         };
-        SigningKey::from_material(material)
+        let mut key = SigningKey::from_material(material)?;
+        key.original = Some(json_text.to_string());
+        Ok(key)
     }
 
     /// A new random EC P-256 key (DPoP proofs, the sandbox's default service-app key).
@@ -136,7 +146,18 @@ impl SigningKey {
             Material::Ec(_) => EncodingKey::from_ec_pem(pem.as_bytes()),
         }
         .map_err(|e| KeyError(format!("the private key cannot be used for signing: {e}")))?;
-        Ok(SigningKey { material, encoding })
+        Ok(SigningKey {
+            material,
+            encoding,
+            original: None,
+        })
+    }
+
+    /// The secret texts of this key: its PEM, and the text it was read from.
+    pub fn secret_texts(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.to_pem().into_iter().collect();
+        v.extend(self.original.clone());
+        v
     }
 
     /// The key as PEM: PKCS#1 for RSA, PKCS#8 for EC (what `--service-app-key` writes).

@@ -12,8 +12,8 @@
 //!
 //! Must not: send requests (the token endpoint is [`oauth`]'s, called by the HTTP client), or
 //! show a secret in any text: [`Secret`] and [`key::SigningKey`] print as `****`, and
-//! [`secrets::register`] is the one place the values of new secret kinds are handed to
-//! masking.
+//! [`secrets`] hands the values of every new secret kind to the run's secret values
+//! ([`crate::secrets`]), which mask them wherever they would appear.
 
 pub mod key;
 pub mod oauth;
@@ -34,11 +34,9 @@ pub use key::{KeyError, SigningKey};
 pub struct Secret(String);
 
 impl Secret {
-    /// Wraps a secret value and registers it for masking.
+    /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Secret {
-        let value = value.into();
-        secrets::register(&value);
-        Secret(value)
+        Secret(value.into())
     }
     /// The value, for the one place that sends it.
     pub fn expose(&self) -> &str {
@@ -207,6 +205,13 @@ pub enum AuthError {
     /// A configuration file or variable is wrong.
     #[error("{0}")]
     Config(String),
+}
+
+impl LooseToken {
+    /// The token.
+    pub fn token(&self) -> &Secret {
+        &self.token
+    }
 }
 
 impl Credentials {

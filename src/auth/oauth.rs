@@ -2,8 +2,8 @@
 //! client assertions, DPoP proofs, the token request and its answer.
 //!
 //! Must not: cache tokens or decide when to fetch one (the HTTP client's authenticator
-//! does), or let an assertion, proof or token into an error: each is registered with
-//! [`super::secrets`] as it is made or received.
+//! does, and registers each assertion, proof and token with the run's secret values as it
+//! is made or received).
 
 use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -12,7 +12,7 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use rand::Rng;
 use serde_json::{json, Value};
 
-use super::{secrets, AuthError, Secret, ServiceApp, SigningKey};
+use super::{AuthError, Secret, ServiceApp, SigningKey};
 
 /// Lifetime of a client assertion (Okta allows at most an hour; short is safer).
 pub const ASSERTION_LIFETIME: Duration = Duration::from_secs(300);
@@ -71,9 +71,7 @@ pub fn client_assertion(app: &ServiceApp, token_url: &str) -> Result<String, Aut
         "exp": iat + ASSERTION_LIFETIME.as_secs(),
         "jti": new_jti(),
     });
-    let jwt = app.key.sign(None, app.key_id.as_deref(), false, &claims)?;
-    secrets::register(&jwt);
-    Ok(jwt)
+    Ok(app.key.sign(None, app.key_id.as_deref(), false, &claims)?)
 }
 
 /// A DPoP proof for `htm` `htu` (no query or fragment), with the server's nonce and the
@@ -93,9 +91,7 @@ pub fn dpop_proof(
     if let Some(t) = access_token {
         claims["ath"] = json!(super::key::sha256_b64(t));
     }
-    let jwt = key.sign(Some("dpop+jwt"), None, true, &claims)?;
-    secrets::register(&jwt);
-    Ok(jwt)
+    Ok(key.sign(Some("dpop+jwt"), None, true, &claims)?)
 }
 
 /// The form body of a client-credentials token request.
@@ -145,7 +141,7 @@ pub fn read_answer(
         } else {
             s("error")
         },
-        description: secrets::mask(&s("error_description")),
+        description: s("error_description"),
         nonce,
     })
 }

@@ -303,7 +303,6 @@ fn build_org(name: String, s: &Settings, api_token: Option<String>) -> Result<Or
         } else {
             read_secret_file(Path::new(key_text), "private key file")?
         };
-        super::secrets::register(&key_text);
         let key = SigningKey::from_text(&key_text).map_err(|e| {
             AuthError::Config(format!(
                 "org '{name}': private key from {}: {e}",
@@ -448,10 +447,16 @@ pub fn owner_only(path: &Path, what: &str) -> Result<(), AuthError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map_err(|e| AuthError::Config(format!("cannot read {what} {}: {e}", path.display())))?
-            .permissions()
-            .mode();
+        let meta = std::fs::metadata(path).map_err(|e| {
+            AuthError::Config(format!("cannot read {what} {}: {e}", path.display()))
+        })?;
+        if meta.is_dir() {
+            return Err(AuthError::Config(format!(
+                "{what} {} is a directory: give the path of the file that holds it",
+                path.display()
+            )));
+        }
+        let mode = meta.permissions().mode();
         if mode & 0o077 != 0 {
             return Err(AuthError::Config(format!(
                 "{what} {} can be read by other users (mode {:o}): run chmod 600 {}",
@@ -475,6 +480,5 @@ pub fn read_secret_file(path: &Path, what: &str) -> Result<String, AuthError> {
             path.display()
         )));
     }
-    super::secrets::register(&text);
     Ok(text.trim().to_string())
 }

@@ -17,7 +17,9 @@ use tokio::time::Instant;
 
 use super::ExecError;
 use crate::auth::oauth::{self, AccessToken, TOKEN_PATH};
+use crate::auth::secrets::register;
 use crate::auth::{AuthError, Credentials, Grant, Org, ServiceApp, SigningKey};
+use crate::secrets::SecretValues;
 
 /// A cached token is fetched again this long before it expires.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
@@ -53,6 +55,7 @@ struct OrgState {
 /// Attaches credentials to requests and keeps the run's access tokens.
 pub struct Authenticator {
     credentials: Arc<Credentials>,
+    secrets: Arc<SecretValues>,
     auth_prefix: String,
     states: Mutex<HashMap<String, Arc<OrgState>>>,
     token_requests: AtomicUsize,
@@ -79,9 +82,17 @@ pub struct TokenInfo {
 
 impl Authenticator {
     /// An authenticator over `credentials`; API tokens are sent as `auth_prefix + token`.
-    pub fn new(credentials: Arc<Credentials>, auth_prefix: &str) -> Authenticator {
+    /// Every credential, and each assertion, proof and token it makes or receives, is
+    /// registered with `secrets`.
+    pub fn new(
+        credentials: Arc<Credentials>,
+        auth_prefix: &str,
+        secrets: Arc<SecretValues>,
+    ) -> Authenticator {
+        crate::auth::secrets::register_credentials(&credentials, &secrets);
         Authenticator {
             credentials,
+            secrets,
             auth_prefix: auth_prefix.to_string(),
             states: Mutex::new(HashMap::new()),
             token_requests: AtomicUsize::new(0),
@@ -143,6 +154,7 @@ impl Authenticator {
                         nonce.as_deref(),
                         Some(token.value.expose()),
                     )?;
+                    register(&self.secrets, &proof);
                     headers.insert(AUTHORIZATION, header_value("DPoP ", token.value.expose())?);
                     headers.insert(HeaderName::from_static("dpop"), header_value("", &proof)?);
                 } else {
@@ -232,6 +244,7 @@ impl Authenticator {
         let mut last = String::new();
         for _ in 0..MAX_TOKEN_ATTEMPTS {
             let assertion = oauth::client_assertion(app, &token_url)?;
+            register(&self.secrets, &assertion);
             let dpop_on = state.dpop.load(Ordering::Relaxed);
             if let Some(t) = tracer {
                 t(format!(
@@ -250,13 +263,14 @@ impl Authenticator {
                 let nonce = lock(&state.auth_nonce).clone();
                 let proof =
                     oauth::dpop_proof(&state.dpop_key, "POST", &token_url, nonce.as_deref(), None)?;
+                register(&self.secrets, &proof);
                 req = req.header("DPoP", proof);
             }
             self.token_requests.fetch_add(1, Ordering::Relaxed);
             let resp = req.send().await.map_err(|e| {
                 failed(format!(
                     "the token endpoint {token_url} could not be reached: {}",
-                    crate::auth::secrets::mask(&e.to_string())
+                    self.secrets.mask_text(&e.to_string())
                 ))
             })?;
             let status = resp.status().as_u16();
@@ -278,7 +292,10 @@ impl Authenticator {
                 ));
             }
             match oauth::read_answer(status, nonce, &body) {
-                Ok(t) => return Ok(t),
+                Ok(t) => {
+                    register(&self.secrets, t.value.expose());
+                    return Ok(t);
+                }
                 Err(r) if r.error == "use_dpop_nonce" && r.nonce.is_some() => {
                     state.dpop.store(true, Ordering::Relaxed);
                     *lock(&state.auth_nonce) = r.nonce.clone();
@@ -291,7 +308,10 @@ impl Authenticator {
                     state.dpop.store(true, Ordering::Relaxed);
                     last = oauth::refusal_hint(&r);
                 }
-                Err(r) => return Err(failed(oauth::refusal_hint(&r))),
+                Err(r) => {
+                    let hint = oauth::refusal_hint(&r);
+                    return Err(failed(self.secrets.mask_text(&hint).into_owned()));
+                }
             }
         }
         Err(failed(last))

@@ -9,6 +9,29 @@ use super::ExecError;
 use crate::plan::HttpRequest;
 use crate::provider::ResponseShape;
 
+/// Largest answer body read by default (64 MiB): an Okta page is at most a few hundred
+/// kilobytes; `--max-body-mb` raises it.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Reads an answer's body, chunk by chunk, up to `cap` bytes: `Ok(None)` when the body is
+/// longer (reading stops there, so a huge or endless body costs at most `cap`).
+pub(crate) async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if body.len() + chunk.len() > cap {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
 /// The rows of one success answer.
 ///
 /// Lenient about the declared shape: an object where an array was declared is one row, an

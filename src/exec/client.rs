@@ -16,11 +16,12 @@ use serde_json::{Map, Value};
 use super::body::{add_bound, rows_from_body};
 use super::diagnostics::{Diagnostics, StderrDiagnostics};
 use super::okta_error::{error_from_answer, human_duration, is_safe};
-use super::paginate::{next_link, same_origin};
+use super::paginate::{next_link, same_origin, Visited, DEFAULT_MAX_PAGES};
 use super::retry::{self, Pacer, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
 use super::urls::{append_query, checked_url, host_port};
 use super::{auth, trace, ExecError};
 use crate::plan::HttpRequest;
+use crate::secrets::SecretValues;
 
 /// How the client talks to Okta.
 #[derive(Clone)]
@@ -34,7 +35,8 @@ pub struct ClientConfig {
     pub auth_prefix: String,
     /// Timeout of each request (sending it and reading the whole answer); default 30 s.
     pub timeout: Duration,
-    /// Most pages to follow per request; `None` follows `rel="next"` to the end.
+    /// Most pages to follow per request (a warning says when more remain); `None` means
+    /// [`DEFAULT_MAX_PAGES`].
     pub max_pages: Option<usize>,
     /// Most requests in flight at once in [`Client::send_all`]; default 8.
     pub concurrency: usize,
@@ -44,6 +46,11 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// Trace each request and answer through the diagnostics sink, secrets masked.
     pub debug: bool,
+    /// Largest answer body read, in bytes; default [`super::DEFAULT_MAX_BODY_BYTES`].
+    pub max_body_bytes: usize,
+    /// Secret values seen in this run: the token, secrets sent and secrets received are
+    /// registered here, and traces are masked with it.
+    pub secrets: Arc<SecretValues>,
 }
 
 impl Default for ClientConfig {
@@ -58,6 +65,8 @@ impl Default for ClientConfig {
             max_rate_limit_wait: Duration::from_secs(60),
             user_agent: format!("oktaql/{}", env!("CARGO_PKG_VERSION")),
             debug: false,
+            max_body_bytes: super::DEFAULT_MAX_BODY_BYTES,
+            secrets: SecretValues::new(),
         }
     }
 }
@@ -104,6 +113,8 @@ struct Answer {
     status: u16,
     headers: HeaderMap,
     body: Vec<u8>,
+    /// The body was longer than `max_body_bytes` (and `body` is empty).
+    too_large: bool,
 }
 
 impl Client {
@@ -111,6 +122,7 @@ impl Client {
     /// the first request (and a failure to set it up is that request's error). Notices go to stderr until [`Client::with_diagnostics`] says otherwise.
     pub fn new(config: ClientConfig) -> Result<Client, ExecError> {
         if let Some(token) = &config.token {
+            config.secrets.register(token);
             auth::header_value(&config.auth_prefix, token)?;
         }
         let credentials = match (&config.credentials, &config.token) {
@@ -122,7 +134,11 @@ impl Client {
             )),
             (None, None) => Arc::new(crate::auth::Credentials::default()),
         };
-        let auth = Arc::new(auth::Authenticator::new(credentials, &config.auth_prefix));
+        let auth = Arc::new(auth::Authenticator::new(
+            credentials,
+            &config.auth_prefix,
+            config.secrets.clone(),
+        ));
         Ok(Client {
             http: Arc::new([OnceLock::new(), OnceLock::new()]),
             config: Arc::new(config),
@@ -216,6 +232,7 @@ impl Client {
         let mut url = checked_url(req)?;
         append_query(&mut url, &req.query);
         let first = url.clone();
+        let mut visited = Visited::new(&first);
         let mut count = 0usize;
         let mut pages = 0usize;
         loop {
@@ -223,6 +240,8 @@ impl Client {
             pages += 1;
             let mut rows = rows_from_body(req, url.as_str(), answer.status, &answer.body)?;
             add_bound(&mut rows, &req.bound);
+            rows.iter()
+                .for_each(|r| self.config.secrets.register_members(r));
             count += rows.len();
             on_page(rows)?;
             if !req.paginate {
@@ -244,9 +263,19 @@ impl Client {
                 .into());
             }
             if next == url {
-                break; // a page that links to itself would never end
+                break; // a page that links to itself is the last
             }
-            if let Some(max) = self.config.max_pages {
+            if !visited.first_visit(&next) {
+                return Err(ExecError::PaginationCycle {
+                    method: req.method.clone(),
+                    url: url.to_string(),
+                    next: next.to_string(),
+                    pages,
+                }
+                .into());
+            }
+            {
+                let max = self.config.max_pages.unwrap_or(DEFAULT_MAX_PAGES);
                 if pages >= max {
                     self.diagnostics.warn(&format!(
                         "{}: result truncated at {pages} page{} ({count} rows); more pages remain — raise the limit with --max-pages",
@@ -287,6 +316,9 @@ impl Client {
                 ),
             })?;
         let safe = is_safe(&verb);
+        if let Some(b) = &req.body {
+            self.config.secrets.register_json(b);
+        }
         let body = req.body.as_ref().map(|b| b.to_string().into_bytes());
         let base_headers = self.headers(body.is_some());
         let http = self.http(url)?;
@@ -318,9 +350,24 @@ impl Client {
                 ));
             }
             let started = Instant::now();
-            let result =
-                Self::attempt(http, method.clone(), url, headers.clone(), body.clone()).await;
+            let cap = self.config.max_body_bytes;
+            let result = Self::attempt(
+                http,
+                method.clone(),
+                url,
+                headers.clone(),
+                body.clone(),
+                cap,
+            )
+            .await;
             let failure = match result {
+                Ok(answer) if answer.too_large => {
+                    return Err(ExecError::BodyTooLarge {
+                        method: req.method.clone(),
+                        url: url.to_string(),
+                        limit: cap,
+                    })
+                }
                 Ok(answer) => {
                     if self.config.debug {
                         self.trace(trace::response(
@@ -403,6 +450,18 @@ impl Client {
                             }
                             .into());
                         }
+                        // A write answered by a server failure may have been applied.
+                        500..=599 if !safe => {
+                            return Err(ExecError::OutcomeUnknown {
+                                method: req.method.clone(),
+                                http_method: verb,
+                                url: url.to_string(),
+                                detail: format!(
+                                    "the server answered {}",
+                                    super::okta_error::answer_summary(answer.status, &answer.body)
+                                ),
+                            });
+                        }
                         status => {
                             return Err(error_from_answer(
                                 status,
@@ -483,6 +542,7 @@ impl Client {
         url: &Url,
         headers: HeaderMap,
         body: Option<Vec<u8>>,
+        cap: usize,
     ) -> Result<Answer, reqwest::Error> {
         let mut builder = http.request(method, url.clone()).headers(headers);
         if let Some(b) = body {
@@ -491,11 +551,12 @@ impl Client {
         let resp = builder.send().await?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await?.to_vec();
+        let body = super::body::read_capped(resp, cap).await?;
         Ok(Answer {
             status,
             headers,
-            body,
+            too_large: body.is_none(),
+            body: body.unwrap_or_default(),
         })
     }
 
@@ -514,8 +575,8 @@ impl Client {
 
     /// Reports a debug trace, with the token scrubbed as a last guard.
     fn trace(&self, text: String) {
-        let text = crate::auth::secrets::mask(&trace::scrub(text, self.config.token.as_deref()));
-        self.diagnostics.warn(&text);
+        let text = trace::scrub(text, self.config.token.as_deref());
+        self.diagnostics.warn(&self.config.secrets.mask_text(&text));
     }
 }
 

@@ -17,6 +17,11 @@ pub struct StderrDiagnostics;
 
 impl Diagnostics for StderrDiagnostics {
     fn warn(&self, msg: &str) {
+        // Notices quote server text: nothing in them may drive the terminal.
+        let msg: String = msg
+            .chars()
+            .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+            .collect();
         if msg.starts_with("> ") || msg.starts_with("< ") {
             eprintln!("{msg}");
         } else {

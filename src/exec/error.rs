@@ -70,6 +70,19 @@ pub enum ExecError {
         next: String,
     },
 
+    /// A `Link: rel="next"` header pointed back to a page already fetched (`A → B → A`).
+    #[error("{method}: the next-page link of {url} points to {next}, a page already fetched (a pagination cycle, which would never end); stopped after {pages} pages — report it to the server's owner")]
+    PaginationCycle {
+        /// Method name.
+        method: String,
+        /// The URL of the page that carried the link.
+        url: String,
+        /// The next-page URL, fetched before.
+        next: String,
+        /// Pages fetched.
+        pages: usize,
+    },
+
     /// Okta answered with an error body (`errorCode`, `errorSummary`, …); boxed to keep
     /// the error small.
     #[error(transparent)]
@@ -86,6 +99,17 @@ pub enum ExecError {
         method: String,
         /// The URL requested.
         url: String,
+    },
+
+    /// An answer body longer than the limit (`--max-body-mb`).
+    #[error("{method}: the answer from {url} is larger than {} MiB, the most oktaql reads; raise the limit with --max-body-mb if the server is right to send that much", limit / (1024 * 1024))]
+    BodyTooLarge {
+        /// Method name.
+        method: String,
+        /// The URL requested.
+        url: String,
+        /// The limit in bytes.
+        limit: usize,
     },
 
     /// A success answer whose body is not valid JSON.

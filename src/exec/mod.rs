@@ -17,7 +17,9 @@ mod retry;
 mod trace;
 mod urls;
 
+pub use body::DEFAULT_MAX_BODY_BYTES;
 pub use client::{Client, ClientConfig};
 pub use diagnostics::{Diagnostics, MemoryDiagnostics, StderrDiagnostics};
 pub use error::ExecError;
 pub use okta_error::OktaError;
+pub use paginate::DEFAULT_MAX_PAGES;

@@ -61,7 +61,7 @@ pub(crate) fn error_from_answer(
     url: &str,
 ) -> ExecError {
     if let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) {
-        let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
+        let text = |k: &str| obj.get(k).and_then(Value::as_str).map(printable);
         let okta = text("errorCode").or_else(|| text("errorSummary")).is_some();
         let oauth = text("error").is_some();
         if okta || oauth {
@@ -82,7 +82,7 @@ pub(crate) fn error_from_answer(
                 .map(|a| {
                     a.iter()
                         .filter_map(|c| c.get("errorSummary").and_then(Value::as_str))
-                        .map(str::to_string)
+                        .map(printable)
                         .collect()
                 })
                 .unwrap_or_default();
@@ -105,10 +105,36 @@ pub(crate) fn error_from_answer(
     }
 }
 
-/// The start of a body as one short line: tags stripped, whitespace collapsed, at most
+/// What a failure answer says, in a few words: Okta's summary and causes, else the start of
+/// the body (for messages that add their own advice).
+pub(crate) fn answer_summary(status: u16, body: &[u8]) -> String {
+    let said = match error_from_answer(status, body, None, "", "") {
+        ExecError::Okta(e) if e.causes.is_empty() => e.summary.clone(),
+        ExecError::Okta(e) => format!("{} — {}", e.summary, e.causes.join("; ")),
+        ExecError::Http { excerpt, .. } => excerpt,
+        _ => String::new(),
+    };
+    if said.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {status}: {said}")
+    }
+}
+
+/// Server text made safe for a terminal: control characters (escape sequences, bells,
+/// carriage returns) become spaces.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The start of a body as one short line: tags stripped, whitespace collapsed, control
+/// characters removed, values of secret-named keys masked (`client_secret=****`), at most
 /// 200 characters (with `…` when cut).
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
+    let text = printable(&crate::secrets::mask_text_keys(&text));
     let mut stripped = String::with_capacity(text.len().min(4096));
     let mut in_tag = false;
     let mut in_skipped = false; // inside <script> or <style>

@@ -3,8 +3,42 @@
 //!
 //! Must not: send requests.
 
+use std::collections::HashSet;
+
 use reqwest::header::{HeaderMap, LINK};
 use reqwest::Url;
+
+/// Most pages followed for one request unless `--max-pages` says otherwise: 10,000 pages
+/// of 200 rows is two million rows, far beyond any org's secrets or apps, and it ends a
+/// server that hands out new next links forever.
+pub const DEFAULT_MAX_PAGES: usize = 10_000;
+
+/// The pages of one request fetched so far, to stop on a link back to any of them.
+#[derive(Debug, Default)]
+pub(crate) struct Visited {
+    seen: HashSet<String>,
+}
+
+impl Visited {
+    /// Starts with the first page.
+    pub(crate) fn new(first: &Url) -> Visited {
+        let mut v = Visited::default();
+        v.seen.insert(key(first));
+        v
+    }
+
+    /// Records `next`; `false` when it was fetched before.
+    pub(crate) fn first_visit(&mut self, next: &Url) -> bool {
+        self.seen.insert(key(next))
+    }
+}
+
+/// A page's identity: the URL without its fragment (which is never sent).
+fn key(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    u.to_string()
+}
 
 /// The `rel="next"` target among all `Link` headers, resolved against `base`.
 ///
@@ -135,6 +169,15 @@ mod tests {
         assert!(next_link(&HeaderMap::new(), &base()).unwrap().is_none());
         let h = headers(&[r#"<https://acme.okta.com/p1>; rel="nextpage""#]);
         assert!(next_link(&h, &base()).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_link_back_to_any_page_is_seen() {
+        let a = Url::parse("https://acme.okta.com/p?after=A").unwrap();
+        let b = Url::parse("https://acme.okta.com/p?after=B").unwrap();
+        let mut v = Visited::new(&a);
+        assert!(v.first_visit(&b));
+        assert!(!v.first_visit(&Url::parse("https://acme.okta.com/p?after=A#x").unwrap()));
     }
 
     #[test]

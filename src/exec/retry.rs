@@ -17,6 +17,9 @@ pub(crate) const MAX_TRANSIENT_RETRIES: u32 = 3;
 pub(crate) const MAX_RATE_LIMIT_RETRIES: u32 = 5;
 /// Base delay of the exponential backoff.
 const BACKOFF_BASE: Duration = Duration::from_millis(200);
+/// Longest reset wait read from a header (a day); longer waits are refused anyway by
+/// `ClientConfig::max_rate_limit_wait`, this only keeps the arithmetic in range.
+const MAX_RESET_WAIT_SECS: f64 = 86_400.0;
 /// Pacing starts when fewer than this fraction of the limit remain.
 const PACE_FRACTION: f64 = 0.10;
 
@@ -55,9 +58,12 @@ fn local_now() -> f64 {
 pub(crate) fn reset_wait(headers: &HeaderMap) -> Option<Duration> {
     if let Some(reset) = header_i64(headers, "x-rate-limit-reset") {
         let now = server_now(headers).unwrap_or_else(local_now);
-        return Some(Duration::from_secs_f64((reset as f64 - now).max(0.0)));
+        // Server numbers: clamp before converting (a huge or negative reset must not panic).
+        let secs = (reset as f64 - now).clamp(0.0, MAX_RESET_WAIT_SECS);
+        return Some(Duration::from_secs_f64(secs));
     }
-    header_i64(headers, RETRY_AFTER.as_str()).map(|s| Duration::from_secs(s.max(0) as u64))
+    header_i64(headers, RETRY_AFTER.as_str())
+        .map(|s| Duration::from_secs(s.clamp(0, MAX_RESET_WAIT_SECS as i64) as u64))
 }
 
 /// The wait before retrying after a 429: the reset wait plus a little jitter so that a
@@ -103,7 +109,8 @@ impl Pacer {
         if wait.is_zero() {
             return None;
         }
-        let interval = wait / (remaining.max(1) as u32);
+        // `remaining` comes from the server: any i64, so no narrowing cast.
+        let interval = wait.div_f64(remaining.max(1) as f64);
         let now = Instant::now();
         {
             let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());

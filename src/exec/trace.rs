@@ -11,36 +11,13 @@ use serde_json::Value;
 
 use crate::plan::mask_secrets as mask_json;
 
-/// The mask shown instead of a secret.
-const MASK: &str = "****";
+use crate::secrets::MASK;
 /// Longest body shown in a trace.
 const MAX_TRACE_BODY: usize = 4000;
 
 /// Masks `client_secret=…` / `"client_secret": "…"` in text that is not JSON.
 fn mask_text(text: &str) -> String {
-    let lower = text.to_ascii_lowercase();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while let Some(pos) = lower[i..].find("client_secret") {
-        let key_end = i + pos + "client_secret".len();
-        out.push_str(&text[i..key_end]);
-        let bytes = text.as_bytes();
-        let mut j = key_end;
-        while j < bytes.len() && matches!(bytes[j], b'"' | b'\'' | b':' | b'=' | b' ') {
-            j += 1;
-        }
-        out.push_str(&text[key_end..j]);
-        let mut k = j;
-        while k < bytes.len() && !matches!(bytes[k], b'"' | b'\'' | b'&' | b',' | b'}' | b' ') {
-            k += 1;
-        }
-        if k > j {
-            out.push_str(MASK);
-        }
-        i = k;
-    }
-    out.push_str(&text[i..]);
-    out
+    crate::secrets::mask_text_keys(text).into_owned()
 }
 
 /// A body as shown in a trace: masked, cut to a few kilobytes.

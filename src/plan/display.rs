@@ -7,39 +7,12 @@ use serde_json::Value;
 
 use super::{HttpRequest, Plan, TableFetch};
 
-/// Whether a JSON field name holds a secret (`client_secret`, `password`, `access_token`,
-/// `privateKey`, …). One rule for every place that masks: `--dry-run`, `--debug` traces,
-/// and what EXEC prints.
-pub fn is_secret_key(key: &str) -> bool {
-    let k: String = key
-        .chars()
-        .filter(|c| *c != '_' && *c != '-')
-        .collect::<String>()
-        .to_ascii_lowercase();
-    k.ends_with("secret")
-        || k.ends_with("password")
-        || k.ends_with("token")
-        || k.contains("privatekey")
-}
+pub use crate::secrets::is_secret_key;
 
-/// A copy of `value` with every secret field's value replaced by `****`.
+/// A copy of `value` with every secret field's value replaced by `****` (see
+/// [`crate::secrets::mask_json_keys`]).
 pub fn mask_secrets(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let masked = if is_secret_key(k) && !v.is_null() {
-                        Value::String("****".into())
-                    } else {
-                        mask_secrets(v)
-                    };
-                    (k.clone(), masked)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(mask_secrets).collect()),
-        other => other.clone(),
-    }
+    crate::secrets::mask_json_keys(value)
 }
 
 fn request_line(out: &mut String, r: &HttpRequest) {

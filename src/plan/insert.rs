@@ -61,8 +61,14 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
         let mut data: Vec<(String, Value)> = Vec::new();
         for (col, expr) in columns.iter().zip(row) {
             let value = literal(expr).ok_or_else(|| {
+                // The expression of a secret column holds the secret: name its kind only.
+                let found = if crate::secrets::is_secret_key(col) {
+                    "an expression (not shown: it is in a secret position)".to_string()
+                } else {
+                    expr.to_string()
+                };
                 PlanError::Invalid(format!(
-                    "INSERT INTO {target}: the value for {col} must be a literal ('text', a number, true/false or null), found {expr}"
+                    "INSERT INTO {target}: the value for {col} must be a literal ('text', a number, true/false or null), found {found}"
                 ))
             })?;
             match strip_prefix_ci(col, DATA_PREFIX) {

@@ -8,7 +8,7 @@
 //! Owns: the entry format, its key and where entries live. An entry is one file,
 //! `<cache dir>/services/<hash of the document's canonical path>.json` (`providers/` for
 //! `provider.yaml`): a header line (format version, oktaql version, the document's canonical
-//! path, size, modification time and inode, the provider and service names, the body's length
+//! path, size, modification time, inode and content checksum, the provider and service names, the body's length
 //! and checksum) and then the model. An entry is used only when every field of its header matches the document as it is now and
 //! the body hashes to the recorded value; anything else (missing, stale, truncated, corrupt)
 //! is a miss, and the entry is rewritten after the document is parsed. Writes go to a
@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 
 /// Version of the entry layout; bumped when the header or the model's JSON changes shape
 /// within one oktaql version.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Entries larger than this are not read (a model is a few hundred KB at most).
 const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;
@@ -155,6 +155,9 @@ pub(crate) struct EntryKey {
     /// same size and time is still a change.
     inode: u64,
     device: u64,
+    /// [`checksum`] of its content: an edit in place that keeps size and modification time
+    /// is still a change (reading and summing the text costs a fraction of parsing it).
+    content: u64,
     /// The provider and service the model was built for (they name its resources).
     provider: String,
     service: String,
@@ -173,6 +176,7 @@ impl EntryKey {
             .ok()?
             .as_nanos();
         let (inode, device) = file_id(&meta);
+        let content = checksum(&std::fs::read(&canonical).ok()?);
         Some(EntryKey {
             format: FORMAT,
             oktaql: env!("CARGO_PKG_VERSION").to_string(),
@@ -181,6 +185,7 @@ impl EntryKey {
             modified_ns,
             inode,
             device,
+            content,
             provider: provider.to_string(),
             service: service.to_string(),
         })

@@ -25,6 +25,17 @@ const MAX_REF_HOPS: usize = 32;
 /// used elsewhere, say), the whole text is parsed as is, so errors and results never
 /// depend on the shortcuts.
 pub(crate) fn parse_yaml(path: &str, text: &str) -> Result<Value, ProviderError> {
+    // The YAML parser's time grows with the square of the nesting depth: check it first,
+    // in one pass.
+    let depth = flow_nesting(text);
+    if depth > MAX_NESTING {
+        return Err(ProviderError::Invalid {
+            path: path.to_string(),
+            message: format!(
+                "nested {depth} levels deep in [ ] / {{ }}, more than the {MAX_NESTING} a provider document may use; this is not a provider document"
+            ),
+        });
+    }
     let pruned = without_component_examples(text);
     let fast = pruned.as_deref().unwrap_or(text);
     if let Some(value) = parse_split(fast) {
@@ -39,6 +50,43 @@ pub(crate) fn parse_yaml(path: &str, text: &str) -> Result<Value, ProviderError>
         path: path.to_string(),
         message: format!("not valid YAML: {e}; fix the syntax at that line"),
     })
+}
+
+/// Deepest `[`/`{` nesting accepted in a document (real provider documents use a handful).
+const MAX_NESTING: usize = 256;
+
+/// The deepest nesting of flow collections (`[ ]`, `{ }`) in `text`, brackets inside quoted
+/// scalars and comments not counted. Linear in the text; a quote runs to the end of its line
+/// at most, so a stray apostrophe cannot hide the rest of the document.
+fn flow_nesting(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for line in text.lines() {
+        let mut quote: Option<u8> = None;
+        let mut prev = b' ';
+        for &b in line.as_bytes() {
+            match quote {
+                Some(q) => {
+                    if b == q {
+                        quote = None;
+                    }
+                }
+                None => match b {
+                    b'#' if prev == b' ' || prev == b'\t' => break,
+                    b'"' | b'\'' if depth > 0 || matches!(prev, b' ' | b':' | b'-') => {
+                        quote = Some(b)
+                    }
+                    b'[' | b'{' => {
+                        depth += 1;
+                        deepest = deepest.max(depth);
+                    }
+                    b']' | b'}' => depth = depth.saturating_sub(1),
+                    _ => {}
+                },
+            }
+            prev = b;
+        }
+    }
+    deepest
 }
 
 /// Below this size a document is parsed on one thread.
@@ -307,6 +355,13 @@ pub(crate) fn kind_of(value: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn nesting_is_measured_outside_quotes_and_comments() {
+        assert_eq!(super::flow_nesting("a: [1, {b: [2]}]\n"), 3);
+        assert_eq!(super::flow_nesting("a: \"[[[[\" # [[[\nb: it's [x]\n"), 1);
+        assert_eq!(super::flow_nesting(&"[".repeat(1000)), 1000);
+    }
+
     use super::*;
 
     const DOC: &str = "\

@@ -93,7 +93,10 @@ fn print_banner(
     let token = sandbox.token();
     let org = super::DEMO_ORG;
     let app = super::DEMO_APP_TWO_SECRETS;
-    writeln!(out, "oktaql sandbox listening on {base}")?;
+    // The address really bound (`0.0.0.0:…` listens on every interface); the URLs below
+    // are how this machine reaches it.
+    writeln!(out, "oktaql sandbox listening on {}", sandbox.addr())?;
+    writeln!(out, "  base URL:            {base}")?;
     writeln!(out, "  token:               {token}")?;
     writeln!(out, "  server URL template: {template}")?;
     writeln!(

@@ -112,6 +112,19 @@ impl ApiError {
         }
     }
 
+    /// 413 `E0000003`-style answer for a body over the sandbox's limit, as JSON like every
+    /// other error.
+    pub fn payload_too_large(limit: usize) -> ApiError {
+        ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "E0000003",
+            summary: "The request body was too large.".into(),
+            causes: vec![format!(
+                "the sandbox accepts bodies of at most {limit} bytes"
+            )],
+        }
+    }
+
     /// 500 `E0000009`: the sandbox could not complete the request (e.g. the state file could not
     /// be written).
     pub fn internal(detail: impl Into<String>) -> ApiError {
@@ -121,6 +134,11 @@ impl ApiError {
             summary: "Internal Server Error".into(),
             causes: vec![detail.into()],
         }
+    }
+
+    /// The causes' texts.
+    pub fn causes(&self) -> &[String] {
+        &self.causes
     }
 
     /// The JSON body Okta sends for this error.

@@ -63,6 +63,8 @@ pub const DEMO_ORG: &str = "my-org";
 pub const DEFAULT_TOKEN: &str = "sandbox-token";
 /// Default number of apps in the demo org (enough that listing them crosses pages).
 pub const DEFAULT_DEMO_APPS: usize = 260;
+/// Most apps `--apps` may ask for (each is held in memory and written to the state file).
+pub const MAX_DEMO_APPS: usize = 100_000;
 
 /// Demo app "Payroll Portal": OIDC, `client_secret_basic`, exactly one ACTIVE secret.
 pub const DEMO_APP_ONE_SECRET: &str = "0oa8f2kq1XnT5bRzY4d7";
@@ -155,6 +157,27 @@ pub enum SandboxError {
         /// What is wrong with it.
         problem: String,
     },
+    /// Another sandbox holds the state file's lock.
+    #[error(
+        "state file {} is in use by another sandbox (its lock {} is held); stop that sandbox \
+         or pass another --state FILE",
+        path.display(),
+        lock.display()
+    )]
+    StateInUse {
+        /// The state file.
+        path: PathBuf,
+        /// The lock file beside it.
+        lock: PathBuf,
+    },
+    /// More demo apps than the sandbox holds.
+    #[error(
+        "--apps {asked} is more than the {MAX_DEMO_APPS} apps the sandbox holds; ask for fewer"
+    )]
+    TooManyApps {
+        /// The number asked for.
+        asked: usize,
+    },
     /// Reading or writing a file, or serving, failed.
     #[error("{context}: {source}")]
     Io {
@@ -181,6 +204,11 @@ impl Sandbox {
     /// Loads or seeds the state, binds the listener and serves in the background on the current
     /// tokio runtime.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        if config.demo_apps > MAX_DEMO_APPS {
+            return Err(SandboxError::TooManyApps {
+                asked: config.demo_apps,
+            });
+        }
         let (store, persister) = initial_state(&config).await?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -312,6 +340,8 @@ async fn initial_state(
         source: std::io::Error::other(e),
     };
     tokio::task::spawn_blocking(move || {
+        // Held for the sandbox's life: a second sandbox on the same file is refused.
+        let lock = persist::lock(&path)?;
         let store = match persist::load(&path)? {
             Some(orgs) => state::Store::from_data(orgs),
             None => {
@@ -320,7 +350,7 @@ async fn initial_state(
                 state::Store::from_data(orgs)
             }
         };
-        let persister = server::Persister::new(path, store.version());
+        let persister = server::Persister::new(path, store.version(), lock);
         Ok((store, Some(persister)))
     })
     .await

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::model::{ACTIVE, INACTIVE};
-use super::state::{OrgData, MAX_SECRETS};
+use super::state::{validate_client_secret, OrgData, MAX_SECRETS};
 use super::SandboxError;
 
 /// The marker in every state file.
@@ -80,7 +80,27 @@ fn validate(orgs: &[OrgData]) -> Result<(), String> {
                     a.secrets.len()
                 ));
             }
+            // The rules of the create-secret API hold for loaded secrets too.
+            let method = a.app.token_endpoint_auth_method.as_deref();
+            if !a.secrets.is_empty() && matches!(method, None | Some("private_key_jwt" | "none")) {
+                return Err(format!(
+                    "org {}: app {} has secrets, but its token endpoint auth method ({}) allows none",
+                    org.name,
+                    a.app.id,
+                    method.unwrap_or("not OAuth 2.0")
+                ));
+            }
             for s in &a.secrets {
+                if let Err(e) =
+                    validate_client_secret(&s.client_secret, method == Some("client_secret_jwt"))
+                {
+                    return Err(format!(
+                        "org {}: secret {}: {}",
+                        org.name,
+                        s.id,
+                        e.causes().join("; ")
+                    ));
+                }
                 if s.status != ACTIVE && s.status != INACTIVE {
                     return Err(format!(
                         "org {}: secret {} has status {:?}",
@@ -94,6 +114,41 @@ fn validate(orgs: &[OrgData]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The lock file beside a state file (the state file itself is replaced on every save, so
+/// it cannot carry the lock).
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// Takes the exclusive lock of the state file `path`; the lock lasts as long as the file
+/// returned is open.
+pub fn lock(path: &Path) -> Result<File, SandboxError> {
+    use fs4::FileExt;
+    let lock = lock_path(path);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(|source| SandboxError::Io {
+            context: format!("creating the lock file {}", lock.display()),
+            source,
+        })?;
+    match FileExt::try_lock(&file) {
+        Ok(()) => Ok(file),
+        Err(fs4::TryLockError::WouldBlock) => Err(SandboxError::StateInUse {
+            path: path.to_path_buf(),
+            lock,
+        }),
+        Err(fs4::TryLockError::Error(source)) => Err(SandboxError::Io {
+            context: format!("locking {}", lock.display()),
+            source,
+        }),
+    }
 }
 
 /// The temporary file a write goes to before it is renamed over `path`.

@@ -61,14 +61,18 @@ pub struct Shared {
 pub struct Persister {
     path: PathBuf,
     written: tokio::sync::Mutex<u64>,
+    /// The state file's lock, held while the sandbox runs.
+    _lock: std::fs::File,
 }
 
 impl Persister {
-    /// A persister writing to `path`, which already holds the state at `version`.
-    pub fn new(path: PathBuf, version: u64) -> Persister {
+    /// A persister writing to `path`, which already holds the state at `version`, holding
+    /// the file's `lock`.
+    pub fn new(path: PathBuf, version: u64, lock: std::fs::File) -> Persister {
         Persister {
             path,
             written: tokio::sync::Mutex::new(version),
+            _lock: lock,
         }
     }
 }
@@ -101,35 +105,41 @@ impl Shared {
         format!("{}{:011}", self.request_prefix, n)
     }
 
-    /// Records a write and makes it durable before returning (when a state file is set).
-    /// Concurrent writers share one file write when a snapshot already covers them.
-    async fn commit(self: &Arc<Self>) -> Result<(), ApiError> {
-        let mine = self.store.bump();
+    /// Applies one write to an app's secrets and, with a state file, makes it durable
+    /// before it counts: writes take turns, and when the save fails the app's secrets are
+    /// put back as they were, so a failed save changes nothing (the answer is a 500).
+    async fn write<T>(
+        self: &Arc<Self>,
+        entry: &super::state::AppEntry,
+        apply: impl FnOnce() -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let Some(p) = &self.persister else {
-            return Ok(());
+            let done = apply()?;
+            self.store.bump();
+            return Ok(done);
         };
         let mut written = p.written.lock().await;
-        if *written >= mine {
-            return Ok(());
-        }
+        let before = entry.secrets();
+        let done = apply()?;
+        let version = self.store.bump();
         let shared = self.clone();
         let path = p.path.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            let version = shared.store.version();
-            persist::save(&path, shared.store.to_data()).map(|()| version)
-        })
-        .await;
-        match result {
-            Ok(Ok(version)) => {
+        let saved =
+            tokio::task::spawn_blocking(move || persist::save(&path, shared.store.to_data()))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()));
+        match saved {
+            Ok(()) => {
                 *written = version;
-                Ok(())
+                Ok(done)
             }
-            Ok(Err(e)) => Err(ApiError::internal(format!(
-                "the sandbox could not save its state: {e}"
-            ))),
-            Err(e) => Err(ApiError::internal(format!(
-                "the sandbox could not save its state: {e}"
-            ))),
+            Err(e) => {
+                entry.restore_secrets(before);
+                Err(ApiError::internal(format!(
+                    "the sandbox could not save its state, so nothing was changed: {e}"
+                )))
+            }
         }
     }
 }
@@ -140,6 +150,10 @@ struct OrgCtx {
     org: Arc<Org>,
     base: Arc<str>,
 }
+
+/// Largest request body the sandbox reads (axum's default limit, stated here so the 413
+/// can say it).
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// Builds the sandbox's router.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -445,13 +459,19 @@ async fn create_secret(
     State(shared): State<Arc<Shared>>,
     org: Option<Extension<OrgCtx>>,
     Path((_, app_id)): Path<(String, String)>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::payload_too_large(MAX_BODY_BYTES)
+        } else {
+            ApiError::malformed_body(e.body_text())
+        }
+    })?;
     let req = parse_new_secret(&body)?;
-    let secret = entry.create_secret(req)?;
-    shared.commit().await?;
+    let secret = shared.write(&entry, || entry.create_secret(req)).await?;
     Ok(json(StatusCode::CREATED, &secret.view(&ctx.base, &app_id)))
 }
 
@@ -492,8 +512,10 @@ async fn delete_secret(
     Path((_, app_id, secret_id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
-    ctx.org.app(&app_id)?.delete_secret(&secret_id)?;
-    shared.commit().await?;
+    let entry = ctx.org.app(&app_id)?;
+    shared
+        .write(&entry, || entry.delete_secret(&secret_id))
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -505,8 +527,10 @@ async fn set_status(
     active: bool,
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
-    let secret = ctx.org.app(&app_id)?.set_status(&secret_id, active)?;
-    shared.commit().await?;
+    let entry = ctx.org.app(&app_id)?;
+    let secret = shared
+        .write(&entry, || entry.set_status(&secret_id, active))
+        .await?;
     Ok(json(StatusCode::OK, &secret.view(&ctx.base, &app_id)))
 }
 

@@ -247,6 +247,12 @@ impl AppEntry {
         self.secrets.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Puts back the secrets [`AppEntry::secrets`] returned (undoing a write that could not
+    /// be saved).
+    pub fn restore_secrets(&self, secrets: Vec<Secret>) {
+        *self.lock() = secrets;
+    }
+
     /// A copy of the app's secrets, oldest first.
     pub fn secrets(&self) -> Vec<Secret> {
         self.lock().clone()

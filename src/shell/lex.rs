@@ -42,6 +42,14 @@ impl Token {
     /// The content of a string literal without its quotes and with `''` unescaped.
     pub fn string_value(&self, input: &str) -> String {
         let text = self.text(input);
+        if let Some(tag_len) = dollar_tag(text) {
+            let end = if self.closed {
+                text.len() - tag_len
+            } else {
+                text.len()
+            };
+            return text[tag_len..end.max(tag_len)].to_string();
+        }
         let inner = text.strip_prefix('\'').unwrap_or(text);
         let inner = if self.closed {
             inner.strip_suffix('\'').unwrap_or(inner)
@@ -60,6 +68,16 @@ impl Token {
     pub fn is_word(&self, input: &str, word: &str) -> bool {
         self.kind == Kind::Word && self.text(input).eq_ignore_ascii_case(word)
     }
+}
+
+/// The length of a dollar-quote opener (`$$`, `$tag$`) at the start of `text`.
+fn dollar_tag(text: &str) -> Option<usize> {
+    let rest = text.strip_prefix('$')?;
+    let tag_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    (rest[tag_len..].starts_with('$') && !rest.starts_with(|c: char| c.is_ascii_digit()))
+        .then_some(tag_len + 2)
 }
 
 /// Characters that make up a bare word.
@@ -84,6 +102,13 @@ pub fn tokens(input: &str) -> Vec<Token> {
             match input[at + 2..].find("*/") {
                 Some(i) => (Kind::Comment, at + 2 + i + 2, true),
                 None => (Kind::Comment, input.len(), false),
+            }
+        } else if let Some(tag_len) = dollar_tag(&input[at..]) {
+            // `$$…$$` / `$tag$…$tag$`: a string literal.
+            let tag = &input[at..at + tag_len];
+            match input[at + tag_len..].find(tag) {
+                Some(i) => (Kind::Str, at + tag_len + i + tag_len, true),
+                None => (Kind::Str, input.len(), false),
             }
         } else if matches!(c, '\'' | '"' | '`') {
             let mut end = input.len();

@@ -231,10 +231,12 @@ impl Shell<'_> {
     /// Adds an input to the history, secrets redacted, and appends it to the file.
     fn remember(&mut self, input: &str) {
         let clean = redact::redact(input);
+        // Values this run has seen as secrets are masked wherever they stand.
+        let clean = self.engine.secrets().mask_text(&clean).into_owned();
         if clean.trim().is_empty() {
             return;
         }
-        let _ = self.editor.add_history_entry(clean.as_ref());
+        let _ = self.editor.add_history_entry(clean.as_str());
         if let Some(path) = &self.config.history {
             let _ = self.editor.append_history(path);
         }

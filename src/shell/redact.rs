@@ -21,26 +21,10 @@ use super::lex::{self, Kind, Token};
 /// What a removed value is replaced with.
 pub const REDACTED: &str = "<redacted>";
 
-/// Names whose values are secrets (compared without case, `@` and `data__` stripped).
-const SECRET_NAMES: &[&str] = &[
-    "client_secret",
-    "clientsecret",
-    "password",
-    "token",
-    "api_token",
-    "apitoken",
-    "secret",
-];
-
-/// Whether a column, argument or variable name holds secrets.
+/// Whether a column, argument or variable name holds secrets (the one rule of
+/// [`crate::secrets::is_secret_key`]).
 pub fn is_secret_name(name: &str) -> bool {
-    let name = name.trim_matches(|c| matches!(c, '"' | '`' | '@'));
-    let lower = name.to_ascii_lowercase();
-    let base = lower.strip_prefix("data__").unwrap_or(&lower);
-    SECRET_NAMES.contains(&base)
-        || base.ends_with("_secret")
-        || base.ends_with("_token")
-        || base.ends_with("password")
+    crate::secrets::is_secret_key(name)
 }
 
 /// Whether a value looks like an API token or a generated secret: 30 or more characters of
@@ -69,6 +53,24 @@ pub fn redact(input: &str) -> Cow<'_, str> {
     }
     let tokens = lex::tokens(input);
     let mut secret: Vec<usize> = Vec::new();
+    // A statement that does not parse cannot be followed: none of its literals is kept.
+    let mut offset = 0;
+    for source in crate::sql::split(input) {
+        if crate::sql::parse(&source).is_err() {
+            let at = input[offset..]
+                .find(source.text.as_str())
+                .map_or(offset, |i| offset + i);
+            let range = at..at + source.text.len();
+            secret.extend(
+                tokens
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.kind == Kind::Str && range.contains(&t.range.start))
+                    .map(|(i, _)| i),
+            );
+            offset = range.end;
+        }
+    }
     // Statement by statement.
     let mut start = 0;
     for end in tokens
@@ -218,8 +220,21 @@ fn statement_secrets(input: &str, tokens: &[Token], offset: usize, out: &mut Vec
             }
         }
         Some((_, t)) if t.is_word(input, "SELECT") => {
-            let items = select_items(input, &rest[1..]);
-            take(&items, out);
+            // Every SELECT of a `UNION [ALL]` chain gives rows.
+            let mut at = 1;
+            loop {
+                let items = select_items(input, &rest[at..]);
+                take(&items, out);
+                let Some(next) = rest[at..]
+                    .iter()
+                    .position(|(_, t)| t.is_word(input, "SELECT"))
+                    .map(|p| p + at + 1)
+                    .filter(|_| rest[at..].iter().any(|(_, t)| t.is_word(input, "UNION")))
+                else {
+                    break;
+                };
+                at = next;
+            }
         }
         _ => {}
     }
@@ -406,6 +421,23 @@ mod tests {
         assert_eq!(r(sql), sql);
         let plain = "SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org'";
         assert!(matches!(redact(plain), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn union_rows_dollar_strings_and_unparsable_statements() {
+        let sql = "INSERT INTO okta.apps.secrets (data__client_secret, subdomain, appId) \
+                   SELECT 'first-secret', 'my-org', 'a' UNION ALL SELECT 'second-secret', 'my-org', 'b'";
+        let out = r(sql);
+        assert!(
+            !out.contains("first-secret") && !out.contains("second-secret"),
+            "{out}"
+        );
+        assert!(out.contains("'my-org'") && out.contains("'b'"), "{out}");
+        let sql = "INSERT INTO okta.apps.secrets (data__client_secret, subdomain, appId) \
+                   SELECT $$dollar-secret$$, 'my-org', 'a'";
+        assert!(!r(sql).contains("dollar-secret"), "{}", r(sql));
+        let sql = "INSERT INTO okta.apps.secrets (data__client_secret) VALUES ('half-typed',";
+        assert!(!r(sql).contains("half-typed"), "{}", r(sql));
     }
 
     #[test]

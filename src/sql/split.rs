@@ -1,8 +1,8 @@
 //! Splitting input text into statements.
 //!
 //! One pass over the characters with a small state machine: top level, `'…'` strings (with
-//! `''` escapes), `"…"` identifiers, `` `…` `` identifiers, `--` line comments and `/* … */`
-//! block comments. Only a `;` at top level ends a statement. Positions are 1-based and counted
+//! `''` escapes), `"…"` identifiers, `` `…` `` identifiers, `$tag$…$tag$` strings (as
+//! `sqlparser` reads them), `--` line comments and `/* … */` block comments. Only a `;` at top level ends a statement. Positions are 1-based and counted
 //! in characters, the way `sqlparser`'s tokenizer counts them.
 
 use super::{Source, SqlError};
@@ -18,6 +18,17 @@ enum State {
     LineComment,
     /// Inside `/* … */`, nested this deep (GenericDialect nests block comments).
     BlockComment(usize),
+    /// Inside a `$tag$…$tag$` string (the tag is kept beside the state).
+    Dollar,
+}
+
+/// The length in bytes of the tag of a dollar quote opening at `rest` (just after its
+/// first `$`): `Some(0)` for `$$`, `Some(3)` for `$abc$`.
+fn dollar_tag_len(rest: &str) -> Option<usize> {
+    let len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    (rest[len..].starts_with('$') && !rest.starts_with(|c: char| c.is_ascii_digit())).then_some(len)
 }
 
 /// A statement as found by the scanner: byte range of its text and its start position.
@@ -50,8 +61,12 @@ fn scan(input: &str) -> Scan {
     // Byte end of the last significant character/quote/comment of the current statement.
     let mut last_end = 0usize;
     let mut chars = input.char_indices().peekable();
+    // The tag of the dollar-quoted string being read, and the character before this one.
+    let mut tag = "";
+    let mut prev = ' ';
 
     while let Some((at, c)) = chars.next() {
+        let before = std::mem::replace(&mut prev, c);
         let (here_line, here_column) = (line, column);
         if c == '\n' {
             line += 1;
@@ -95,7 +110,20 @@ fn scan(input: &str) -> Scan {
                         current = Some((at, here_line, here_column));
                     }
                     last_end = at + c.len_utf8();
-                    if matches!(c, '\'' | '"' | '`') {
+                    let word_before = before.is_alphanumeric() || before == '_';
+                    if let Some(len) = (c == '$' && !word_before)
+                        .then(|| dollar_tag_len(&input[at + 1..]))
+                        .flatten()
+                    {
+                        tag = &input[at + 1..at + 1 + len];
+                        for _ in 0..=len {
+                            chars.next();
+                            column += 1;
+                        }
+                        last_end = at + len + 2;
+                        state = State::Dollar;
+                        (open_line, open_column) = (here_line, here_column);
+                    } else if matches!(c, '\'' | '"' | '`') {
                         state = State::Quoted(c);
                         (open_line, open_column) = (here_line, here_column);
                     }
@@ -113,6 +141,22 @@ fn scan(input: &str) -> Scan {
                     state = State::Top;
                 }
                 last_end = at + c.len_utf8();
+            }
+            State::Dollar => {
+                let closes = c == '$' && {
+                    let rest = &input[at + 1..];
+                    rest.starts_with(tag) && rest[tag.len()..].starts_with('$')
+                };
+                if closes {
+                    for _ in 0..=tag.len() {
+                        chars.next();
+                        column += 1;
+                    }
+                    last_end = at + tag.len() + 2;
+                    state = State::Top;
+                } else {
+                    last_end = at + c.len_utf8();
+                }
             }
             State::LineComment => {
                 if c == '\n' {
@@ -211,6 +255,7 @@ pub fn split_checked(input: &str) -> Result<Vec<Source>, SqlError> {
         State::Quoted('"') => ("quoted identifier", "\""),
         State::Quoted(_) => ("quoted identifier", "`"),
         State::BlockComment(_) => ("block comment", "*/"),
+        State::Dollar => ("dollar-quoted string", "the $…$ that opened it"),
     };
     Err(SqlError {
         message: format!(
@@ -255,6 +300,16 @@ mod tests {
                 t("SELECT 3", 2, 3)
             ]
         );
+    }
+
+    #[test]
+    fn dollar_quoted_strings_hold_quotes_and_semicolons() {
+        let t = texts("SELECT $$ ' ; \" $$; SELECT $a$ $$ ; $a$;SELECT 1");
+        assert_eq!(t.len(), 3, "{t:?}");
+        assert_eq!(t[1].0, "SELECT $a$ $$ ; $a$");
+        assert!(split_checked("SELECT $$ open").is_err());
+        // `$` inside a word or before a digit is no quote.
+        assert_eq!(texts("SELECT a$b$ ; SELECT $1; SELECT 2").len(), 3);
     }
 
     #[test]

@@ -122,8 +122,12 @@ pub async fn sandbox() -> Sandbox {
 }
 
 /// The binary with a clean environment: no token, no server URL, no colours.
+/// `OKTAQL_TEST_BIN` runs the tests against another build of the binary (an earlier one, to
+/// see a regression test fail).
 pub fn oktaql() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_oktaql"));
+    let bin =
+        std::env::var_os("OKTAQL_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_oktaql").into());
+    let mut c = Command::new(bin);
     c.env_remove("OKTA_API_TOKEN")
         .env_remove("OKTAQL_SERVER_URL")
         .env("NO_COLOR", "1");

@@ -1,0 +1,360 @@
+//! What is secret, decided in one place: by field name ([`is_secret_key`]) and by value
+//! ([`SecretValues`], every secret value this run has sent or received).
+//!
+//! Every place that shows or stores text asks this module: `--dry-run` plans, `--debug`
+//! traces, error messages, what EXEC prints, whether an `--outfile` must be owner-only, and
+//! what the shell keeps in its history. A value is recognised wherever it ends up — under
+//! another column name (`client_secret AS cs`), inside a function's result
+//! (`upper(client_secret)` is caught by name on the way in and by value on the way out only
+//! when unchanged; `json_group_array(client_secret)` contains it verbatim), or quoted in an
+//! error body.
+//!
+//! Owners of credentials (the API token, OAuth access tokens, client assertions, private
+//! keys, DPoP proofs) [`SecretValues::register`] them as soon as they hold them.
+//! Must not: print or log anything.
+
+use std::borrow::Cow;
+use std::sync::{Arc, RwLock};
+
+use aho_corasick::AhoCorasick;
+use serde_json::{Map, Value};
+
+/// What a masked secret is shown as.
+pub const MASK: &str = "****";
+
+/// Values shorter than this are not registered: masking every `abc` in every message would
+/// hide ordinary text, and Okta's generated secrets and tokens are far longer (a client
+/// secret has 40 or more characters, an API token 42).
+pub const MIN_SECRET_LEN: usize = 8;
+
+/// Whether a field, column, argument or variable name holds a secret (`client_secret`,
+/// `data__client_secret`, `@client_secret`, `password`, `access_token`, `privateKey`, …).
+///
+/// Compared without case, `_`, `-`, quotes, `@` and a `data__` prefix. Names that merely
+/// describe a secret (`secret_hash`, `secretId`, `tokenEndpointAuthMethod`) are not secret.
+pub fn is_secret_key(name: &str) -> bool {
+    let name = name.trim_matches(|c| matches!(c, '"' | '`' | '@' | '\''));
+    let lower = name.to_ascii_lowercase();
+    let base = lower.strip_prefix("data__").unwrap_or(&lower);
+    let k: String = base.chars().filter(|c| *c != '_' && *c != '-').collect();
+    k.ends_with("secret")
+        || k.ends_with("password")
+        || k.ends_with("token")
+        || k.contains("privatekey")
+        || k == "clientassertion"
+        || k == "dpop"
+}
+
+/// A copy of `value` with the value of every secret-named member replaced by [`MASK`] (at
+/// any depth; `null` stays `null`, so "no secret" is still visible).
+pub fn mask_json_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let masked = if is_secret_key(k) && !v.is_null() {
+                        Value::String(MASK.into())
+                    } else {
+                        mask_json_keys(v)
+                    };
+                    (k.clone(), masked)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(mask_json_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Masks the value after each secret-named key in text that is not JSON: form bodies
+/// (`client_secret=…&`), broken JSON (`"client_secret": "…`), `key: value` text.
+pub fn mask_text_keys(text: &str) -> Cow<'_, str> {
+    const KEYS: &[&str] = &[
+        "client_secret",
+        "password",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "client_assertion",
+        "private_key",
+        "privatekey",
+    ];
+    let lower = text.to_ascii_lowercase();
+    let mut hits: Vec<usize> = Vec::new();
+    let bytes = text.as_bytes();
+    for key in KEYS {
+        let mut from = 0;
+        while let Some(pos) = lower[from..].find(key) {
+            let start = from + pos;
+            // A whole name only: `create_oauth2_client_secret: POST` names a method.
+            let whole = start == 0
+                || !(bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_');
+            if whole {
+                hits.push(start + key.len());
+            }
+            from = start + key.len();
+        }
+    }
+    if hits.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    hits.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for key_end in hits {
+        if key_end < at {
+            continue;
+        }
+        let mut j = key_end;
+        // Skip the rest of a longer name (`client_secret_basic` is an auth method, not a value).
+        if j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+            continue;
+        }
+        // `key=`, `key: `, `"key": "`: a separator must follow (in prose, `client_secret
+        // must be …` is not a value).
+        while j < bytes.len() && matches!(bytes[j], b'"' | b'\'' | b' ') {
+            j += 1;
+        }
+        if !matches!(bytes.get(j), Some(b':' | b'=')) {
+            continue;
+        }
+        while j < bytes.len() && matches!(bytes[j], b'"' | b'\'' | b':' | b'=' | b' ') {
+            j += 1;
+        }
+        let mut k = j;
+        while k < bytes.len()
+            && !matches!(
+                bytes[k],
+                b'"' | b'\'' | b'&' | b',' | b'}' | b' ' | b'\n' | b'\r'
+            )
+        {
+            k += 1;
+        }
+        if k > j {
+            out.push_str(&text[at..j]);
+            out.push_str(MASK);
+            at = k;
+        }
+    }
+    out.push_str(&text[at..]);
+    Cow::Owned(out)
+}
+
+/// The secret values this run has sent or received, shared (through an `Arc`) by the HTTP
+/// client, the runner, the renderer and the shell of one run.
+///
+/// Registering is cheap; searching uses one automaton over every value, rebuilt only after
+/// new values arrive. Values shorter than [`MIN_SECRET_LEN`] are ignored.
+#[derive(Default)]
+pub struct SecretValues {
+    inner: RwLock<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    values: Vec<String>,
+    /// Built from `values` when first needed after a change.
+    matcher: Option<Arc<AhoCorasick>>,
+}
+
+impl std::fmt::Debug for SecretValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretValues")
+            .field("count", &self.len())
+            .finish()
+    }
+}
+
+impl SecretValues {
+    /// An empty set, ready to share.
+    pub fn new() -> Arc<SecretValues> {
+        Arc::new(SecretValues::default())
+    }
+
+    /// Remembers `value` as secret for the rest of the run (surrounding whitespace ignored),
+    /// with its upper- and lower-case forms (`upper(client_secret)` still holds the secret).
+    pub fn register(&self, value: &str) {
+        let value = value.trim();
+        if value.len() < MIN_SECRET_LEN {
+            return;
+        }
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        for form in [
+            value.to_string(),
+            value.to_uppercase(),
+            value.to_lowercase(),
+        ] {
+            if !inner.values.contains(&form) {
+                inner.values.push(form);
+                inner.matcher = None;
+            }
+        }
+    }
+
+    /// Registers the string value of every secret-named member of `value`, at any depth.
+    pub fn register_json(&self, value: &Value) {
+        match value {
+            Value::Object(map) => self.register_members(map),
+            Value::Array(items) => items.iter().for_each(|v| self.register_json(v)),
+            _ => {}
+        }
+    }
+
+    /// Registers the secret-named members of one row or object.
+    pub fn register_members(&self, map: &Map<String, Value>) {
+        for (k, v) in map {
+            match v {
+                Value::String(s) if is_secret_key(k) => self.register(s),
+                Value::Object(_) | Value::Array(_) => self.register_json(v),
+                _ => {}
+            }
+        }
+    }
+
+    /// How many values are known.
+    pub fn len(&self) -> usize {
+        self.inner.read().map(|i| i.values.len()).unwrap_or(0)
+    }
+
+    /// Whether no value is known yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn matcher(&self) -> Option<Arc<AhoCorasick>> {
+        {
+            let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            if inner.values.is_empty() {
+                return None;
+            }
+            if let Some(m) = &inner.matcher {
+                return Some(m.clone());
+            }
+        }
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if inner.matcher.is_none() {
+            // Leftmost-longest: a value that contains another is masked whole.
+            let built = aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(&inner.values)
+                .ok()?;
+            inner.matcher = Some(Arc::new(built));
+        }
+        inner.matcher.clone()
+    }
+
+    /// Whether `text` contains any known secret value.
+    pub fn contains_secret(&self, text: &str) -> bool {
+        if text.len() < MIN_SECRET_LEN {
+            return false;
+        }
+        self.matcher().is_some_and(|m| m.is_match(text))
+    }
+
+    /// `text` with every known secret value replaced by [`MASK`], and the values of
+    /// secret-named keys masked too ([`mask_text_keys`]).
+    pub fn mask_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let by_key = mask_text_keys(text);
+        let Some(m) = self.matcher() else {
+            return by_key;
+        };
+        if !m.is_match(by_key.as_ref()) {
+            return by_key;
+        }
+        Cow::Owned(m.replace_all(by_key.as_ref(), &vec![MASK; m.patterns_len()]))
+    }
+
+    /// A copy of `value` with secret-named members and every string holding a known secret
+    /// value masked.
+    pub fn mask_json(&self, value: &Value) -> Value {
+        fn walk(s: &SecretValues, v: &Value) -> Value {
+            match v {
+                Value::Object(map) => Value::Object(
+                    map.iter()
+                        .map(|(k, v)| {
+                            let masked = if is_secret_key(k) && !v.is_null() {
+                                Value::String(MASK.into())
+                            } else {
+                                walk(s, v)
+                            };
+                            (k.clone(), masked)
+                        })
+                        .collect(),
+                ),
+                Value::Array(items) => Value::Array(items.iter().map(|v| walk(s, v)).collect()),
+                Value::String(text) => Value::String(s.mask_text(text).into_owned()),
+                other => other.clone(),
+            }
+        }
+        walk(self, value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const S: &str = "Xk2lP9qRt5vW8yZb3nM6cF1hJ4gD7sA0eQu";
+
+    #[test]
+    fn names() {
+        for n in [
+            "client_secret",
+            "data__client_secret",
+            "@client_secret",
+            "\"CLIENT_SECRET\"",
+            "password",
+            "access_token",
+            "privateKey",
+            "client_assertion",
+        ] {
+            assert!(is_secret_key(n), "{n}");
+        }
+        for n in [
+            "secret_hash",
+            "secretId",
+            "tokenEndpointAuthMethod",
+            "status",
+        ] {
+            assert!(!is_secret_key(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn values_are_found_and_masked_wherever_they_are() {
+        let s = SecretValues::new();
+        assert!(!s.contains_secret(&format!("x{S}x")));
+        s.register_json(&json!([{"id": "a", "client_secret": S, "short": {"password": "abc"}}]));
+        assert_eq!(
+            s.len(),
+            3,
+            "one value in three cases; short values are not registered"
+        );
+        assert!(s.contains_secret(&S.to_lowercase()));
+        assert!(s.contains_secret(&format!("[\"{S}\"]")));
+        assert!(!s.contains_secret("no secret here at all"));
+        assert_eq!(s.mask_text(&format!("a {S} b {S}")), "a **** b ****");
+        let m = s.mask_json(&json!({"cs": S, "list": [format!("<{S}>")]}));
+        assert_eq!(m, json!({"cs": "****", "list": ["<****>"]}));
+    }
+
+    #[test]
+    fn text_keys_masked_but_auth_method_names_kept() {
+        assert_eq!(
+            mask_text_keys("grant_type=x&client_secret=s3cr3t&scope=a"),
+            "grant_type=x&client_secret=****&scope=a"
+        );
+        assert_eq!(
+            mask_text_keys(r#"{"client_secret": "s3cr3t", broken"#),
+            r#"{"client_secret": "****", broken"#
+        );
+        let t = "tokenEndpointAuthMethod client_secret_basic";
+        assert_eq!(mask_text_keys(t), t);
+        let t = "the value for data__client_secret must be a literal";
+        assert_eq!(mask_text_keys(t), t);
+        let t = "create_oauth2_client_secret: POST https://x failed";
+        assert_eq!(mask_text_keys(t), t);
+        assert!(matches!(mask_text_keys("plain"), Cow::Borrowed(_)));
+    }
+}
