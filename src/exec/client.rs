@@ -229,6 +229,17 @@ impl Client {
         E: From<ExecError>,
         F: FnMut(Vec<Map<String, Value>>) -> Result<(), E>,
     {
+        self.send_pages_until(req, |page| on_page(page).map(|()| true))
+            .await
+    }
+
+    /// Like [`Client::send_pages`], but `on_page` says whether more rows are wanted: when it
+    /// returns `false`, no further page is asked for (a LIMIT that the rows so far meet).
+    pub async fn send_pages_until<E, F>(&self, req: &HttpRequest, mut on_page: F) -> Result<(), E>
+    where
+        E: From<ExecError>,
+        F: FnMut(Vec<Map<String, Value>>) -> Result<bool, E>,
+    {
         let mut url = checked_url(req)?;
         append_query(&mut url, &req.query);
         let first = url.clone();
@@ -243,8 +254,8 @@ impl Client {
             rows.iter()
                 .for_each(|r| self.config.secrets.register_members(r));
             count += rows.len();
-            on_page(rows)?;
-            if !req.paginate {
+            let more = on_page(rows)?;
+            if !req.paginate || !more {
                 break;
             }
             let next =

@@ -17,7 +17,7 @@ mod retry;
 mod trace;
 mod urls;
 
-pub use body::DEFAULT_MAX_BODY_BYTES;
+pub use body::{rows_under, DEFAULT_MAX_BODY_BYTES};
 pub use client::{Client, ClientConfig};
 pub use diagnostics::{Diagnostics, MemoryDiagnostics, StderrDiagnostics};
 pub use error::ExecError;

@@ -6,18 +6,10 @@
 
 use std::net::IpAddr;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::Url;
 
 use super::ExecError;
 use crate::plan::HttpRequest;
-
-/// Characters left as they are in query names and values (RFC 3986 unreserved).
-const QUERY_KEEP: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// Parses the planned URL and refuses anything but `https://` (or `http://` to loopback).
 pub(crate) fn checked_url(req: &HttpRequest) -> Result<Url, ExecError> {
@@ -101,14 +93,10 @@ pub(crate) fn append_query(url: &mut Url, query: &[(String, String)]) {
         return;
     }
     let mut q = url.query().unwrap_or("").to_string();
-    for (k, v) in query {
-        if !q.is_empty() {
-            q.push('&');
-        }
-        q.extend(utf8_percent_encode(k, QUERY_KEEP));
-        q.push('=');
-        q.extend(utf8_percent_encode(v, QUERY_KEEP));
+    if !q.is_empty() {
+        q.push('&');
     }
+    q.push_str(&crate::plan::url::query_string(query));
     url.set_query(Some(&q));
 }
 
