@@ -14,6 +14,7 @@
 //! the engine alone: `cargo build --lib --no-default-features`.
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod engine;
 pub mod error;
 pub mod exec;
@@ -26,7 +27,6 @@ pub mod runner;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod secrets;
-pub mod session;
 pub mod shell;
 pub mod sql;
 pub mod template;

@@ -6,13 +6,22 @@ mod cli;
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 
-use oktaql::runner::{run_scripts, RunError, Script};
-use oktaql::session::Session;
+use oktaql::auth::sources::{Flags, Inputs};
+use oktaql::auth::Credentials;
+use oktaql::exec::{ClientConfig, StderrDiagnostics};
+use oktaql::provider::{Registry, ServiceCache};
+use oktaql::render::RenderOptions;
+use oktaql::runner::{run_scripts, RunError, RunOptions, Script};
+use oktaql::sandbox::{Sandbox, SandboxConfig};
 use oktaql::shell::ShellConfig;
+use oktaql::template::Vars;
+use oktaql::{Engine, EngineConfig};
 
 use cli::{Cli, Command, ExecArgs, SessionArgs};
 
@@ -27,6 +36,7 @@ fn main() -> ExitCode {
         Some(Command::Exec(_)) => true,
         Some(Command::Shell(_)) | None => !interactive,
         Some(Command::Sandbox(_)) => false,
+        Some(Command::Orgs(_)) | Some(Command::Check(_)) => true,
     };
     let mut builder = if one_thread {
         tokio::runtime::Builder::new_current_thread()
@@ -51,6 +61,8 @@ fn main() -> ExitCode {
         })),
         None => runtime.block_on(exec(ExecArgs::default())),
         Some(Command::Exec(args)) => runtime.block_on(exec(args)),
+        Some(Command::Orgs(args)) => runtime.block_on(orgs(args, false)),
+        Some(Command::Check(args)) => runtime.block_on(orgs(args, true)),
         Some(Command::Sandbox(args)) => runtime.block_on(async {
             let mut out = std::io::stdout();
             oktaql::sandbox::cli::run(args, &mut out).await?;
@@ -66,9 +78,242 @@ fn main() -> ExitCode {
     }
 }
 
+/// Longest `--timeout` accepted.
+const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
 /// Exit status when writes were applied but their output could not be saved where asked
 /// (it is kept in an owner-only file beside it, or printed to stderr).
 const EXIT_OUTPUT_LOST: u8 = 3;
+
+/// The engine and, with `--sandbox`, the sandbox it talks to (kept alive with it).
+struct Session {
+    engine: Engine,
+    sandbox: Option<Sandbox>,
+    options: RunOptions,
+}
+
+async fn session(args: &SessionArgs) -> Result<Session> {
+    let registry = match &args.registry {
+        Some(dir) => Registry::from_dir_with_cache(dir, ServiceCache::from_env())
+            .with_context(|| format!("cannot load the registry at {}", dir.display()))?,
+        None => Registry::embedded(),
+    };
+    let mut server_url = args.server_url.clone().filter(|u| !u.trim().is_empty());
+    let credentials;
+    let sandbox = if args.sandbox {
+        let sb = Sandbox::start(SandboxConfig::default())
+            .await
+            .context("cannot start the built-in sandbox")?;
+        server_url = Some(sb.url_template());
+        // The sandbox's token is bound to the sandbox's server.
+        credentials = Credentials::default().with_loose_token(
+            sb.token(),
+            "the sandbox token",
+            server_url.clone(),
+        );
+        Some(sb)
+    } else {
+        credentials = load_credentials(args, server_url.clone())?;
+        None
+    };
+    let timeout = Duration::try_from_secs_f64(args.timeout)
+        .ok()
+        .filter(|t| !t.is_zero() && *t <= MAX_TIMEOUT);
+    let Some(timeout) = timeout else {
+        bail!(
+            "--timeout must be a positive number of seconds, at most {} (a day)",
+            MAX_TIMEOUT.as_secs()
+        );
+    };
+    let client = ClientConfig {
+        credentials: Some(Arc::new(credentials)),
+        timeout,
+        concurrency: usize::from(args.concurrency),
+        max_pages: args.max_pages,
+        max_body_bytes: args.max_body_mb as usize * 1024 * 1024,
+        debug: args.debug,
+        ..ClientConfig::default()
+    };
+    let config = EngineConfig {
+        registry,
+        server_url,
+        client,
+        strict: args.strict,
+        diagnostics: Arc::new(StderrDiagnostics),
+    };
+    let engine = Engine::new(config)?;
+    let mut vars = Vars::default();
+    if let Some(file) = &args.vars_file {
+        vars = Vars::from_json_file(file)?;
+    }
+    vars.merge(Vars::from_pairs(&args.vars)?);
+    let to_terminal = args.outfile.is_none() && std::io::stdout().is_terminal();
+    let options = RunOptions {
+        format: args.output,
+        render: RenderOptions {
+            hide_headers: args.hide_headers,
+            width: if to_terminal { terminal_width() } else { None },
+            color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        },
+        vars,
+        continue_on_error: false,
+        dry_run: false,
+        summaries: std::io::stderr().is_terminal(),
+        timer: false,
+        writes: Arc::default(),
+    };
+    Ok(Session {
+        engine,
+        sandbox,
+        options,
+    })
+}
+
+fn terminal_width() -> Option<u16> {
+    comfy_table::Table::new().width()
+}
+
+/// Reads the credentials from flags, the environment, okta.yaml files and the config file.
+fn load_credentials(args: &SessionArgs, server_template: Option<String>) -> Result<Credentials> {
+    let flags = Flags {
+        org_url: args.org_url.clone(),
+        org: args.org.clone(),
+        token_file: args.token_file.clone(),
+        client_id: args.client_id.clone(),
+        private_key: args.private_key.clone(),
+        key_id: args.key_id.clone(),
+        scopes: args.scopes.clone(),
+        dpop: args.dpop,
+        config: args.config.clone(),
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let inputs = Inputs {
+        flags: &flags,
+        env: &env,
+        home: dirs::home_dir(),
+        cwd: std::env::current_dir().unwrap_or_default(),
+        config_dir: dirs::config_dir(),
+        server_template,
+    };
+    Ok(oktaql::auth::sources::load(&inputs)?)
+}
+
+/// `oktaql orgs` (and `oktaql check`): the configured orgs, never a secret; with `check`,
+/// each credential tried once.
+async fn orgs(args: SessionArgs, check: bool) -> Result<ExitCode> {
+    let server = args.server_url.clone().filter(|u| !u.trim().is_empty());
+    let creds = Arc::new(load_credentials(&args, server)?);
+    let default = creds.default_org().map(|o| o.name.clone());
+    let mut out = std::io::stdout().lock();
+    if creds.orgs().is_empty() && creds.loose_token().is_none() {
+        writeln!(
+            out,
+            "no orgs configured: see oktaql --help for the variables, and docs/auth.md"
+        )?;
+        return Ok(ExitCode::from(1));
+    }
+    let client = oktaql::exec::Client::new(ClientConfig {
+        credentials: Some(creds.clone()),
+        timeout: Duration::from_secs_f64(args.timeout),
+        ..ClientConfig::default()
+    })?;
+    let mut failed = false;
+    for org in creds.orgs() {
+        let mark = if default.as_deref() == Some(org.name.as_str()) {
+            " (default)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "{}{mark}\n  url:    {}\n  method: {}",
+            org.name,
+            org.url,
+            org.credential.mode()
+        )?;
+        if let oktaql::auth::Credential::ServiceApp(app) = &org.credential {
+            writeln!(
+                out,
+                "  client id: {}\n  key:    {:?}{}\n  scopes: {}\n  dpop:   {}",
+                app.client_id,
+                app.key.algorithm(),
+                app.key_id
+                    .as_ref()
+                    .map(|k| format!(" (kid {k})"))
+                    .unwrap_or_default(),
+                app.scopes.join(" "),
+                if app.dpop {
+                    "always"
+                } else {
+                    "when the server asks"
+                }
+            )?;
+        }
+        for (setting, source) in &org.origins {
+            writeln!(out, "  {setting} from {source}")?;
+        }
+        if check {
+            match check_org(&client, org).await {
+                Ok(line) => writeln!(out, "  check:  ok — {line}")?,
+                Err(e) => {
+                    failed = true;
+                    writeln!(
+                        out,
+                        "  check:  FAILED — {}",
+                        client.config().secrets.mask_text(&format!("{e:#}"))
+                    )?
+                }
+            }
+        }
+    }
+    if let Some(t) = creds.loose_token() {
+        writeln!(
+            out,
+            "(no name)\n  method: SSWS\n  token from {}\n  goes to: {}",
+            t.source,
+            t.template
+                .as_deref()
+                .unwrap_or("one org per run on Okta's own domains")
+        )?;
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// One cheap proof that an org's credential works.
+async fn check_org(client: &oktaql::exec::Client, org: &oktaql::auth::Org) -> Result<String> {
+    match &org.credential {
+        oktaql::auth::Credential::ServiceApp(_) => {
+            let info = client.check_token(org).await?;
+            Ok(format!(
+                "{} token, scopes granted: {}, expires in {} s ({} token request{})",
+                info.token_type,
+                info.scopes.join(" "),
+                info.expires_in,
+                info.requests,
+                if info.requests == 1 { "" } else { "s" }
+            ))
+        }
+        oktaql::auth::Credential::ApiToken(_) => {
+            let req = oktaql::plan::HttpRequest {
+                resource: "okta.apps.applications".into(),
+                method: "list_applications".into(),
+                http_method: "GET".into(),
+                url: format!("{}/api/v1/apps", org.url),
+                query: vec![("limit".into(), "1".into())],
+                body: None,
+                paginate: false,
+                response_shape: oktaql::provider::ResponseShape::Array,
+                bound: vec![],
+            };
+            client.send(&req).await?;
+            Ok("SSWS token accepted (GET /api/v1/apps?limit=1)".into())
+        }
+    }
+}
 
 async fn exec(args: ExecArgs) -> Result<ExitCode> {
     let mut scripts = Vec::new();
@@ -104,7 +349,7 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
         }
         scripts.push(read_stdin()?);
     }
-    let mut s = Session::start(&(&args.session).into()).await?;
+    let mut s = session(&args.session).await?;
     s.options.continue_on_error = args.continue_on_error;
     s.options.dry_run = args.dry_run;
     let writes = s.options.writes.clone();
@@ -342,14 +587,14 @@ fn shell(runtime: &tokio::runtime::Runtime, args: SessionArgs) -> Result<ExitCod
     if args.outfile.is_some() {
         bail!("--outfile is for oktaql exec; in the shell, results go to the terminal");
     }
-    let mut s = runtime.block_on(Session::start(&(&args).into()))?;
+    let mut s = runtime.block_on(session(&args))?;
     s.options.summaries = true;
     let to_terminal = std::io::stdout().is_terminal();
     let mut banner = format!(
         "oktaql {} — SQL over the Okta Management API. .help for help, Ctrl-D to leave.",
         env!("CARGO_PKG_VERSION")
     );
-    if s.uses_sandbox() {
+    if s.sandbox.is_some() {
         banner.push_str(&format!(
             "\nConnected to the built-in sandbox: demo org '{}', app '{}'.",
             oktaql::sandbox::DEMO_ORG,

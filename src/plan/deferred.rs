@@ -26,6 +26,8 @@ pub struct Deferred {
     pub(super) server_url: Option<String>,
     /// Query parameters pushed down to the API.
     pub(super) pushed: Vec<(String, String)>,
+    /// Configured orgs as `(name, base URL)`.
+    pub(super) orgs: Vec<(String, String)>,
 }
 
 impl Deferred {
@@ -70,6 +72,7 @@ impl Deferred {
         let target = Target {
             server_url: self.server_url.as_deref(),
             extra_query: &self.pushed,
+            orgs: &self.orgs,
         };
         let mut requests = Vec::new();
         for bindings in combos {
