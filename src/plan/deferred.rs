@@ -106,6 +106,8 @@ mod tests {
         let ctx = PlanContext {
             registry: &registry,
             server_url: None,
+            orgs: &[],
+            default_org: None,
         };
         let statement = sql::parse(&Source {
             text: text.into(),
