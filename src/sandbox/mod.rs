@@ -41,6 +41,8 @@
 
 pub mod cli;
 mod errors;
+mod jwks;
+mod jwks_api;
 mod model;
 mod persist;
 mod seed;

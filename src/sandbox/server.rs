@@ -104,7 +104,7 @@ impl Shared {
     /// Applies one write to an app's secrets and, with a state file, makes it durable
     /// before it counts: writes take turns, and when the save fails the app's secrets are
     /// put back as they were, so a failed save changes nothing (the answer is a 500).
-    async fn write<T>(
+    pub(super) async fn write<T>(
         self: &Arc<Self>,
         entry: &super::state::AppEntry,
         apply: impl FnOnce() -> Result<T, ApiError>,
@@ -115,7 +115,7 @@ impl Shared {
             return Ok(done);
         };
         let mut written = p.written.lock().await;
-        let before = entry.secrets();
+        let before = (entry.secrets(), entry.jwks());
         let done = apply()?;
         let version = self.store.bump();
         let shared = self.clone();
@@ -131,7 +131,8 @@ impl Shared {
                 Ok(done)
             }
             Err(e) => {
-                entry.restore_secrets(before);
+                entry.restore_secrets(before.0);
+                entry.restore_jwks(before.1);
                 Err(ApiError::internal(format!(
                     "the sandbox could not save its state, so nothing was changed: {e}"
                 )))
@@ -142,14 +143,14 @@ impl Shared {
 
 /// The org a request addresses and the absolute base of its URLs (`http://host/{org}`).
 #[derive(Clone)]
-struct OrgCtx {
-    org: Arc<Org>,
-    base: Arc<str>,
+pub(super) struct OrgCtx {
+    pub(super) org: Arc<Org>,
+    pub(super) base: Arc<str>,
 }
 
 /// Largest request body the sandbox reads (axum's default limit, stated here so the 413
 /// can say it).
-const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+pub(super) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// Builds the sandbox's router.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -170,6 +171,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             &format!("{secrets}/{{secret_id}}/lifecycle/deactivate"),
             post(deactivate_secret),
         )
+        .merge(super::jwks_api::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(shared.clone(), envelope))
@@ -267,7 +269,7 @@ async fn method_not_allowed() -> ApiError {
 }
 
 /// A JSON response.
-fn json(status: StatusCode, value: &impl Serialize) -> Response {
+pub(super) fn json(status: StatusCode, value: &impl Serialize) -> Response {
     match serde_json::to_vec(value) {
         Ok(body) => (
             status,
@@ -283,7 +285,7 @@ fn json(status: StatusCode, value: &impl Serialize) -> Response {
 }
 
 /// The org of a routed request (the envelope put it there; a missing one is an unknown org).
-fn ctx(ctx: Option<Extension<OrgCtx>>) -> Result<OrgCtx, ApiError> {
+pub(super) fn ctx(ctx: Option<Extension<OrgCtx>>) -> Result<OrgCtx, ApiError> {
     ctx.map(|Extension(c)| c)
         .ok_or_else(|| ApiError::not_found("org (Organization)"))
 }

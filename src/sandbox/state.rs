@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
 use super::errors::ApiError;
+use super::jwks::{self, Jwk, NewJwk};
 use super::model::{self, App, Secret, ACTIVE, INACTIVE};
 
 /// Most secrets an app may hold, active or not.
@@ -42,12 +43,13 @@ struct Apps {
     index: HashMap<String, usize>,
 }
 
-/// One app and its secrets.
+/// One app, its secrets and its JSON Web Keys.
 #[derive(Debug)]
 pub struct AppEntry {
     /// The app (immutable once created).
     pub app: App,
     secrets: Mutex<Vec<Secret>>,
+    jwks: Mutex<Vec<Jwk>>,
 }
 
 /// A fixed one-minute window of request counts.
@@ -84,6 +86,9 @@ pub struct AppData {
     /// Its secrets, oldest first.
     #[serde(default)]
     pub secrets: Vec<Secret>,
+    /// Its JSON Web Keys, oldest first (absent in state files written before keys existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jwks: Vec<Jwk>,
 }
 
 impl Store {
@@ -163,6 +168,7 @@ impl Org {
             apps.list.push(Arc::new(AppEntry {
                 app: a.app,
                 secrets: Mutex::new(a.secrets),
+                jwks: Mutex::new(a.jwks),
             }));
         }
         Org {
@@ -182,6 +188,7 @@ impl Org {
                 .map(|e| AppData {
                     app: e.app.clone(),
                     secrets: e.secrets(),
+                    jwks: e.jwks(),
                 })
                 .collect(),
         }
@@ -256,6 +263,51 @@ impl AppEntry {
     /// A copy of the app's secrets, oldest first.
     pub fn secrets(&self) -> Vec<Secret> {
         self.lock().clone()
+    }
+
+    fn lock_jwks(&self) -> std::sync::MutexGuard<'_, Vec<Jwk>> {
+        self.jwks.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the app's JSON Web Keys, oldest first.
+    pub fn jwks(&self) -> Vec<Jwk> {
+        self.lock_jwks().clone()
+    }
+
+    /// Puts back the keys [`AppEntry::jwks`] returned (undoing a write that could not be saved).
+    pub fn restore_jwks(&self, keys: Vec<Jwk>) {
+        *self.lock_jwks() = keys;
+    }
+
+    /// One JSON Web Key, or Okta's 404 (also for apps that are not OAuth 2.0 clients).
+    pub fn jwk(&self, id: &str) -> Result<Jwk, ApiError> {
+        self.lock_jwks()
+            .iter()
+            .find(|k| k.id == id)
+            .cloned()
+            .ok_or_else(|| jwks::not_found(id))
+    }
+
+    /// Adds a JSON Web Key under Okta's rules ([`jwks::add`]).
+    pub fn add_jwk(&self, req: NewJwk) -> Result<Jwk, ApiError> {
+        let now = model::now();
+        jwks::add(&self.app, &mut self.lock_jwks(), req, &now)
+    }
+
+    /// Activates or deactivates a JSON Web Key under Okta's rules.
+    pub fn set_jwk_status(&self, id: &str, active: bool) -> Result<Jwk, ApiError> {
+        let now = model::now();
+        let mut keys = self.lock_jwks();
+        if active {
+            jwks::activate(&mut keys, id, &now)
+        } else {
+            jwks::deactivate(&self.app, &mut keys, id, &now)
+        }
+    }
+
+    /// Deletes an INACTIVE JSON Web Key.
+    pub fn delete_jwk(&self, id: &str) -> Result<Jwk, ApiError> {
+        jwks::delete(&mut self.lock_jwks(), id)
     }
 
     /// One secret, or Okta's 404.
@@ -411,6 +463,7 @@ mod tests {
                 application_type: Some("web".into()),
             },
             secrets: Mutex::new(secrets),
+            jwks: Mutex::new(Vec::new()),
         }
     }
 
