@@ -435,7 +435,9 @@ mod tests {
             ..rsa(kid, ACTIVE)
         };
         add(&a, &mut keys, enc("e1"), T).unwrap();
-        assert!(cause(add(&a, &mut keys, enc("e2"), T).unwrap_err()).contains("one active encryption"));
+        assert!(
+            cause(add(&a, &mut keys, enc("e2"), T).unwrap_err()).contains("one active encryption")
+        );
         assert_eq!(keys.len(), 2, "refused adds change nothing");
         let ec_enc = NewJwk {
             kty: Some("EC".into()),
@@ -468,14 +470,20 @@ mod tests {
         assert!(cause(delete(&mut keys, &k1.id).unwrap_err()).contains("can't delete an active"));
         let k2 = add(&a, &mut keys, rsa("k2", INACTIVE), T).unwrap();
         activate(&mut keys, &k2.id, T).unwrap();
-        assert_eq!(deactivate(&a, &mut keys, &k1.id, T).unwrap().status, INACTIVE);
+        assert_eq!(
+            deactivate(&a, &mut keys, &k1.id, T).unwrap().status,
+            INACTIVE
+        );
         assert_eq!(delete(&mut keys, &k1.id).unwrap().id, k1.id);
         assert_eq!(delete(&mut keys, "pksnope").unwrap_err().code, "E0000007");
         // A client_secret_basic client may deactivate its last key.
         let b = app("client_secret_basic");
         let mut keys = Vec::new();
         let k = add(&b, &mut keys, rsa("k1", ACTIVE), T).unwrap();
-        assert_eq!(deactivate(&b, &mut keys, &k.id, T).unwrap().status, INACTIVE);
+        assert_eq!(
+            deactivate(&b, &mut keys, &k.id, T).unwrap().status,
+            INACTIVE
+        );
     }
 
     #[test]
@@ -501,7 +509,9 @@ mod tests {
         add(&a, &mut keys, rsa("k1", ACTIVE), T).unwrap();
         assert!(validate_keys(&a, &keys).is_ok());
         keys[0].status = INACTIVE.into();
-        assert!(validate_keys(&a, &keys).unwrap_err().contains("private_key_jwt"));
+        assert!(validate_keys(&a, &keys)
+            .unwrap_err()
+            .contains("private_key_jwt"));
         keys[0].status = "BROKEN".into();
         assert!(validate_keys(&a, &keys).unwrap_err().contains("BROKEN"));
         let mut saml = app("x");

@@ -96,13 +96,15 @@ const KEY_SEED: u64 = 0x6a77_6b73;
 /// ACTIVE. Dates run up to late 2026, so some keys are recent and some are years old.
 fn demo_keys(rng: &mut StdRng, app: &App) -> Vec<Jwk> {
     let well_known = app.id == super::DEMO_APP_PRIVATE_KEY_JWT;
-    let count = if well_known { 2 } else { rng.random_range(1..=3) };
-    let created = time::OffsetDateTime::parse(
-        &app.created,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .map(|t| t.unix_timestamp())
-    .unwrap_or(BASE_EPOCH);
+    let count = if well_known {
+        2
+    } else {
+        rng.random_range(1..=3)
+    };
+    let created =
+        time::OffsetDateTime::parse(&app.created, &time::format_description::well_known::Rfc3339)
+            .map(|t| t.unix_timestamp())
+            .unwrap_or(BASE_EPOCH);
     let mut keys = Vec::with_capacity(count);
     let mut when = created + 3600;
     for i in 0..count {
@@ -130,7 +132,11 @@ fn demo_keys(rng: &mut StdRng, app: &App) -> Vec<Jwk> {
             x: None,
             y: None,
             created: at(when),
-            last_updated: at(if status == INACTIVE { when + 86_400 * 30 } else { when }),
+            last_updated: at(if status == INACTIVE {
+                when + 86_400 * 30
+            } else {
+                when
+            }),
         });
         when += 86_400 * rng.random_range(60..700);
     }
@@ -407,6 +413,9 @@ mod tests {
             super::super::jwks::validate_keys(&x.app, &x.jwks).unwrap();
         }
         assert!(pk.iter().any(|x| x.jwks.len() == 3) && pk.iter().any(|x| x.jwks.len() == 1));
-        assert!(a.apps.iter().all(|x| x.jwks.is_empty() || pk.iter().any(|p| p.app.id == x.app.id)));
+        assert!(a
+            .apps
+            .iter()
+            .all(|x| x.jwks.is_empty() || pk.iter().any(|p| p.app.id == x.app.id)));
     }
 }
