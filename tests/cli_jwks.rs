@@ -2,111 +2,16 @@
 //! SELECT, INSERT, DELETE and EXEC, every Okta key rule as an exit-1 error, and keys that
 //! survive a restart with `--state`.
 
-use std::process::Output;
+mod cred_support;
 
-use assert_cmd::Command;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use cred_support::{add_key_sql, modulus, org, org_with};
 use oktaql::sandbox::{
-    Sandbox, SandboxConfig, SandboxError, DEMO_APP_ONE_SECRET, DEMO_APP_PRIVATE_KEY_JWT,
-    DEMO_APP_SAML, DEMO_ORG,
+    SandboxConfig, SandboxError, DEMO_APP_ONE_SECRET, DEMO_APP_PRIVATE_KEY_JWT, DEMO_APP_SAML,
+    DEMO_ORG,
 };
-use serde_json::{Map, Value};
-
-/// A sandbox on its own runtime, alive as long as this value.
-struct Org {
-    url: String,
-    token: String,
-    sandbox: Option<Sandbox>,
-    rt: tokio::runtime::Runtime,
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn org_with(config: SandboxConfig) -> Result<Org, SandboxError> {
-    let rt = runtime();
-    let sandbox = rt.block_on(Sandbox::start(config))?;
-    Ok(Org {
-        url: sandbox.url_template(),
-        token: sandbox.token().to_string(),
-        sandbox: Some(sandbox),
-        rt,
-    })
-}
-
-fn org() -> Org {
-    org_with(SandboxConfig::default()).expect("sandbox starts")
-}
-
-type Row = Map<String, Value>;
-
-impl Org {
-    fn run(&self, sql: &str) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_oktaql"))
-            .env("OKTAQL_SERVER_URL", &self.url)
-            .env("OKTA_API_TOKEN", &self.token)
-            .env("NO_COLOR", "1")
-            .args(["exec", "-o", "json", sql])
-            .output()
-            .unwrap()
-    }
-
-    fn rows(&self, sql: &str) -> Vec<Row> {
-        let out = self.run(sql);
-        assert!(
-            out.status.success(),
-            "{sql}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
-        v.as_array()
-            .expect("an array")
-            .iter()
-            .map(|r| r.as_object().unwrap().clone())
-            .collect()
-    }
-
-    fn fails(&self, sql: &str) -> String {
-        let out = self.run(sql);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(1), "{sql} should fail: {stderr}");
-        stderr
-    }
-
-    fn keys(&self, app: &str) -> Vec<Row> {
-        self.rows(&format!(
-            "SELECT id, kid, status, kty, use, e, n, created, lastUpdated, _links FROM okta.apps.jwks \
-             WHERE subdomain = '{DEMO_ORG}' AND appId = '{app}' ORDER BY created"
-        ))
-    }
-
-    fn stop(mut self) {
-        if let Some(s) = self.sandbox.take() {
-            self.rt.block_on(s.shutdown());
-        }
-    }
-}
-
-/// A base64url RSA modulus of `bytes` bytes (the sandbox checks the size, as Okta does).
-fn modulus(bytes: usize, fill: u8) -> String {
-    let mut n = vec![fill; bytes];
-    n[0] = 0xc3;
-    URL_SAFE_NO_PAD.encode(n)
-}
-
-fn add_key_sql(app: &str, kid: &str, status: &str, n: &str) -> String {
-    format!(
-        "INSERT INTO okta.apps.jwks (data__kid, data__kty, data__alg, data__use, data__e, data__n, \
-         data__status, subdomain, appId) SELECT '{kid}', 'RSA', 'RS256', 'sig', 'AQAB', '{n}', \
-         '{status}', '{DEMO_ORG}', '{app}' RETURNING id, kid, status"
-    )
-}
+use serde_json::Value;
 
 #[test]
 fn seeded_keys_list_and_get() {

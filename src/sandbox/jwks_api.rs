@@ -13,7 +13,23 @@ use axum::{Extension, Router};
 
 use super::errors::ApiError;
 use super::jwks::{self, NewJwk};
+use super::model::App;
 use super::server::{ctx, json, OrgCtx, Shared, MAX_BODY_BYTES};
+use super::syslog::{self, Action, Credential};
+
+/// The System Log event of a change to a JSON Web Key, by the token's principal.
+fn jwk_event(action: Action, app: &App, k: &jwks::Jwk) -> syslog::LogEvent {
+    syslog::credential_event(
+        action,
+        app,
+        Credential::Jwk {
+            id: &k.id,
+            kid: k.kid.as_deref(),
+        },
+        syslog::admin(),
+        &super::model::now(),
+    )
+}
 
 /// The routes, to merge into the sandbox's router.
 pub fn routes() -> Router<Arc<Shared>> {
@@ -87,7 +103,14 @@ async fn add(
         }
     })?;
     let req = parse_new_jwk(&body)?;
-    let key = shared.write(&entry, || entry.add_jwk(req)).await?;
+    let key = shared
+        .write(
+            &ctx.org,
+            &entry,
+            || entry.add_jwk(req),
+            |k| jwk_event(Action::Create, &entry.app, k),
+        )
+        .await?;
     Ok(json(
         StatusCode::CREATED,
         &jwks::view(&key, &ctx.base, &app_id),
@@ -101,7 +124,14 @@ async fn delete(
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
-    shared.write(&entry, || entry.delete_jwk(&key_id)).await?;
+    shared
+        .write(
+            &ctx.org,
+            &entry,
+            || entry.delete_jwk(&key_id),
+            |k| jwk_event(Action::Delete, &entry.app, k),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -115,7 +145,19 @@ async fn set_status(
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
     let key = shared
-        .write(&entry, || entry.set_jwk_status(&key_id, active))
+        .write(
+            &ctx.org,
+            &entry,
+            || entry.set_jwk_status(&key_id, active),
+            |k| {
+                let action = if active {
+                    Action::Activate
+                } else {
+                    Action::Deactivate
+                };
+                jwk_event(action, &entry.app, k)
+            },
+        )
         .await?;
     Ok(json(StatusCode::OK, &jwks::view(&key, &ctx.base, &app_id)))
 }

@@ -48,6 +48,8 @@ mod persist;
 mod seed;
 mod server;
 mod state;
+mod syslog;
+mod syslog_api;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;

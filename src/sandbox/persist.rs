@@ -68,6 +68,14 @@ fn validate(orgs: &[OrgData]) -> Result<(), String> {
         if org.name.is_empty() || !org_names.insert(org.name.as_str()) {
             return Err(format!("org name {:?} is empty or repeated", org.name));
         }
+        if org.log.len() > super::syslog::MAX_EVENTS {
+            return Err(format!(
+                "org {}: {} System Log events (at most {})",
+                org.name,
+                org.log.len(),
+                super::syslog::MAX_EVENTS
+            ));
+        }
         let mut ids = std::collections::HashSet::new();
         for a in &org.apps {
             if !ids.insert(a.app.id.as_str()) {

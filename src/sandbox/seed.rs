@@ -12,6 +12,7 @@ use rand::{Rng, SeedableRng};
 use super::jwks::Jwk;
 use super::model::{self, App, Secret, ACTIVE, INACTIVE};
 use super::state::{AppData, OrgData};
+use super::syslog::{self, Action, Credential, LogEvent};
 
 /// Products and in-house tools the generated apps are named after.
 const PRODUCTS: &[&str] = &[
@@ -81,9 +82,11 @@ pub fn demo_org(org: &str, apps: usize) -> OrgData {
             a.jwks = demo_keys(&mut key_rng, &a.app);
         }
     }
+    let log = history(&mut key_rng, &out);
     OrgData {
         name: org.to_string(),
         apps: out,
+        log,
     }
 }
 
@@ -141,6 +144,41 @@ fn demo_keys(rng: &mut StdRng, app: &App) -> Vec<Jwk> {
         when += 86_400 * rng.random_range(60..700);
     }
     keys
+}
+
+/// The System Log of the seeded credentials: each was created by the admin when it was, and
+/// each INACTIVE one deactivated at its last update. Oldest first.
+fn history(rng: &mut StdRng, apps: &[AppData]) -> Vec<LogEvent> {
+    let mut log = Vec::new();
+    let mut push = |action: Action, app: &App, c: Credential<'_>, at: &str| {
+        let mut e = syslog::credential_event(action, app, c, syslog::admin(), at);
+        e.uuid = syslog::uuid_with(rng);
+        log.push(e);
+    };
+    for a in apps {
+        for s in &a.secrets {
+            let c = || Credential::Secret {
+                id: &s.id,
+                hash: &s.secret_hash,
+            };
+            push(Action::Create, &a.app, c(), &s.created);
+            if s.status == INACTIVE {
+                push(Action::Deactivate, &a.app, c(), &s.last_updated);
+            }
+        }
+        for k in &a.jwks {
+            let c = || Credential::Jwk {
+                id: &k.id,
+                kid: k.kid.as_deref(),
+            };
+            push(Action::Create, &a.app, c(), &k.created);
+            if k.status == INACTIVE {
+                push(Action::Deactivate, &a.app, c(), &k.last_updated);
+            }
+        }
+    }
+    log.sort_by(|x, y| x.published.cmp(&y.published));
+    log
 }
 
 /// Epoch seconds → Okta's time format.

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::errors::ApiError;
 use super::jwks::{self, Jwk, NewJwk};
 use super::model::{self, App, Secret, ACTIVE, INACTIVE};
+use super::syslog::LogEvent;
 
 /// Most secrets an app may hold, active or not.
 pub const MAX_SECRETS: usize = 2;
@@ -35,6 +36,7 @@ pub struct Org {
     pub name: String,
     apps: RwLock<Apps>,
     rate: Mutex<RateWindow>,
+    log: Mutex<Vec<LogEvent>>,
 }
 
 #[derive(Debug, Default)]
@@ -75,6 +77,9 @@ pub struct OrgData {
     pub name: String,
     /// Its apps, in listing order.
     pub apps: Vec<AppData>,
+    /// Its System Log, oldest first (absent in state files written before the log existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log: Vec<LogEvent>,
 }
 
 /// The persisted form of one app.
@@ -142,6 +147,7 @@ impl Store {
         let org = Arc::new(Org::from_data(OrgData {
             name: name.to_string(),
             apps: Vec::new(),
+            log: Vec::new(),
         }));
         map.insert(name.to_string(), org.clone());
         Some(org)
@@ -158,6 +164,7 @@ impl Org {
         Org::from_data(OrgData {
             name: name.to_string(),
             apps: Vec::new(),
+            log: Vec::new(),
         })
     }
 
@@ -175,6 +182,7 @@ impl Org {
             name: data.name,
             apps: RwLock::new(apps),
             rate: Mutex::new(RateWindow::default()),
+            log: Mutex::new(data.log),
         }
     }
 
@@ -182,6 +190,7 @@ impl Org {
         let apps = self.read_apps();
         OrgData {
             name: self.name.clone(),
+            log: self.lock_log().clone(),
             apps: apps
                 .list
                 .iter()
@@ -192,6 +201,31 @@ impl Org {
                 })
                 .collect(),
         }
+    }
+
+    fn lock_log(&self) -> std::sync::MutexGuard<'_, Vec<LogEvent>> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Appends an event to the org's System Log, dropping the oldest beyond
+    /// [`super::syslog::MAX_EVENTS`].
+    pub fn record(&self, event: LogEvent) {
+        let mut log = self.lock_log();
+        log.push(event);
+        if log.len() > super::syslog::MAX_EVENTS {
+            let extra = log.len() - super::syslog::MAX_EVENTS;
+            log.drain(..extra);
+        }
+    }
+
+    /// Removes the newest event (undoing a write that could not be saved).
+    pub fn unrecord(&self) {
+        self.lock_log().pop();
+    }
+
+    /// Runs `f` over the org's System Log, oldest first, under its lock.
+    pub fn with_log<T>(&self, f: impl FnOnce(&[LogEvent]) -> T) -> T {
+        f(&self.lock_log())
     }
 
     fn read_apps(&self) -> std::sync::RwLockReadGuard<'_, Apps> {
@@ -399,8 +433,8 @@ impl AppEntry {
         Ok(secret.clone())
     }
 
-    /// Deletes an INACTIVE secret; an ACTIVE one is refused.
-    pub fn delete_secret(&self, id: &str) -> Result<(), ApiError> {
+    /// Deletes an INACTIVE secret and returns it; an ACTIVE one is refused.
+    pub fn delete_secret(&self, id: &str) -> Result<Secret, ApiError> {
         let mut secrets = self.lock();
         let pos = secrets
             .iter()
@@ -412,8 +446,7 @@ impl AppEntry {
                 "You can't delete an active client secret. Deactivate the secret before deleting it.",
             ));
         }
-        secrets.remove(pos);
-        Ok(())
+        Ok(secrets.remove(pos))
     }
 }
 
