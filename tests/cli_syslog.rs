@@ -196,3 +196,44 @@ fn the_log_survives_a_restart() {
     assert_eq!(rows[0]["uuid"], uuid);
     assert!(matches!(rows[0]["published"], Value::String(_)));
 }
+
+#[test]
+fn an_ascending_query_without_until_stops_at_now_and_says_so() {
+    let org = org();
+    let sql = |order: &str| {
+        format!(
+            "SELECT uuid FROM okta.logs.system_log_events WHERE subdomain = '{DEMO_ORG}' \
+             AND since = '2020-01-01T00:00:00Z' AND sortOrder = '{order}' AND \"limit\" = 50"
+        )
+    };
+    let out = org.run(&sql("ASCENDING"));
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("stopped at the newest row") && stderr.contains("until"),
+        "{stderr}"
+    );
+    let asc: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let out = org.run(&sql("DESCENDING"));
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("stopped at"));
+    let desc: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(asc.len(), desc.len(), "the poll read every event up to now");
+}
+
+#[test]
+fn conditions_on_published_and_event_type_are_pushed_down_and_still_exact() {
+    let org = org();
+    let by_columns = org.rows(&format!(
+        "SELECT uuid FROM okta.logs.system_log_events WHERE subdomain = '{DEMO_ORG}' \
+         AND published >= '2021-01-01T00:00:00Z' AND published < '2023-01-01T00:00:00Z' \
+         AND eventType = 'app.oauth2.credentials.lifecycle.deactivate' ORDER BY uuid"
+    ));
+    let by_params = org.rows(&format!(
+        "SELECT uuid FROM okta.logs.system_log_events WHERE subdomain = '{DEMO_ORG}' \
+         AND since = '2021-01-01T00:00:00Z' AND until = '2023-01-01T00:00:00Z' \
+         AND filter = 'eventType eq \"app.oauth2.credentials.lifecycle.deactivate\"' ORDER BY uuid"
+    ));
+    assert!(!by_columns.is_empty());
+    assert_eq!(by_columns, by_params);
+}

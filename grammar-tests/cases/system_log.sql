@@ -6,9 +6,6 @@ WHERE subdomain = 'acme' AND since = '2026-11-01T00:00:00Z' AND until = '2026-12
 
 SELECT uuid FROM okta.logs.system_log_events WHERE subdomain = 'acme' AND q = 'client secret' AND sortOrder = 'DESCENDING' AND "limit" = 50;
 
--- a residual on a column, answered by SQL over the fetched events
-SELECT uuid FROM okta.logs.system_log_events WHERE subdomain = 'acme' AND eventType = 'app.oauth2.credentials.lifecycle.create';
-
 SELECT uuid FROM okta.logs.system_log_events WHERE subdomain = 'acme' AND sortOrder = 'UP';
 
 SELECT uuid FROM okta.logs.system_log_events;

@@ -434,7 +434,11 @@ impl Query {
             .take(self.limit)
             .map(|e| (*e).clone())
             .collect();
-        let next = (after + page.len() < hits.len()).then_some(after + page.len());
+        let more = after + page.len() < hits.len();
+        // Okta's rule: an ascending query without `until` is a poll, always offered a next
+        // page (empty until new events arrive); a bounded one ends with its last event.
+        let poll = self.order == Order::Ascending && self.until.is_none();
+        let next = (more || poll).then_some(after + page.len());
         (page, next)
     }
 }
@@ -512,6 +516,9 @@ mod tests {
         assert_eq!(p[0].event_type, "app.oauth2.credentials.lifecycle.delete");
         assert_eq!(next, Some(2));
         assert_eq!(all.page(&events, 2).0.len(), 1);
+        // A poll (ascending, no until) always has a next page, even an empty one.
+        let poll = q(Some("2026-01-01"), None, None, None, None);
+        assert_eq!(poll.page(&events, 3), (Vec::new(), Some(3)));
         let bounded = q(
             Some("2026-11-01T00:00:00Z"),
             Some("2026-12-01T00:00:00.000Z"),
