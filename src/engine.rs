@@ -336,6 +336,7 @@ impl Engine {
         let mut ev: Option<Evaluator> = None;
         self.client
             .send_pages(req, |page| {
+                let page = rows_of(t, req, page);
                 if let Some(ev) = ev.as_mut() {
                     return ev.append(&t.table, &page).map_err(Error::from);
                 }
@@ -378,8 +379,30 @@ impl Engine {
         ev: &mut Evaluator,
     ) -> Result<(), Error> {
         ev.load(&t.table, &t.columns, &[])?;
+        let mut fetched = 0usize;
         self.client
-            .send_pages(req, |page| ev.append(&t.table, &page).map_err(Error::from))
+            .send_pages_until(req, |page| {
+                let page = rows_of(t, req, page);
+                fetched += page.len();
+                ev.append(&t.table, &page)?;
+                // A LIMIT pushed down: more pages only while the rows so far fall short.
+                Ok::<bool, Error>(match &t.stop_after {
+                    None => true,
+                    Some(stop) => match &stop.count_sql {
+                        None => fetched < stop.rows,
+                        Some(sql) => {
+                            let passing = ev.query(sql)?;
+                            let n = passing
+                                .rows
+                                .first()
+                                .and_then(|r| r.first())
+                                .and_then(Value::as_u64)
+                                .unwrap_or(0);
+                            usize::try_from(n).unwrap_or(usize::MAX) < stop.rows
+                        }
+                    },
+                })
+            })
             .await
     }
 
@@ -395,7 +418,7 @@ impl Engine {
         let mut rows = Vec::new();
         for (req, result) in requests.iter().zip(results) {
             match result {
-                Ok(mut r) => rows.append(&mut r),
+                Ok(r) => rows.append(&mut rows_of(t, req, r)),
                 Err(e) if fan_out && !self.strict && skippable(&e) => {
                     let which: Vec<String> = req
                         .bound
@@ -485,7 +508,7 @@ impl Engine {
         let mut rows = Vec::new();
         for (done, req) in m.fetch.requests.iter().enumerate() {
             match self.client.send(req).await {
-                Ok(mut r) => rows.append(&mut r),
+                Ok(r) => rows.append(&mut rows_of(&m.fetch, req, r)),
                 Err(e) if total > 1 => {
                     return Err(Error::Incomplete {
                         completed: done,
@@ -530,6 +553,18 @@ impl Engine {
             rows: out,
             message: Some(message),
         })
+    }
+}
+
+/// The rows of one answer page: the page itself, or what is at the method's object key.
+fn rows_of(
+    t: &TableFetch,
+    req: &HttpRequest,
+    page: Vec<Map<String, Value>>,
+) -> Vec<Map<String, Value>> {
+    match &t.rows_at {
+        Some(key) => crate::exec::rows_under(page, key, &req.bound),
+        None => page,
     }
 }
 

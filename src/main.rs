@@ -244,6 +244,7 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
     s.options.continue_on_error = args.continue_on_error;
     s.options.dry_run = args.dry_run;
     let writes = s.options.writes.clone();
+    let stop = stop_signal();
     let work = async {
         let report = match &args.session.outfile {
             Some(path) => match write_outfile(path, &s, &scripts).await? {
@@ -277,7 +278,7 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
     // half-written --outfile temporary file is removed; what was applied is reported.
     tokio::select! {
         result = work => result,
-        (name, code) = stop_signal() => {
+        (name, code) = stop => {
             eprintln!("{name}: requests in flight were cancelled");
             report_writes(&writes);
             Ok(ExitCode::from(code))
@@ -286,27 +287,37 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
 }
 
 /// Resolves on Ctrl-C, SIGTERM or SIGHUP with what to call it and the exit status.
-async fn stop_signal() -> (&'static str, u8) {
+///
+/// The handlers are installed when this is called, not when the future is first polled:
+/// a signal that arrives while the run is starting (an outfile's temporary file already
+/// exists) must be caught, not end the process with the file left behind.
+fn stop_signal() -> impl std::future::Future<Output = (&'static str, u8)> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut hup)) = (
+        let streams = (
+            signal(SignalKind::interrupt()),
             signal(SignalKind::terminate()),
             signal(SignalKind::hangup()),
-        ) else {
-            let _ = tokio::signal::ctrl_c().await;
-            return ("interrupted", 130);
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => ("interrupted", 130),
-            _ = term.recv() => ("terminated (SIGTERM)", 143),
-            _ = hup.recv() => ("hung up (SIGHUP)", 129),
+        );
+        async move {
+            let (Ok(mut int), Ok(mut term), Ok(mut hup)) = streams else {
+                let _ = tokio::signal::ctrl_c().await;
+                return ("interrupted", 130);
+            };
+            tokio::select! {
+                _ = int.recv() => ("interrupted", 130),
+                _ = term.recv() => ("terminated (SIGTERM)", 143),
+                _ = hup.recv() => ("hung up (SIGHUP)", 129),
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
-        ("interrupted", 130)
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+            ("interrupted", 130)
+        }
     }
 }
 

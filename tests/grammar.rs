@@ -2,13 +2,17 @@
 //! `NAME.expected` what planning each one gives (the plan as `--dry-run` prints it, or the
 //! error). Statements are planned against oktaql's own provider and, when the case's first
 //! line says `-- registries: embedded, stackql`, also against StackQL's published Okta
-//! document; both must give the expected text.
+//! document (skipped with a notice when it is not checked out); both must give the expected
+//! text. A case whose first line says `-- registry: fixture` is planned against the
+//! repository's own StackQL-layout fixture (`tests/fixtures/stackql-layout`) instead.
 //!
 //! Against StackQL's document the comparison covers the calls (method, HTTP verb, URL, body,
 //! bound parameters) and errors; column and method order, which that document lists
 //! differently, are left out.
 //!
 //! To rewrite the expectations after a deliberate change: `UPDATE_EXPECT=1 cargo test --test grammar`.
+
+mod registry_support;
 
 use std::path::{Path, PathBuf};
 
@@ -18,10 +22,6 @@ use oktaql::{Engine, EngineConfig};
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("grammar-tests/cases")
-}
-
-fn stackql_registry() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/stackql-registry")
 }
 
 fn plan_all(registry: Registry, text: &str) -> String {
@@ -80,14 +80,27 @@ fn grammar_corpus() {
     for case in &cases {
         let text = std::fs::read_to_string(case).unwrap();
         let expected_path = case.with_extension("expected");
-        let actual = plan_all(Registry::embedded(), &text);
+        let first = text.lines().next().unwrap_or("");
+        // `-- registry: fixture` plans against the repository's StackQL-layout fixture.
+        let main = if first.contains("registry: fixture") {
+            Registry::from_dir(&registry_support::fixture_registry()).expect("fixture loads")
+        } else {
+            Registry::embedded()
+        };
+        let actual = plan_all(main, &text);
         if bless {
             std::fs::write(&expected_path, &actual).unwrap();
         }
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
         let mut registries = vec![("embedded", actual, expected.clone())];
-        if text.lines().next().is_some_and(|l| l.contains("stackql")) {
-            let reg = Registry::from_dir(&stackql_registry()).expect("StackQL registry loads");
+        if first.contains("stackql") {
+            let name = case.file_name().unwrap_or_default().to_string_lossy();
+            let Some(root) = registry_support::reference_registry(&format!(
+                "grammar-tests/cases/{name} against StackQL's registry"
+            )) else {
+                continue;
+            };
+            let reg = Registry::from_dir(&root).expect("StackQL registry loads");
             registries.push((
                 "stackql",
                 calls_only(&plan_all(reg, &text)),

@@ -29,9 +29,10 @@ fn sigint_cancels_the_run_and_leaves_no_partial_outfile() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the temporary output file exists: the run has started.
-    let started = (0..100).any(|_| {
-        std::thread::sleep(Duration::from_millis(50));
+    // Wait until the temporary output file exists: the run has started. Polled tightly so
+    // the signal lands as early as possible (it once arrived before the handler existed).
+    let started = (0..5000).any(|_| {
+        std::thread::sleep(Duration::from_millis(1));
         std::fs::read_dir(dir.path()).unwrap().any(|e| {
             e.unwrap()
                 .file_name()

@@ -1,24 +1,29 @@
 //! The provider loader against both registries (the compiled-in one and StackQL's), and
 //! against small hand-made registries that are incomplete, misspelt or malicious.
 
+mod registry_support;
+
 use std::path::{Path, PathBuf};
 
 use oktaql::provider::{
     Method, ParamLocation, ProviderError, Registry, ResponseShape, Service, SqlVerb,
 };
 
-fn stackql_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/stackql-registry")
+/// StackQL's registry, or `None` (with a notice naming `what`) when it is not checked out.
+fn stackql_root(what: &str) -> Option<PathBuf> {
+    registry_support::reference_registry(what)
 }
 
+/// oktaql's own provider, and StackQL's registry when it is checked out.
 fn registries() -> Vec<(&'static str, Registry)> {
-    vec![
-        ("embedded", Registry::embedded()),
-        (
+    let mut out = vec![("embedded", Registry::embedded())];
+    if let Some(root) = stackql_root("provider tests against StackQL's registry") {
+        out.push((
             "stackql",
-            Registry::from_dir(&stackql_root()).expect("StackQL registry loads"),
-        ),
-    ]
+            Registry::from_dir(&root).expect("StackQL registry loads"),
+        ));
+    }
+    out
 }
 
 fn required(m: &Method) -> Vec<&str> {
@@ -272,8 +277,9 @@ fn discovery_and_auth() {
     let embedded = Registry::embedded();
     assert_eq!(embedded.provider_names(), ["okta"]);
     let services = embedded.services("okta").unwrap();
-    assert_eq!(services.len(), 1);
+    assert_eq!(services.len(), 2);
     assert_eq!(services[0].name, "apps");
+    assert_eq!(services[1].name, "logs");
     assert!(services[0].title.is_some() && services[0].description.is_some());
     let info = embedded.provider("okta").unwrap();
     assert_eq!(info.version, "v00.00.00000");
@@ -296,7 +302,10 @@ fn discovery_and_auth() {
         assert_eq!(auth.credentials_env_var, "OKTA_API_TOKEN", "{label}");
         assert_eq!(auth.value_prefix, "SSWS ", "{label}");
     }
-    let stackql = Registry::from_dir(&stackql_root()).unwrap();
+    let Some(root) = stackql_root("discovery_and_auth: StackQL's services") else {
+        return;
+    };
+    let stackql = Registry::from_dir(&root).unwrap();
     assert!(stackql.services("okta").unwrap().len() > 40);
     // Loaded once, then shared.
     let a = stackql.service("okta", "apps").unwrap();
@@ -306,7 +315,10 @@ fn discovery_and_auth() {
 
 #[test]
 fn stackql_apps_parses_completely() {
-    let registry = Registry::from_dir(&stackql_root()).unwrap();
+    let Some(root) = stackql_root("stackql_apps_parses_completely") else {
+        return;
+    };
+    let registry = Registry::from_dir(&root).unwrap();
     let service: std::sync::Arc<Service> = registry.service("okta", "apps").unwrap();
     assert!(service.resources.len() > 10);
     for resource in &service.resources {
@@ -540,14 +552,77 @@ fn malformed_documents_are_errors_not_panics() {
 fn registry_is_shareable_across_threads() {
     fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
     assert_send_sync_clone::<Registry>();
-    let registry = Registry::from_dir(&stackql_root()).unwrap();
+    // StackQL's registry when present; the repository's own StackQL-layout fixture always.
+    let mut roots = vec![registry_support::fixture_registry()];
+    roots.extend(stackql_root(
+        "registry_is_shareable_across_threads on StackQL's registry",
+    ));
+    for root in roots {
+        shared_across_threads(Registry::from_dir(&root).unwrap());
+    }
+}
+
+fn shared_across_threads(registry: Registry) {
+    let service = if registry.service("okta", "apps").is_ok() {
+        "apps"
+    } else {
+        "users"
+    };
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let r = registry.clone();
-            std::thread::spawn(move || r.service("okta", "apps").unwrap())
+            std::thread::spawn(move || r.service("okta", service).unwrap())
         })
         .collect();
     let services: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let cached = registry.service("okta", "apps").unwrap();
+    let cached = registry.service("okta", service).unwrap();
     assert!(services.iter().all(|s| **s == *cached));
+}
+
+/// The repository's own StackQL-layout fixture loads completely: path-item parameters, the
+/// column that a parameter is named like, arrays of scalars, `allOf`, and every SQL verb.
+#[test]
+fn the_fixture_registry_loads_in_stackql_layout() {
+    let registry = Registry::from_dir(&registry_support::fixture_registry()).unwrap();
+    let names: Vec<String> = registry
+        .services("okta")
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["users", "brands"], "provider.yaml order");
+    let (users, i) = registry.resource("okta", "users", "user_groups").unwrap();
+    let groups = &users.resources[i];
+    let list = groups.method("list_user_groups").unwrap();
+    assert_eq!(required(list), ["subdomain", "id"]);
+    assert_eq!(list.params[1].location, ParamLocation::Path);
+    let columns: Vec<&str> = list.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(columns, ["id", "type", "profile", "priority", "tags"]);
+    let (u, j) = registry.resource("okta", "users", "users").unwrap();
+    let user = u.resources[j].method("get_user").unwrap();
+    // allOf parts merged in order.
+    let columns: Vec<&str> = user.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        columns,
+        [
+            "id",
+            "status",
+            "profile",
+            "created",
+            "activated",
+            "credentials",
+            "_links"
+        ]
+    );
+    assert_eq!(u.resources[j].methods_for(SqlVerb::Insert).len(), 2);
+    assert_eq!(u.resources[j].methods_for(SqlVerb::Delete).len(), 1);
+    assert_eq!(u.resources[j].verb_of("suspend_user"), SqlVerb::Exec);
+    let (b, k) = registry
+        .resource("okta", "brands", "sign_in_widget_versions")
+        .unwrap();
+    let versions = &b.resources[k].methods[0];
+    assert_eq!(versions.response_shape, ResponseShape::Array);
+    assert_eq!(versions.columns.len(), 1);
+    assert_eq!(versions.columns[0].name, "value");
+    assert_eq!(versions.columns[0].ty, "string");
 }

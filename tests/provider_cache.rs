@@ -3,6 +3,8 @@
 //! its entry, a damaged entry is ignored and repaired, and a cache directory that cannot be
 //! used never gets in the way. Every test uses its own temporary cache directory.
 
+mod registry_support;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -10,8 +12,13 @@ use oktaql::plan::plan_text;
 use oktaql::provider::{Registry, Service, ServiceCache};
 use oktaql::{Engine, EngineConfig};
 
+/// StackQL's registry when it is checked out; otherwise, after a notice, oktaql's own
+/// `providers/` directory, which has the same layout (a provider.yaml and `services/apps.yaml`).
 fn stackql_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/stackql-registry")
+    registry_support::reference_registry(
+        "provider cache tests on StackQL's registry (run on providers/ instead)",
+    )
+    .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("providers"))
 }
 
 /// The statements of the secrets grammar cases, planned against `registry`.
@@ -266,8 +273,17 @@ fn provider_documents_are_cached_and_a_change_is_seen() {
     // A changed provider.yaml is read again, not served from the entry.
     let doc = registry.path().join("okta/v00.00.00000/provider.yaml");
     let text = std::fs::read_to_string(&doc).unwrap();
-    assert!(text.contains("title: apps API"));
-    std::fs::write(&doc, text.replacen("title: apps API", "title: apps ABI", 1)).unwrap();
+    let title = Registry::from_dir(registry.path())
+        .unwrap()
+        .services("okta")
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == "apps")
+        .and_then(|s| s.title)
+        .unwrap();
+    let written = format!("title: {title}");
+    assert!(text.contains(&written));
+    std::fs::write(&doc, text.replacen(&written, "title: apps ABI", 1)).unwrap();
     let changed = cached(registry.path(), cache.path());
     let apps = changed
         .services("okta")

@@ -76,8 +76,38 @@ fn into_row(v: Value) -> Map<String, Value> {
     }
 }
 
+/// The rows found at `key` inside each answer row, for a method whose rows are not the body
+/// itself (`response.objectKey`: `$.items`, `$.data[*]`, `$.a.b`): an array there gives a row
+/// per element, an object one row, anything else none. Each row gets the bound parameters.
+pub fn rows_under(
+    rows: Vec<Map<String, Value>>,
+    key: &str,
+    bound: &[(String, Value)],
+) -> Vec<Map<String, Value>> {
+    let path = key.trim().trim_start_matches('$').trim_start_matches('.');
+    let mut out = Vec::new();
+    for row in rows {
+        let mut here = Value::Object(row);
+        for segment in path.split('.').filter(|s| !s.is_empty()) {
+            here = match here {
+                Value::Object(mut m) => m
+                    .remove(segment.trim_end_matches("[*]"))
+                    .unwrap_or(Value::Null),
+                _ => Value::Null,
+            };
+        }
+        match here {
+            Value::Array(items) => out.extend(items.into_iter().map(into_row)),
+            Value::Object(m) => out.push(m),
+            _ => {}
+        }
+    }
+    add_bound(&mut out, bound);
+    out
+}
+
 /// Adds each bound `(name, value)` to every row that lacks the key.
-pub(crate) fn add_bound(rows: &mut [Map<String, Value>], bound: &[(String, Value)]) {
+pub fn add_bound(rows: &mut [Map<String, Value>], bound: &[(String, Value)]) {
     if bound.is_empty() {
         return;
     }
@@ -133,6 +163,29 @@ mod tests {
         assert!(text.contains("list_oauth2_client_secrets"), "{text}");
         assert!(text.contains("https://x/y"), "{text}");
         assert!(text.contains("not valid JSON"), "{text}");
+    }
+
+    #[test]
+    fn rows_under_an_object_key() {
+        let row = |v: Value| v.as_object().unwrap().clone();
+        let bound = [("userId".to_string(), json!("00u1"))];
+        let got = rows_under(
+            vec![row(json!({"items": [{"a": 1}, 2], "total": 2}))],
+            "$.items",
+            &bound,
+        );
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0]["a"], json!(1));
+        assert_eq!(got[1]["value"], json!(2));
+        assert_eq!(got[1]["userId"], json!("00u1"));
+        let got = rows_under(
+            vec![row(json!({"data": {"x": {"id": 1}}}))],
+            "$.data.x",
+            &[],
+        );
+        assert_eq!(got, [row(json!({"id": 1}))]);
+        assert!(rows_under(vec![row(json!({"data": 3}))], "$.data[*]", &[]).is_empty());
+        assert!(rows_under(vec![row(json!({}))], "$.missing", &[]).is_empty());
     }
 
     #[test]

@@ -9,7 +9,6 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use reqwest::{redirect, Url};
 use serde_json::{Map, Value};
@@ -22,13 +21,6 @@ use super::retry::{self, Pacer, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
 use super::{trace, ExecError};
 use crate::plan::HttpRequest;
 use crate::secrets::SecretValues;
-
-/// Characters left as they are in query names and values (RFC 3986 unreserved).
-const QUERY_KEEP: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// How the client talks to Okta.
 #[derive(Clone)]
@@ -214,6 +206,17 @@ impl Client {
         E: From<ExecError>,
         F: FnMut(Vec<Map<String, Value>>) -> Result<(), E>,
     {
+        self.send_pages_until(req, |page| on_page(page).map(|()| true))
+            .await
+    }
+
+    /// Like [`Client::send_pages`], but `on_page` says whether more rows are wanted: when it
+    /// returns `false`, no further page is asked for (a LIMIT that the rows so far meet).
+    pub async fn send_pages_until<E, F>(&self, req: &HttpRequest, mut on_page: F) -> Result<(), E>
+    where
+        E: From<ExecError>,
+        F: FnMut(Vec<Map<String, Value>>) -> Result<bool, E>,
+    {
         let mut url = checked_url(req)?;
         append_query(&mut url, &req.query);
         let first = url.clone();
@@ -229,8 +232,8 @@ impl Client {
                 .for_each(|r| self.config.secrets.register_members(r));
             count += rows.len();
             let page_len = rows.len();
-            on_page(rows)?;
-            if !req.paginate {
+            let more = on_page(rows)?;
+            if !req.paginate || !more {
                 break;
             }
             let next =
@@ -244,7 +247,10 @@ impl Client {
                 // A poll (Okta's ascending System Log query without `until`) answers every
                 // page with a next link, forever: an empty page means it has caught up.
                 self.diagnostics.warn(&format!(
-                    "{}: stopped at the newest row after {pages} page{} ({count} rows): the                      server still offers a next page after an empty one, as a poll does (an                      ascending System Log query without until never ends); bound the query                      with until to read a fixed range",
+                    "{}: stopped at the newest row after {pages} page{} ({count} rows): the \
+                     server still offers a next page after an empty one, as a poll does (an \
+                     ascending System Log query without until never ends); bound the query \
+                     with until to read a fixed range",
                     req.method,
                     if pages == 1 { "" } else { "s" },
                 ));
@@ -632,14 +638,10 @@ fn append_query(url: &mut Url, query: &[(String, String)]) {
         return;
     }
     let mut q = url.query().unwrap_or("").to_string();
-    for (k, v) in query {
-        if !q.is_empty() {
-            q.push('&');
-        }
-        q.extend(utf8_percent_encode(k, QUERY_KEEP));
-        q.push('=');
-        q.extend(utf8_percent_encode(v, QUERY_KEEP));
+    if !q.is_empty() {
+        q.push('&');
     }
+    q.push_str(&crate::plan::url::query_string(query));
     url.set_query(Some(&q));
 }
 

@@ -15,7 +15,7 @@ mod paginate;
 mod retry;
 mod trace;
 
-pub use body::DEFAULT_MAX_BODY_BYTES;
+pub use body::{rows_under, DEFAULT_MAX_BODY_BYTES};
 pub use client::{Client, ClientConfig};
 pub use diagnostics::{Diagnostics, MemoryDiagnostics, StderrDiagnostics};
 pub use error::ExecError;

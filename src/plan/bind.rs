@@ -4,13 +4,42 @@
 use serde_json::Value;
 use sqlparser::ast::{BinaryOperator, Expr, InTarget, UnaryOperator, Value as SqlValue};
 
-use crate::provider::{Method, ParamLocation, Resource, Service, SqlVerb};
+use crate::provider::{Column, Method, ParamLocation, Resource, Service, SqlVerb};
 
 use super::url::{encode_segment, server_base};
 use super::{HttpRequest, PlanError, TableColumn};
 
 /// Most requests one statement may fan out to.
 pub const MAX_FANOUT: usize = 10_000;
+
+/// Prefix of the column that holds a parameter's value when the response has a column of
+/// the parameter's own name (`param__id` beside the groups' `id` in `okta.users.user_groups`).
+pub const PARAM_PREFIX: &str = "param__";
+
+/// The column holding, as one JSON object, the fields of a response row that its schema does
+/// not declare (NULL when there are none); `SELECT *` leaves it out.
+pub const EXTRA_COLUMN: &str = "_extra";
+
+/// The response columns of a method's table: for a method `SELECT` reaches, the columns of
+/// every select method of the resource (one table per resource); otherwise its own.
+pub fn response_columns<'r>(resource: &'r Resource, method: &'r Method) -> Vec<&'r Column> {
+    if resource.verb_of(&method.name) == SqlVerb::Select {
+        resource.select_columns()
+    } else {
+        method.columns.iter().collect()
+    }
+}
+
+/// The table column that holds the value bound to `param`: the parameter's own name, or
+/// [`PARAM_PREFIX`] + name when a response column has that name (case-insensitively, as SQLite
+/// compares names).
+pub fn param_column(response: &[&Column], param: &str) -> String {
+    if response.iter().any(|c| c.name.eq_ignore_ascii_case(param)) {
+        format!("{PARAM_PREFIX}{param}")
+    } else {
+        param.to_string()
+    }
+}
 
 /// Values bound to one parameter (several for an `IN` list).
 #[derive(Debug, Clone, PartialEq)]
@@ -272,6 +301,7 @@ pub fn build_requests(
                 resource.id
             ))
         })?;
+    let response = response_columns(resource, method);
     // Only parameters the method knows, in the method's declaration order.
     let mut used: Vec<(&crate::provider::Param, &Binding)> = Vec::new();
     for p in &method.params {
@@ -317,7 +347,7 @@ pub fn build_requests(
                 ParamLocation::Query => query.push((p.name.clone(), text.clone())),
                 ParamLocation::Header => {}
             }
-            bound.push((p.name.clone(), v.clone()));
+            bound.push((param_column(&response, &p.name), v.clone()));
         }
         for (k, v) in target.extra_query {
             if !query.iter().any(|(q, _)| q.eq_ignore_ascii_case(k)) {
@@ -370,26 +400,35 @@ pub fn build_requests(
     }
 }
 
-/// The columns of a fetched table: the given response columns, then the method's
-/// parameters not already present.
-pub fn table_columns<'a>(
-    response: impl IntoIterator<Item = &'a crate::provider::Column>,
-    method: &Method,
-) -> Vec<TableColumn> {
+/// The columns of a fetched table: the response columns of `method` (see
+/// [`response_columns`]), then each parameter of the method under its column name (see
+/// [`param_column`]), then [`EXTRA_COLUMN`] unless the response declares a field of that name.
+pub fn table_columns(resource: &Resource, method: &Method) -> Vec<TableColumn> {
+    let response = response_columns(resource, method);
     let mut cols: Vec<TableColumn> = response
-        .into_iter()
+        .iter()
         .map(|c| TableColumn {
             name: c.name.clone(),
             ty: c.ty.clone(),
         })
         .collect();
     for p in &method.params {
-        if !cols.iter().any(|c| c.name.eq_ignore_ascii_case(&p.name)) {
+        let name = param_column(&response, &p.name);
+        if !cols.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
             cols.push(TableColumn {
-                name: p.name.clone(),
+                name,
                 ty: p.ty.clone(),
             });
         }
+    }
+    if !cols
+        .iter()
+        .any(|c| c.name.eq_ignore_ascii_case(EXTRA_COLUMN))
+    {
+        cols.push(TableColumn {
+            name: EXTRA_COLUMN.to_string(),
+            ty: "object".to_string(),
+        });
     }
     cols
 }

@@ -131,7 +131,7 @@ pub fn plan_exec(
             table,
             resource: resource.id.clone(),
             method: method.name.clone(),
-            columns: table_columns(&method.columns, method),
+            columns: table_columns(resource, method),
             requests,
             bound: args
                 .iter()
@@ -144,6 +144,8 @@ pub fn plan_exec(
             depends: Vec::new(),
             static_bindings: Vec::new(),
             pushed: Vec::new(),
+            stop_after: None,
+            rows_at: method.object_key.clone(),
         },
         output_sql,
         output_columns,

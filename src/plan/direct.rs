@@ -24,7 +24,7 @@ pub(crate) fn direct_query(query: &Query, fetch: &TableFetch) -> Option<DirectQu
     if fetch.columns.is_empty() || !fetch.depends.is_empty() {
         return None;
     }
-    let select = plain_select(query)?;
+    let select = plain_select(query, false)?;
     let (name, alias) = plain_table(select)?;
     if !name.to_string().eq_ignore_ascii_case(&fetch.table) {
         return None;
@@ -79,11 +79,12 @@ pub(crate) fn direct_query(query: &Query, fetch: &TableFetch) -> Option<DirectQu
     })
 }
 
-/// The SELECT of `query` when nothing but a projection, one FROM item and a WHERE is given.
+/// The SELECT of `query` when nothing but a projection, one FROM item and a WHERE is given
+/// (and a LIMIT, when `limit_allowed`).
 ///
 /// Every field is named (no `..`), so a new clause in the parser's syntax tree fails to
 /// compile here rather than being silently ignored.
-fn plain_select(query: &Query) -> Option<&Select> {
+pub(super) fn plain_select(query: &Query, limit_allowed: bool) -> Option<&Select> {
     let Query {
         with,
         body,
@@ -98,7 +99,7 @@ fn plain_select(query: &Query) -> Option<&Select> {
     } = query;
     let no_clauses = with.is_none()
         && order_by.is_none()
-        && limit_clause.is_none()
+        && (limit_allowed || limit_clause.is_none())
         && fetch.is_none()
         && locks.is_empty()
         && for_clause.is_none()
@@ -161,7 +162,7 @@ fn plain_select(query: &Query) -> Option<&Select> {
 
 /// The name and alias of the one table a plain SELECT reads (no join, no table function,
 /// hints, sampling, time travel or partitions).
-fn plain_table(select: &Select) -> Option<(&ObjectName, &Option<TableAlias>)> {
+pub(super) fn plain_table(select: &Select) -> Option<(&ObjectName, &Option<TableAlias>)> {
     let [TableWithJoins { relation, joins }] = select.from.as_slice() else {
         return None;
     };

@@ -6,6 +6,7 @@ use crate::provider::{Method, ParamLocation, SqlVerb};
 use crate::rows::Rows;
 use crate::sql::ObjectRef;
 
+use super::bind::{param_column, EXTRA_COLUMN};
 use super::resolve;
 use super::{PlanContext, PlanError};
 
@@ -168,25 +169,49 @@ pub fn describe(
         }
         data.push(row);
     };
-    for c in resource.select_columns() {
+    let response = resource.select_columns();
+    for c in &response {
         push(&c.name, &c.ty, "column", &c.description);
     }
     let mut methods = resource.methods_for(SqlVerb::Select);
     if methods.is_empty() {
         methods = resource.methods.iter().collect();
     }
-    for m in methods {
+    for m in &methods {
         for p in &m.params {
             if p.location == ParamLocation::Header {
                 continue;
             }
-            let kind = if p.required {
-                "required parameter"
+            // Which methods cannot be called without it: every one, some, or none.
+            let needed_by: Vec<&str> = methods
+                .iter()
+                .filter(|m| m.param(&p.name).is_some_and(|q| q.required))
+                .map(|m| m.name.as_str())
+                .collect();
+            let mut kind = if needed_by.len() == methods.len() {
+                "required parameter".to_string()
+            } else if needed_by.is_empty() {
+                "parameter".to_string()
             } else {
-                "parameter"
+                format!("parameter (required by {})", needed_by.join(", "))
             };
-            push(&p.name, &p.ty, kind, &p.description);
+            let column = param_column(&response, &p.name);
+            if column != p.name {
+                kind.push_str(&format!("; bound by WHERE {} = …", p.name));
+            }
+            push(&column, &p.ty, &kind, &p.description);
         }
+    }
+    if !response
+        .iter()
+        .any(|c| c.name.eq_ignore_ascii_case(EXTRA_COLUMN))
+    {
+        push(
+            EXTRA_COLUMN,
+            "object",
+            "undeclared fields",
+            &Some("The fields of each row that the schema does not declare, as one JSON object (NULL when none); not part of SELECT *.".to_string()),
+        );
     }
     let mut columns = vec!["name", "type", "kind"];
     if extended {

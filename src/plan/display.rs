@@ -18,18 +18,7 @@ pub fn mask_secrets(value: &Value) -> Value {
 fn request_line(out: &mut String, r: &HttpRequest) {
     let mut url = r.url.clone();
     if !r.query.is_empty() {
-        let q: Vec<String> = r
-            .query
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC),
-                    percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
-                )
-            })
-            .collect();
-        url = format!("{url}?{}", q.join("&"));
+        url = format!("{url}?{}", super::url::query_string(&r.query));
     }
     let _ = write!(out, "  {} {}", r.http_method, url);
     if r.paginate {
@@ -69,6 +58,17 @@ fn fetch(out: &mut String, f: &TableFetch) {
     }
     for r in &f.requests {
         request_line(out, r);
+    }
+    if let Some(key) = &f.rows_at {
+        let _ = writeln!(out, "  rows at {key} of each answer");
+    }
+    if let Some(s) = &f.stop_after {
+        let rows = if s.rows == 1 { "row" } else { "rows" };
+        let _ = write!(out, "  stops after {} {rows} ({})", s.rows, s.clause);
+        if s.count_sql.is_some() {
+            out.push_str(" that pass the WHERE");
+        }
+        out.push('\n');
     }
 }
 

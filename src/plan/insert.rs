@@ -6,7 +6,10 @@ use sqlparser::ast::{Expr, Insert, ObjectNamePart, SelectItem, SetExpr, TableObj
 
 use crate::provider::{Method, Resource, SqlVerb};
 
-use super::bind::{build_requests, choose_method, literal, table_columns, Binding, Target};
+use super::bind::{
+    build_requests, choose_method, literal, table_columns, Binding, Target, EXTRA_COLUMN,
+};
+use super::call::quote_ident;
 use super::resolve::nearest;
 use super::{MutationPlan, PlanContext, PlanError, TableFetch};
 
@@ -78,6 +81,7 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
         }
         let names: Vec<String> = params.iter().map(|(n, _)| n.clone()).collect();
         let method = choose_method(resource, SqlVerb::Insert, &names)?;
+        let method = body_match(resource, method, &names, &data);
         check_params(resource, method, &params, "insert")?;
         let body = build_body(resource, method, data)?;
         let bindings: Vec<Binding> = params
@@ -103,8 +107,21 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
     let method = chosen
         .ok_or_else(|| PlanError::Invalid(format!("INSERT INTO {target} has no rows to insert")))?;
     let table = resource.id.replace('.', "_");
+    let columns = table_columns(resource, method);
     let output_sql = ins.returning.as_ref().map(|items| {
-        let list: Vec<String> = items.iter().map(SelectItem::to_string).collect();
+        let list: Vec<String> = items
+            .iter()
+            .map(|item| match item {
+                // `*` lists what SELECT * lists: every column but the undeclared fields.
+                SelectItem::Wildcard(options) if options.to_string().is_empty() => columns
+                    .iter()
+                    .filter(|c| c.name != EXTRA_COLUMN)
+                    .map(|c| quote_ident(&c.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            })
+            .collect();
         format!("SELECT {} FROM {table}", list.join(", "))
     });
     Ok(MutationPlan {
@@ -113,17 +130,56 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
             table,
             resource: resource.id.clone(),
             method: method.name.clone(),
-            columns: table_columns(&method.columns, method),
+            columns,
             requests,
             bound: Vec::new(),
             residual: Vec::new(),
             depends: Vec::new(),
             static_bindings: Vec::new(),
             pushed: Vec::new(),
+            stop_after: None,
+            rows_at: method.object_key.clone(),
         },
         output_sql,
         output_columns: None,
     })
+}
+
+/// Among the INSERT methods as specific as `chosen` (the same required parameters, all
+/// bound), the first whose request body takes every `data__` field given and gets every
+/// field it requires; `chosen` when none does or it does itself. Several INSERT methods
+/// often share a path's parameters and differ by body (`okta.users.authenticator_enrollments`).
+fn body_match<'r>(
+    resource: &'r crate::provider::Resource,
+    chosen: &'r Method,
+    names: &[String],
+    data: &[(String, Value)],
+) -> &'r Method {
+    let fits = |m: &Method| {
+        let Some(spec) = &m.request_body else {
+            return data.is_empty();
+        };
+        data.iter()
+            .all(|(k, _)| spec.columns.iter().any(|c| c.name.eq_ignore_ascii_case(k)))
+            && spec
+                .required_columns
+                .iter()
+                .all(|r| data.iter().any(|(k, _)| k.eq_ignore_ascii_case(r)))
+    };
+    if fits(chosen) {
+        return chosen;
+    }
+    let bound = |n: &str| names.iter().any(|b| b.eq_ignore_ascii_case(n));
+    let n = chosen.required_params().count();
+    resource
+        .methods_for(SqlVerb::Insert)
+        .into_iter()
+        .find(|m| {
+            m.required_params().count() == n
+                && m.required_params().all(|p| bound(&p.name))
+                && fits(m)
+        })
+        .unwrap_or(chosen)
 }
 
 /// The literal rows of `VALUES (…), (…)` or of a `SELECT` without `FROM`.

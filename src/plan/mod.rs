@@ -22,7 +22,9 @@ pub mod discovery;
 mod display;
 mod error;
 mod insert;
+mod limit;
 pub mod resolve;
+mod rewrite;
 mod select;
 pub mod url;
 
@@ -156,6 +158,23 @@ pub struct TableFetch {
     /// Query parameters that push residual conditions down to the API (exact: the
     /// conditions stay in the SQL too).
     pub pushed: Vec<(String, String)>,
+    /// Stop following next-page links once these rows are in (a LIMIT pushed down).
+    pub stop_after: Option<StopAfter>,
+    /// Where the rows are inside each answer (`response.objectKey`, `$.items`), when they
+    /// are not the answer itself.
+    pub rows_at: Option<String>,
+}
+
+/// When to stop reading a paginated list: the query's LIMIT is met by the rows so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StopAfter {
+    /// Rows needed: LIMIT plus OFFSET.
+    pub rows: usize,
+    /// SQL counting the loaded rows that pass the query's WHERE, when a condition may reject
+    /// rows; `None` when every fetched row is a result row.
+    pub count_sql: Option<String>,
+    /// The clause, for display (`LIMIT 5 OFFSET 2`).
+    pub clause: String,
 }
 
 /// Parameters of a table whose values come from SQL over tables fetched before it.

@@ -17,11 +17,12 @@ use sqlparser::ast::{
 use crate::provider::SqlVerb;
 
 use super::bind::{
-    build_requests, choose_method, column_ref, conjuncts, equality, table_columns, verb_params,
-    Binding, Target,
+    build_requests, choose_method, column_ref, conjuncts, equality, param_column, table_columns,
+    verb_params, Binding, Target,
 };
 use super::call::quote_ident;
 use super::resolve::{self, Resolved};
+use super::rewrite::Rename;
 use super::{Dependency, PlanContext, PlanError, QueryPlan, TableFetch};
 
 /// Plans a query.
@@ -45,12 +46,19 @@ pub fn plan_select(query: &Query, ctx: &PlanContext<'_>) -> Result<QueryPlan, Pl
         ctx,
         tables: renamer.tables,
         fetches: Vec::new(),
+        selects: 0,
+        renames: Vec::new(),
     };
     if let ControlFlow::Break(e) = Visit::visit(&rewritten, &mut binder) {
         return Err(e);
     }
     let mut fetches = binder.fetches;
+    super::rewrite::rewrite(&mut rewritten, &binder.renames, &fetches);
     order_fetches(&mut fetches)?;
+    if let [only] = fetches.as_mut_slice() {
+        let bound = only.bound.len();
+        super::limit::push_limit(&rewritten, only, bound);
+    }
     let sql = rewritten.to_string();
     let direct = match fetches.as_slice() {
         [only] => super::direct::direct_query(&rewritten, only),
@@ -136,6 +144,10 @@ struct Binder<'c, 'r> {
     ctx: &'c PlanContext<'r>,
     tables: Vec<TableInfo>,
     fetches: Vec<TableFetch>,
+    /// SELECTs seen so far, in visiting order (the rewrite pass counts the same way).
+    selects: usize,
+    /// Conditions that bind a parameter named like a response column, per SELECT.
+    renames: Vec<(usize, Rename)>,
 }
 
 /// A provider table as one SELECT sees it.
@@ -149,6 +161,7 @@ impl Visitor for Binder<'_, '_> {
     type Break = PlanError;
 
     fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<PlanError> {
+        self.selects += 1;
         match self.bind_select(select) {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => ControlFlow::Break(e),
@@ -206,8 +219,12 @@ impl Binder<'_, '_> {
             .map(|l| verb_params(self.tables[l.info].resolved.resource(), SqlVerb::Select))
             .collect();
         for (i, local) in locals.iter().enumerate() {
-            let fetch = self.bind_table(i, local, &locals, &params, &where_conjuncts)?;
+            let mut renames = Vec::new();
+            let fetch =
+                self.bind_table(i, local, &locals, &params, &where_conjuncts, &mut renames)?;
             self.fetches.push(fetch);
+            let n = self.selects;
+            self.renames.extend(renames.into_iter().map(|r| (n, r)));
         }
         Ok(())
     }
@@ -219,9 +236,25 @@ impl Binder<'_, '_> {
         locals: &[Local],
         params: &[Vec<String>],
         where_conjuncts: &[Expr],
+        renames: &mut Vec<Rename>,
     ) -> Result<TableFetch, PlanError> {
         let info = &self.tables[local.info];
         let resource = info.resolved.resource();
+        let response = resource.select_columns();
+        // The condition `c` binds parameter `p` through the column reference `col`.
+        let consumed = |c: &Expr, col: &str, p: &str, renames: &mut Vec<Rename>| {
+            let to = param_column(&response, p);
+            if !to.eq_ignore_ascii_case(col) {
+                renames.push(Rename {
+                    conjunct: c.clone(),
+                    alias: local.alias.clone(),
+                    column: col.to_string(),
+                    to,
+                });
+            }
+        };
+        let mut join_renames: Vec<Rename> = Vec::new();
+        let mut join_text: Vec<(String, &Expr)> = Vec::new();
         let mine = |qual: Option<&str>, col: &str| match qual {
             Some(q) => q.eq_ignore_ascii_case(&local.alias),
             // Unqualified: ours when no other provider table of this SELECT takes it.
@@ -246,6 +279,7 @@ impl Binder<'_, '_> {
             // col = literal, col IN (literals)
             if let Some(((qual, col), values)) = equality(c) {
                 if let (true, Some(p)) = (mine(qual, col), param_of(col)) {
+                    consumed(c, col, &p, renames);
                     match bindings.iter_mut().find(|b| b.param == p) {
                         Some(existing) => existing.values.retain(|v| values.contains(v)),
                         None => bindings.push(Binding { param: p, values }),
@@ -255,12 +289,14 @@ impl Binder<'_, '_> {
                 }
             }
             // col = other.col (a join)
-            if let Some((p, other, other_col)) =
+            if let Some((p, other, other_col, col)) =
                 self.join_equality(c, local, locals, &mine, &param_of)
             {
                 let taken = bindings.iter().any(|b| b.param == p)
                     || joins.iter().any(|j| j.columns.iter().any(|(q, _)| *q == p));
                 if !taken {
+                    consumed(c, &col, &p, &mut join_renames);
+                    join_text.push((c.to_string(), c));
                     match joins.iter_mut().find(|j| j.other == other) {
                         Some(j) => j.columns.push((p, other_col)),
                         None => joins.push(JoinSource {
@@ -268,7 +304,6 @@ impl Binder<'_, '_> {
                             columns: vec![(p, other_col)],
                         }),
                     }
-                    bound_text.push(c.to_string());
                     continue;
                 }
             }
@@ -283,6 +318,7 @@ impl Binder<'_, '_> {
                 if let Some((qual, col)) = column_ref(expr) {
                     if let (true, Some(p)) = (mine(qual, col), param_of(col)) {
                         if !bindings.iter().any(|b| b.param == p) {
+                            consumed(c, col, &p, renames);
                             let after = tables_in(sub, &self.tables);
                             depends.push(Dependency {
                                 params: vec![p],
@@ -300,11 +336,34 @@ impl Binder<'_, '_> {
                 residual.push(c);
             }
         }
-        for j in joins {
-            depends.push(self.join_dependency(&locals[j.other], j.columns, where_conjuncts));
-        }
         let mut names: Vec<String> = bindings.iter().map(|b| b.param.clone()).collect();
         names.extend(depends.iter().flat_map(|d| d.params.iter().cloned()));
+        // A join binds this table's parameters only when the table cannot be fetched without
+        // them: a table that can be listed on its own is listed, and the join condition is
+        // evaluated on the rows (otherwise two tables that could each bind the other, such as
+        // users and the groups of a user on `g.id = u.id`, would wait for each other).
+        let standalone = !joins.is_empty()
+            && choose_method(resource, SqlVerb::Select, &names).is_ok_and(|m| {
+                !joins
+                    .iter()
+                    .flat_map(|j| j.columns.iter())
+                    .any(|(p, _)| m.param(p).is_some_and(|p| p.required))
+            });
+        if standalone {
+            for (text, c) in join_text {
+                residual_text.push(text);
+                residual.push(c);
+            }
+        } else {
+            for (text, _) in join_text {
+                bound_text.push(text);
+            }
+            renames.append(&mut join_renames);
+            for j in joins {
+                depends.push(self.join_dependency(&locals[j.other], j.columns, where_conjuncts));
+            }
+            names.extend(depends.iter().flat_map(|d| d.params.iter().cloned()));
+        }
         let method = choose_method(resource, SqlVerb::Select, &names)?;
         let pushed = pushdown(resource, method, &names, &residual, &mine);
         let target = Target {
@@ -335,11 +394,13 @@ impl Binder<'_, '_> {
             table: info.table.clone(),
             resource: resource.id.clone(),
             method: method.name.clone(),
-            columns: table_columns(resource.select_columns(), method),
+            columns: table_columns(resource, method),
             requests,
             bound: bound_text,
             residual: residual_text,
             pushed,
+            stop_after: None,
+            rows_at: method.object_key.clone(),
             static_bindings: if depends.is_empty() {
                 Vec::new()
             } else {
@@ -350,7 +411,7 @@ impl Binder<'_, '_> {
     }
 
     /// `mine.param = other.col` (either way round): the parameter, the other table's index
-    /// in `locals`, and its column.
+    /// in `locals`, its column, and the name this table's side uses.
     fn join_equality(
         &self,
         c: &Expr,
@@ -358,7 +419,7 @@ impl Binder<'_, '_> {
         locals: &[Local],
         mine: &dyn Fn(Option<&str>, &str) -> bool,
         param_of: &dyn Fn(&str) -> Option<String>,
-    ) -> Option<(String, usize, String)> {
+    ) -> Option<(String, usize, String, String)> {
         let Expr::BinaryOp {
             left,
             op: BinaryOperator::Eq,
@@ -376,7 +437,7 @@ impl Binder<'_, '_> {
             }
             let Some(p) = param_of(ca) else { continue };
             if let Some(other) = locals.iter().position(|l| l.alias.eq_ignore_ascii_case(qb)) {
-                return Some((p, other, cb.to_string()));
+                return Some((p, other, cb.to_string(), ca.to_string()));
             }
         }
         None
@@ -392,10 +453,19 @@ impl Binder<'_, '_> {
     ) -> Dependency {
         let table = &self.tables[other.info].table;
         let alias = quote_ident(&other.alias);
+        // The conditions that bind the other table's parameters hold for every row it was
+        // fetched with; on its rows they would test response columns of the same name.
+        let other_params =
+            verb_params(self.tables[other.info].resolved.resource(), SqlVerb::Select);
+        let binds_other = |c: &Expr| {
+            equality(c).is_some_and(|((_, col), _)| {
+                other_params.iter().any(|p| p.eq_ignore_ascii_case(col))
+            })
+        };
         let own: Vec<String> = where_conjuncts
             .iter()
             .chain(other.on.iter())
-            .filter(|c| only_refers_to(c, &other.alias))
+            .filter(|c| only_refers_to(c, &other.alias) && !binds_other(c))
             .map(|c| c.to_string())
             .collect();
         let list: Vec<String> = columns

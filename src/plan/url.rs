@@ -12,6 +12,21 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// `name=value&…` as sent: names and values percent-encoded except RFC 3986 unreserved
+/// characters. The client sends exactly this and `--dry-run` prints exactly this.
+pub fn query_string(query: &[(String, String)]) -> String {
+    let mut q = String::new();
+    for (k, v) in query {
+        if !q.is_empty() {
+            q.push('&');
+        }
+        q.extend(utf8_percent_encode(k, SEGMENT));
+        q.push('=');
+        q.extend(utf8_percent_encode(v, SEGMENT));
+    }
+    q
+}
+
 /// Percent-encodes one path parameter so that it stays a single path segment.
 ///
 /// Refuses values that no encoding can keep in place: the empty string and the dot

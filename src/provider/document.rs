@@ -453,7 +453,14 @@ servers:
             "/../shared/reference/stackql-registry/okta/v00.00.00000/services/apps.yaml"
         );
         let Ok(text) = std::fs::read_to_string(path) else {
-            return; // the reference registry is not checked out next to the crate
+            // The reference registry is not checked out next to the crate: say so past the
+            // harness's capture rather than pass as if the comparison had run.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED (reference data absent: ../shared/reference/stackql-registry is not checked out): shortcuts_match_a_plain_parse_of_the_stackql_document"
+            );
+            return;
         };
         let mut plain: Value = serde_norway::from_str(&text).unwrap();
         plain["components"]

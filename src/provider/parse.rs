@@ -604,10 +604,32 @@ fn response_columns(
             Some(items) => flatten(doc, items, &format!("{schema_at}.items"))?,
             None => Default::default(),
         };
-        Ok((ResponseShape::Array, columns(doc, &items, &schema_at)?))
+        Ok((ResponseShape::Array, row_columns(doc, &items, &schema_at)?))
     } else {
-        Ok((ResponseShape::Object, columns(doc, &flat, &schema_at)?))
+        Ok((ResponseShape::Object, row_columns(doc, &flat, &schema_at)?))
     }
+}
+
+/// Name of the one column of a row that is not an object (an element of `["7.1", "7.2"]`).
+pub const VALUE_COLUMN: &str = "value";
+
+/// The columns of one row: the object's properties, or the single [`VALUE_COLUMN`] when the
+/// row is a scalar or an array (the executor turns such an element into `{"value": …}`).
+fn row_columns(
+    doc: &Doc<'_>,
+    row: &super::schema::Flat<'_>,
+    at: &str,
+) -> Result<Vec<super::Column>, ProviderError> {
+    let ty = row.type_name();
+    if row.properties.is_empty() && !row.additional && ty != "object" {
+        return Ok(vec![super::Column {
+            name: VALUE_COLUMN.to_string(),
+            ty,
+            description: row.description.clone(),
+            enum_values: row.enum_values.clone(),
+        }]);
+    }
+    columns(doc, row, at)
 }
 
 /// The schema at `objectKey` (`$.items`, `$.data[*]`) inside `flat`, when the path can be

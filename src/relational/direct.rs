@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use super::kind::Kind;
 use super::load::plan_columns;
+use crate::plan::bind::EXTRA_COLUMN;
 use crate::plan::{DirectQuery, TableColumn};
 use crate::rows::Rows;
 
@@ -30,6 +31,12 @@ pub fn project(
             .map(|c| c.kind)
             .ok_or(())
     };
+    // The undeclared fields are gathered as SQLite loads the row.
+    if query.columns.iter().any(|c| c.source == EXTRA_COLUMN)
+        || query.conditions.iter().any(|c| c.column == EXTRA_COLUMN)
+    {
+        return None;
+    }
     let outputs: Vec<(&str, Kind)> = query
         .columns
         .iter()
