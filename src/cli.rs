@@ -9,13 +9,30 @@ use oktaql::sandbox::cli::SandboxArgs;
 
 /// SQL over the Okta Management API.
 #[derive(Parser, Debug)]
-#[command(name = "oktaql", version, about, long_about = None)]
+#[command(name = "oktaql", version, about, long_about = None, after_help = ENV_HELP)]
 pub struct Cli {
     /// What to do; with none, an interactive shell on a terminal, or a script read from
     /// standard input otherwise.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
+
+/// Environment variables, listed under `--help` (docs/auth.md explains each).
+pub const ENV_HELP: &str = "Environment variables (flags override them; they override okta.yaml and the config file):
+  OKTA_CLIENT_ORGURL             the org's URL (https://acme.okta.com)
+  OKTA_CLIENT_AUTHORIZATIONMODE  SSWS (API token) or PrivateKey (OAuth 2.0 service app)
+  OKTA_CLIENT_TOKEN              API token of that org
+  OKTA_CLIENT_CLIENTID           service app's client id
+  OKTA_CLIENT_SCOPES             scopes granted to the service app (comma or space separated)
+  OKTA_CLIENT_PRIVATEKEY         service app's private key: PEM or JWK text, or a file path
+  OKTA_CLIENT_PRIVATEKEYID       key id (kid) of that key
+  OKTAQL_DPOP                    1: send DPoP proofs from the first token request
+  OKTA_API_TOKEN                 API token without an org (StackQL's): one Okta-domain org per run
+  OKTAQL_CONFIG                  oktaql's config file of named orgs (default <config dir>/oktaql/config.yaml)
+  OKTAQL_SERVER_URL              server URL template, e.g. http://127.0.0.1:8787/{subdomain}
+  OKTAQL_CACHE_DIR, OKTAQL_NO_CACHE  --registry cache location, or 1 to turn it off
+  NO_COLOR                       no colours
+Files: ./.okta.yaml and ~/.okta/okta.yaml (okta.client.* keys, as Okta's SDKs read them).";
 
 /// The subcommands.
 #[derive(Subcommand, Debug)]
@@ -26,6 +43,10 @@ pub enum Command {
     Shell(SessionArgs),
     /// Run the local Okta sandbox server.
     Sandbox(SandboxArgs),
+    /// List the configured orgs: name, URL, method, and where each setting came from.
+    Orgs(SessionArgs),
+    /// Check each org's credential: get a token (service app) or make one cheap call.
+    Check(SessionArgs),
 }
 
 /// Arguments of `oktaql exec`.
@@ -61,9 +82,35 @@ pub struct SessionArgs {
     /// Server URL template replacing the provider's; must contain {subdomain}.
     #[arg(long, env = "OKTAQL_SERVER_URL", value_name = "TEMPLATE")]
     pub server_url: Option<String>,
-    /// Read the API token from this file (must be readable by its owner only).
+    /// Read the API token from this file (must be readable by its owner only). With
+    /// --org-url it is that org's; alone, it goes to one Okta-domain org per run.
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+    /// The org's URL for the credential given by flags or OKTA_CLIENT_* (https://acme.okta.com).
+    #[arg(long, value_name = "URL")]
+    pub org_url: Option<String>,
+    /// The configured org used by statements that name no subdomain.
+    #[arg(long, value_name = "NAME")]
+    pub org: Option<String>,
+    /// Service app client id (OAuth 2.0 client credentials, private_key_jwt).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Service app private key file: PEM (PKCS#1, PKCS#8, SEC1) or JWK; owner-only.
+    #[arg(long, value_name = "FILE")]
+    pub private_key: Option<PathBuf>,
+    /// Key id (kid) registered with the service app's public key.
+    #[arg(long, value_name = "KID")]
+    pub key_id: Option<String>,
+    /// Scopes granted to the service app (space or comma separated); a run requests only
+    /// those its statements need.
+    #[arg(long, value_name = "SCOPES")]
+    pub scopes: Option<String>,
+    /// Send DPoP proofs from the first token request.
+    #[arg(long)]
+    pub dpop: bool,
+    /// oktaql's config file of named orgs (must be owner-only).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
@@ -133,6 +180,14 @@ impl SessionArgs {
             registry: None,
             server_url: None,
             token_file: None,
+            org_url: None,
+            org: None,
+            client_id: None,
+            private_key: None,
+            key_id: None,
+            scopes: None,
+            dpop: false,
+            config: None,
             output: OutputFormat::Table,
             outfile: None,
             hide_headers: false,
