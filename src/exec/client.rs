@@ -255,6 +255,7 @@ impl Client {
             rows.iter()
                 .for_each(|r| self.config.secrets.register_members(r));
             count += rows.len();
+            let page_len = rows.len();
             let more = on_page(rows)?;
             if !req.paginate || !more {
                 break;
@@ -266,6 +267,19 @@ impl Client {
                     reason: format!("the next-page link is not a valid URL ({reason})"),
                 })?;
             let Some(next) = next else { break };
+            if page_len == 0 {
+                // A poll (Okta's ascending System Log query without `until`) answers every
+                // page with a next link, forever: an empty page means it has caught up.
+                self.diagnostics.warn(&format!(
+                    "{}: stopped at the newest row after {pages} page{} ({count} rows): the \
+                     server still offers a next page after an empty one, as a poll does (an \
+                     ascending System Log query without until never ends); bound the query \
+                     with until to read a fixed range",
+                    req.method,
+                    if pages == 1 { "" } else { "s" },
+                ));
+                break;
+            }
             if !same_origin(&first, &next) {
                 return Err(ExecError::ForeignNextPage {
                     method: req.method.clone(),

@@ -533,21 +533,78 @@ fn pushdown(
             continue;
         };
         for c in residual {
-            let Some(((qual, col), values)) = equality(c) else {
+            let Some(((qual, col), v)) = comparison(c, &pd.op) else {
                 continue;
             };
             if !mine(qual, col) || !col.eq_ignore_ascii_case(&pd.column) {
                 continue;
             }
-            if let [serde_json::Value::String(v)] = values.as_slice() {
-                if column.enum_values.iter().any(|e| e == v) {
-                    out.push((pd.param.clone(), pd.value.replace("{value}", v)));
-                    break;
-                }
+            if pushable(pd.values, &column.enum_values, &v) {
+                out.push((pd.param.clone(), pd.value.replace("{value}", &v)));
+                break;
             }
         }
     }
     out
+}
+
+/// `column OP 'literal'` (or the literal first, with the operator turned around) for the
+/// pushdown operator `op`, as the column and the literal's text.
+fn comparison<'e>(e: &'e Expr, op: &str) -> Option<(super::bind::ColumnRef<'e>, String)> {
+    if op == "=" {
+        return match equality(e) {
+            Some((c, values)) => match values.as_slice() {
+                [serde_json::Value::String(v)] => Some((c, v.clone())),
+                _ => None,
+            },
+            None => None,
+        };
+    }
+    let Expr::BinaryOp {
+        left,
+        op: got,
+        right,
+    } = e
+    else {
+        return match e {
+            Expr::Nested(inner) => comparison(inner, op),
+            _ => None,
+        };
+    };
+    let want = match op {
+        ">=" => (BinaryOperator::GtEq, BinaryOperator::LtEq),
+        ">" => (BinaryOperator::Gt, BinaryOperator::Lt),
+        "<" => (BinaryOperator::Lt, BinaryOperator::Gt),
+        _ => return None,
+    };
+    let text = |v: Option<serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    };
+    if *got == want.0 {
+        if let (Some(c), Some(v)) = (column_ref(left), text(super::bind::literal(right))) {
+            return Some((c, v));
+        }
+    }
+    if *got == want.1 {
+        if let (Some(c), Some(v)) = (column_ref(right), text(super::bind::literal(left))) {
+            return Some((c, v));
+        }
+    }
+    None
+}
+
+/// Whether the literal `v` may go into the parameter: an enum value, a string that stays
+/// one quoted filter term, or an ISO 8601 date-time, as the pushdown declares.
+fn pushable(values: crate::provider::PushValues, enum_values: &[String], v: &str) -> bool {
+    use crate::provider::PushValues;
+    match values {
+        PushValues::Enum => enum_values.iter().any(|e| e == v),
+        PushValues::Text => !v.is_empty() && !v.contains(['"', '\\']) && v.len() <= 1024,
+        PushValues::Timestamp => {
+            time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).is_ok()
+        }
+    }
 }
 
 /// True when `e` mentions `alias`, or has an unqualified column (which may be the table's).

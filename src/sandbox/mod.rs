@@ -1,5 +1,6 @@
 //! The Okta sandbox: a local HTTP server that behaves like Okta's Management API for the
-//! resources oktaql supports (apps and their OAuth 2.0 client secrets).
+//! resources oktaql supports (apps, their OAuth 2.0 client secrets and JSON Web Keys, and the
+//! System Log that records every change to them).
 //!
 //! Orgs are addressed by the first path segment: org `acme` lives under
 //! `http://127.0.0.1:PORT/acme/api/v1/...`, so the engine reaches it with the server URL template
@@ -20,7 +21,7 @@
 //! | [`DEMO_APP_ONE_SECRET`] | Payroll Portal | OIDC `client_secret_basic` | one ACTIVE |
 //! | [`DEMO_APP_TWO_SECRETS`] | Grafana | OIDC `client_secret_post` | one INACTIVE (older), one ACTIVE |
 //! | [`DEMO_APP_JWT`] | Expense Tracker API | OIDC `client_secret_jwt` | one ACTIVE (64 chars) |
-//! | [`DEMO_APP_PRIVATE_KEY_JWT`] | Data Sync Service | OIDC `private_key_jwt` | none (secrets refused) |
+//! | [`DEMO_APP_PRIVATE_KEY_JWT`] | Data Sync Service | OIDC `private_key_jwt` | none (secrets refused); two JSON Web Keys, one ACTIVE |
 //! | [`DEMO_APP_INACTIVE`] | Legacy Timesheets | OIDC `client_secret_basic`, app INACTIVE | one ACTIVE |
 //! | [`DEMO_APP_SAML`] | Salesforce | `SAML_2_0` | none |
 //!
@@ -42,12 +43,16 @@
 #[cfg(feature = "cli")]
 pub mod cli;
 mod errors;
+mod jwks;
+mod jwks_api;
 mod model;
 pub mod oauth;
 mod persist;
 mod seed;
 mod server;
 mod state;
+mod syslog;
+mod syslog_api;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;

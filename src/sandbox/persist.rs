@@ -60,12 +60,21 @@ pub fn load(path: &Path) -> Result<Option<Vec<OrgData>>, SandboxError> {
     Ok(Some(file.orgs))
 }
 
-/// Checks the rules a state file must keep: unique ids, valid statuses, at most two secrets.
+/// Checks the rules a state file must keep: unique ids, valid statuses, at most two secrets,
+/// and the JSON Web Key rules of the API.
 fn validate(orgs: &[OrgData]) -> Result<(), String> {
     let mut org_names = std::collections::HashSet::new();
     for org in orgs {
         if org.name.is_empty() || !org_names.insert(org.name.as_str()) {
             return Err(format!("org name {:?} is empty or repeated", org.name));
+        }
+        if org.log.len() > super::syslog::MAX_EVENTS {
+            return Err(format!(
+                "org {}: {} System Log events (at most {})",
+                org.name,
+                org.log.len(),
+                super::syslog::MAX_EVENTS
+            ));
         }
         let mut ids = std::collections::HashSet::new();
         for a in &org.apps {
@@ -109,6 +118,14 @@ fn validate(orgs: &[OrgData]) -> Result<(), String> {
                 }
                 if !ids.insert(s.id.as_str()) {
                     return Err(format!("org {}: secret id {} is repeated", org.name, s.id));
+                }
+            }
+            // The JSON Web Key rules of the API hold for loaded keys too.
+            super::jwks::validate_keys(&a.app, &a.jwks)
+                .map_err(|e| format!("org {}: app {}: JSON Web Keys: {e}", org.name, a.app.id))?;
+            for k in &a.jwks {
+                if !ids.insert(k.id.as_str()) {
+                    return Err(format!("org {}: key id {} is repeated", org.name, k.id));
                 }
             }
         }

@@ -4,11 +4,15 @@
 //! fixed creation dates), so tests elsewhere can name the well-known apps in
 //! [`super`]'s `DEMO_APP_*` constants. Nothing here reads the clock.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use super::jwks::Jwk;
 use super::model::{self, App, Secret, ACTIVE, INACTIVE};
 use super::state::{AppData, OrgData};
+use super::syslog::{self, Action, Credential, LogEvent};
 
 /// Products and in-house tools the generated apps are named after.
 const PRODUCTS: &[&str] = &[
@@ -71,10 +75,110 @@ pub fn demo_org(org: &str, apps: usize) -> OrgData {
     for i in 0..extra {
         out.push(generated(&mut rng, i, out.len()));
     }
+    // Keys come from their own random stream, so the apps and secrets stay as they were.
+    let mut key_rng = StdRng::seed_from_u64(SEED ^ KEY_SEED);
+    for a in out.iter_mut() {
+        if a.app.token_endpoint_auth_method.as_deref() == Some("private_key_jwt") {
+            a.jwks = demo_keys(&mut key_rng, &a.app);
+        }
+    }
+    let log = history(&mut key_rng, &out);
     OrgData {
         name: org.to_string(),
         apps: out,
+        log,
     }
+}
+
+/// Mixed into [`SEED`] for the stream the demo JSON Web Keys are drawn from.
+const KEY_SEED: u64 = 0x6a77_6b73;
+
+/// One to three signing keys for a `private_key_jwt` client, oldest first: the newest is
+/// ACTIVE, older ones are often already INACTIVE (a rotation done) or still ACTIVE (one in
+/// progress). The demo app [`super::DEMO_APP_PRIVATE_KEY_JWT`] always has two: one INACTIVE, one
+/// ACTIVE. Dates run up to late 2026, so some keys are recent and some are years old.
+fn demo_keys(rng: &mut StdRng, app: &App) -> Vec<Jwk> {
+    let well_known = app.id == super::DEMO_APP_PRIVATE_KEY_JWT;
+    let count = if well_known {
+        2
+    } else {
+        rng.random_range(1..=3)
+    };
+    let created =
+        time::OffsetDateTime::parse(&app.created, &time::format_description::well_known::Rfc3339)
+            .map(|t| t.unix_timestamp())
+            .unwrap_or(BASE_EPOCH);
+    let mut keys = Vec::with_capacity(count);
+    let mut when = created + 3600;
+    for i in 0..count {
+        let mut n = [0u8; 256];
+        rng.fill(&mut n[..]);
+        n[0] |= 0x80;
+        let mut kid = [0u8; 32];
+        rng.fill(&mut kid[..]);
+        let last = i + 1 == count;
+        let status = if last || (!well_known && rng.random_range(0..2) == 0) {
+            ACTIVE
+        } else {
+            INACTIVE
+        };
+        keys.push(Jwk {
+            id: model::new_id_with(rng, "pks"),
+            kid: Some(URL_SAFE_NO_PAD.encode(kid)),
+            status: status.to_string(),
+            kty: "RSA".to_string(),
+            use_: "sig".to_string(),
+            alg: Some("RS256".to_string()),
+            e: Some("AQAB".to_string()),
+            n: Some(URL_SAFE_NO_PAD.encode(n)),
+            crv: None,
+            x: None,
+            y: None,
+            created: at(when),
+            last_updated: at(if status == INACTIVE {
+                when + 86_400 * 30
+            } else {
+                when
+            }),
+        });
+        when += 86_400 * rng.random_range(60..700);
+    }
+    keys
+}
+
+/// The System Log of the seeded credentials: each was created by the admin when it was, and
+/// each INACTIVE one deactivated at its last update. Oldest first.
+fn history(rng: &mut StdRng, apps: &[AppData]) -> Vec<LogEvent> {
+    let mut log = Vec::new();
+    let mut push = |action: Action, app: &App, c: Credential<'_>, at: &str| {
+        let mut e = syslog::credential_event(action, app, c, syslog::admin(), at);
+        e.uuid = syslog::uuid_with(rng);
+        log.push(e);
+    };
+    for a in apps {
+        for s in &a.secrets {
+            let c = || Credential::Secret {
+                id: &s.id,
+                hash: &s.secret_hash,
+            };
+            push(Action::Create, &a.app, c(), &s.created);
+            if s.status == INACTIVE {
+                push(Action::Deactivate, &a.app, c(), &s.last_updated);
+            }
+        }
+        for k in &a.jwks {
+            let c = || Credential::Jwk {
+                id: &k.id,
+                kid: k.kid.as_deref(),
+            };
+            push(Action::Create, &a.app, c(), &k.created);
+            if k.status == INACTIVE {
+                push(Action::Deactivate, &a.app, c(), &k.last_updated);
+            }
+        }
+    }
+    log.sort_by(|x, y| x.published.cmp(&y.published));
+    log
 }
 
 /// Epoch seconds → Okta's time format.
@@ -109,6 +213,7 @@ fn app(spec: Spec<'_>, secrets: Vec<Secret>) -> AppData {
             application_type: spec.app_type.map(str::to_string),
         },
         secrets,
+        jwks: Vec::new(),
     }
 }
 
@@ -335,5 +440,20 @@ mod tests {
         assert!(oidc > 200);
         let two = a.apps.iter().filter(|x| x.secrets.len() == 2).count();
         assert!(two > 30);
+        let pk: Vec<_> = a
+            .apps
+            .iter()
+            .filter(|x| x.app.token_endpoint_auth_method.as_deref() == Some("private_key_jwt"))
+            .collect();
+        assert!(pk.len() > 5);
+        for x in &pk {
+            assert!((1..=3).contains(&x.jwks.len()), "{}", x.app.label);
+            super::super::jwks::validate_keys(&x.app, &x.jwks).unwrap();
+        }
+        assert!(pk.iter().any(|x| x.jwks.len() == 3) && pk.iter().any(|x| x.jwks.len() == 1));
+        assert!(a
+            .apps
+            .iter()
+            .all(|x| x.jwks.is_empty() || pk.iter().any(|p| p.app.id == x.app.id)));
     }
 }

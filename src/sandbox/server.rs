@@ -24,6 +24,7 @@ use super::errors::ApiError;
 use super::model::{App, ACTIVE, INACTIVE};
 use super::persist;
 use super::state::{NewSecret, Org, Store};
+use super::syslog::{self, Action, Credential};
 
 /// `X-Rate-Limit-Limit` when no `--rate-limit` is set: a nominal per-minute budget.
 pub const NOMINAL_RATE_LIMIT: u32 = 1_000_000;
@@ -115,22 +116,27 @@ impl Shared {
         format!("{}{:011}", self.request_prefix, n)
     }
 
-    /// Applies one write to an app's secrets and, with a state file, makes it durable
-    /// before it counts: writes take turns, and when the save fails the app's secrets are
-    /// put back as they were, so a failed save changes nothing (the answer is a 500).
-    async fn write<T>(
+    /// Applies one write to an app's credentials, records its System Log event, and, with a
+    /// state file, makes both durable before they count: writes take turns, and when the save
+    /// fails the app's credentials and the log are put back as they were, so a failed save
+    /// changes nothing (the answer is a 500).
+    pub(super) async fn write<T>(
         self: &Arc<Self>,
+        org: &Org,
         entry: &super::state::AppEntry,
         apply: impl FnOnce() -> Result<T, ApiError>,
+        event: impl FnOnce(&T) -> super::syslog::LogEvent,
     ) -> Result<T, ApiError> {
         let Some(p) = &self.persister else {
             let done = apply()?;
+            org.record(event(&done));
             self.store.bump();
             return Ok(done);
         };
         let mut written = p.written.lock().await;
-        let before = entry.secrets();
+        let before = (entry.secrets(), entry.jwks());
         let done = apply()?;
+        org.record(event(&done));
         let version = self.store.bump();
         let shared = self.clone();
         let path = p.path.clone();
@@ -145,7 +151,9 @@ impl Shared {
                 Ok(done)
             }
             Err(e) => {
-                entry.restore_secrets(before);
+                entry.restore_secrets(before.0);
+                entry.restore_jwks(before.1);
+                org.unrecord();
                 Err(ApiError::internal(format!(
                     "the sandbox could not save its state, so nothing was changed: {e}"
                 )))
@@ -154,16 +162,30 @@ impl Shared {
     }
 }
 
+/// The System Log event of a change to a client secret, by the token's principal.
+fn secret_event(action: Action, app: &App, s: &super::model::Secret) -> syslog::LogEvent {
+    syslog::credential_event(
+        action,
+        app,
+        Credential::Secret {
+            id: &s.id,
+            hash: &s.secret_hash,
+        },
+        syslog::admin(),
+        &super::model::now(),
+    )
+}
+
 /// The org a request addresses and the absolute base of its URLs (`http://host/{org}`).
 #[derive(Clone)]
-struct OrgCtx {
-    org: Arc<Org>,
-    base: Arc<str>,
+pub(super) struct OrgCtx {
+    pub(super) org: Arc<Org>,
+    pub(super) base: Arc<str>,
 }
 
 /// Largest request body the sandbox reads (axum's default limit, stated here so the 413
 /// can say it).
-const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+pub(super) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// Builds the sandbox's router.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -185,6 +207,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
             &format!("{secrets}/{{secret_id}}/lifecycle/deactivate"),
             post(deactivate_secret),
         )
+        .merge(super::jwks_api::routes())
+        .merge(super::syslog_api::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(shared.clone(), envelope))
@@ -299,7 +323,7 @@ async fn method_not_allowed() -> ApiError {
 }
 
 /// A JSON response.
-fn json(status: StatusCode, value: &impl Serialize) -> Response {
+pub(super) fn json(status: StatusCode, value: &impl Serialize) -> Response {
     match serde_json::to_vec(value) {
         Ok(body) => (
             status,
@@ -315,7 +339,7 @@ fn json(status: StatusCode, value: &impl Serialize) -> Response {
 }
 
 /// The org of a routed request (the envelope put it there; a missing one is an unknown org).
-fn ctx(ctx: Option<Extension<OrgCtx>>) -> Result<OrgCtx, ApiError> {
+pub(super) fn ctx(ctx: Option<Extension<OrgCtx>>) -> Result<OrgCtx, ApiError> {
     ctx.map(|Extension(c)| c)
         .ok_or_else(|| ApiError::not_found("org (Organization)"))
 }
@@ -481,7 +505,14 @@ async fn create_secret(
         }
     })?;
     let req = parse_new_secret(&body)?;
-    let secret = shared.write(&entry, || entry.create_secret(req)).await?;
+    let secret = shared
+        .write(
+            &ctx.org,
+            &entry,
+            || entry.create_secret(req),
+            |s| secret_event(Action::Create, &entry.app, s),
+        )
+        .await?;
     Ok(json(StatusCode::CREATED, &secret.view(&ctx.base, &app_id)))
 }
 
@@ -524,7 +555,12 @@ async fn delete_secret(
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
     shared
-        .write(&entry, || entry.delete_secret(&secret_id))
+        .write(
+            &ctx.org,
+            &entry,
+            || entry.delete_secret(&secret_id),
+            |s| secret_event(Action::Delete, &entry.app, s),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -539,7 +575,19 @@ async fn set_status(
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
     let secret = shared
-        .write(&entry, || entry.set_status(&secret_id, active))
+        .write(
+            &ctx.org,
+            &entry,
+            || entry.set_status(&secret_id, active),
+            |s| {
+                let action = if active {
+                    Action::Activate
+                } else {
+                    Action::Deactivate
+                };
+                secret_event(action, &entry.app, s)
+            },
+        )
         .await?;
     Ok(json(StatusCode::OK, &secret.view(&ctx.base, &app_id)))
 }

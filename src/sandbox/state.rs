@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
 use super::errors::ApiError;
+use super::jwks::{self, Jwk, NewJwk};
 use super::model::{self, App, Secret, ACTIVE, INACTIVE};
+use super::syslog::LogEvent;
 
 /// Most secrets an app may hold, active or not.
 pub const MAX_SECRETS: usize = 2;
@@ -34,6 +36,7 @@ pub struct Org {
     pub name: String,
     apps: RwLock<Apps>,
     rate: Mutex<RateWindow>,
+    log: Mutex<Vec<LogEvent>>,
 }
 
 #[derive(Debug, Default)]
@@ -42,12 +45,13 @@ struct Apps {
     index: HashMap<String, usize>,
 }
 
-/// One app and its secrets.
+/// One app, its secrets and its JSON Web Keys.
 #[derive(Debug)]
 pub struct AppEntry {
     /// The app (immutable once created).
     pub app: App,
     secrets: Mutex<Vec<Secret>>,
+    jwks: Mutex<Vec<Jwk>>,
 }
 
 /// A fixed one-minute window of request counts.
@@ -73,6 +77,9 @@ pub struct OrgData {
     pub name: String,
     /// Its apps, in listing order.
     pub apps: Vec<AppData>,
+    /// Its System Log, oldest first (absent in state files written before the log existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log: Vec<LogEvent>,
 }
 
 /// The persisted form of one app.
@@ -84,6 +91,9 @@ pub struct AppData {
     /// Its secrets, oldest first.
     #[serde(default)]
     pub secrets: Vec<Secret>,
+    /// Its JSON Web Keys, oldest first (absent in state files written before keys existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jwks: Vec<Jwk>,
 }
 
 impl Store {
@@ -137,6 +147,7 @@ impl Store {
         let org = Arc::new(Org::from_data(OrgData {
             name: name.to_string(),
             apps: Vec::new(),
+            log: Vec::new(),
         }));
         map.insert(name.to_string(), org.clone());
         Some(org)
@@ -153,6 +164,7 @@ impl Org {
         Org::from_data(OrgData {
             name: name.to_string(),
             apps: Vec::new(),
+            log: Vec::new(),
         })
     }
 
@@ -163,12 +175,14 @@ impl Org {
             apps.list.push(Arc::new(AppEntry {
                 app: a.app,
                 secrets: Mutex::new(a.secrets),
+                jwks: Mutex::new(a.jwks),
             }));
         }
         Org {
             name: data.name,
             apps: RwLock::new(apps),
             rate: Mutex::new(RateWindow::default()),
+            log: Mutex::new(data.log),
         }
     }
 
@@ -176,15 +190,42 @@ impl Org {
         let apps = self.read_apps();
         OrgData {
             name: self.name.clone(),
+            log: self.lock_log().clone(),
             apps: apps
                 .list
                 .iter()
                 .map(|e| AppData {
                     app: e.app.clone(),
                     secrets: e.secrets(),
+                    jwks: e.jwks(),
                 })
                 .collect(),
         }
+    }
+
+    fn lock_log(&self) -> std::sync::MutexGuard<'_, Vec<LogEvent>> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Appends an event to the org's System Log, dropping the oldest beyond
+    /// [`super::syslog::MAX_EVENTS`].
+    pub fn record(&self, event: LogEvent) {
+        let mut log = self.lock_log();
+        log.push(event);
+        if log.len() > super::syslog::MAX_EVENTS {
+            let extra = log.len() - super::syslog::MAX_EVENTS;
+            log.drain(..extra);
+        }
+    }
+
+    /// Removes the newest event (undoing a write that could not be saved).
+    pub fn unrecord(&self) {
+        self.lock_log().pop();
+    }
+
+    /// Runs `f` over the org's System Log, oldest first, under its lock.
+    pub fn with_log<T>(&self, f: impl FnOnce(&[LogEvent]) -> T) -> T {
+        f(&self.lock_log())
     }
 
     fn read_apps(&self) -> std::sync::RwLockReadGuard<'_, Apps> {
@@ -256,6 +297,51 @@ impl AppEntry {
     /// A copy of the app's secrets, oldest first.
     pub fn secrets(&self) -> Vec<Secret> {
         self.lock().clone()
+    }
+
+    fn lock_jwks(&self) -> std::sync::MutexGuard<'_, Vec<Jwk>> {
+        self.jwks.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the app's JSON Web Keys, oldest first.
+    pub fn jwks(&self) -> Vec<Jwk> {
+        self.lock_jwks().clone()
+    }
+
+    /// Puts back the keys [`AppEntry::jwks`] returned (undoing a write that could not be saved).
+    pub fn restore_jwks(&self, keys: Vec<Jwk>) {
+        *self.lock_jwks() = keys;
+    }
+
+    /// One JSON Web Key, or Okta's 404 (also for apps that are not OAuth 2.0 clients).
+    pub fn jwk(&self, id: &str) -> Result<Jwk, ApiError> {
+        self.lock_jwks()
+            .iter()
+            .find(|k| k.id == id)
+            .cloned()
+            .ok_or_else(|| jwks::not_found(id))
+    }
+
+    /// Adds a JSON Web Key under Okta's rules ([`jwks::add`]).
+    pub fn add_jwk(&self, req: NewJwk) -> Result<Jwk, ApiError> {
+        let now = model::now();
+        jwks::add(&self.app, &mut self.lock_jwks(), req, &now)
+    }
+
+    /// Activates or deactivates a JSON Web Key under Okta's rules.
+    pub fn set_jwk_status(&self, id: &str, active: bool) -> Result<Jwk, ApiError> {
+        let now = model::now();
+        let mut keys = self.lock_jwks();
+        if active {
+            jwks::activate(&mut keys, id, &now)
+        } else {
+            jwks::deactivate(&self.app, &mut keys, id, &now)
+        }
+    }
+
+    /// Deletes an INACTIVE JSON Web Key.
+    pub fn delete_jwk(&self, id: &str) -> Result<Jwk, ApiError> {
+        jwks::delete(&mut self.lock_jwks(), id)
     }
 
     /// One secret, or Okta's 404.
@@ -347,8 +433,8 @@ impl AppEntry {
         Ok(secret.clone())
     }
 
-    /// Deletes an INACTIVE secret; an ACTIVE one is refused.
-    pub fn delete_secret(&self, id: &str) -> Result<(), ApiError> {
+    /// Deletes an INACTIVE secret and returns it; an ACTIVE one is refused.
+    pub fn delete_secret(&self, id: &str) -> Result<Secret, ApiError> {
         let mut secrets = self.lock();
         let pos = secrets
             .iter()
@@ -360,8 +446,7 @@ impl AppEntry {
                 "You can't delete an active client secret. Deactivate the secret before deleting it.",
             ));
         }
-        secrets.remove(pos);
-        Ok(())
+        Ok(secrets.remove(pos))
     }
 }
 
@@ -411,6 +496,7 @@ mod tests {
                 application_type: Some("web".into()),
             },
             secrets: Mutex::new(secrets),
+            jwks: Mutex::new(Vec::new()),
         }
     }
 

@@ -88,6 +88,28 @@ pub struct Pushdown {
     pub param: String,
     /// The parameter's value, with `{value}` standing for the literal.
     pub value: String,
+    /// The comparison the parameter expresses: `=` (the default), `>=`, `>` or `<`.
+    #[serde(default = "default_pushdown_op")]
+    pub op: String,
+    /// Which literals may be pushed (the default: the column's enum values).
+    #[serde(default)]
+    pub values: PushValues,
+}
+
+fn default_pushdown_op() -> String {
+    "=".to_string()
+}
+
+/// Which literals a [`Pushdown`] may carry into its parameter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PushValues {
+    /// Only values the column's `enum` lists (`values: enum`).
+    #[default]
+    Enum,
+    /// Any string without `"` or `\`, so it stays one quoted term of a filter (`values: text`).
+    Text,
+    /// An ISO 8601 date-time (`values: timestamp`).
+    Timestamp,
 }
 
 /// One REST operation of a resource.

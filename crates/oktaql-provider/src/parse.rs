@@ -352,10 +352,26 @@ fn pushdowns(
         if !value.contains("{value}") {
             return Err(doc.invalid(format!("{item_at}.value must contain {{value}}")));
         }
+        let op = opt_string(doc, map, "op", &item_at)?.unwrap_or_else(|| "=".to_string());
+        if !matches!(op.as_str(), "=" | ">=" | ">" | "<") {
+            return Err(doc.invalid(format!("{item_at}.op is {op:?}; use =, >=, > or <")));
+        }
+        let values = match opt_string(doc, map, "values", &item_at)?.as_deref() {
+            None | Some("enum") => super::PushValues::Enum,
+            Some("text") => super::PushValues::Text,
+            Some("timestamp") => super::PushValues::Timestamp,
+            Some(other) => {
+                return Err(doc.invalid(format!(
+                    "{item_at}.values is {other:?}; use enum, text or timestamp"
+                )))
+            }
+        };
         out.push(Pushdown {
             column: field("column")?,
             param: field("param")?,
             value,
+            op,
+            values,
         });
     }
     Ok(out)
