@@ -34,6 +34,9 @@ fn main() -> ExitCode {
         Some(Command::Exec(_)) => true,
         Some(Command::Shell(_)) | None => !interactive,
         Some(Command::Sandbox(_)) => false,
+        // Printing text needs no runtime at all.
+        Some(Command::Completions(args)) => return print_completions(args.shell),
+        Some(Command::Man) => return print_man(),
     };
     let mut builder = if one_thread {
         tokio::runtime::Builder::new_current_thread()
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         })),
         None => runtime.block_on(exec(ExecArgs::default())),
         Some(Command::Exec(args)) => runtime.block_on(exec(args)),
+        Some(Command::Completions(_) | Command::Man) => Ok(ExitCode::SUCCESS),
         Some(Command::Sandbox(args)) => runtime.block_on(async {
             let mut out = std::io::stdout();
             oktaql::sandbox::cli::run(args, &mut out).await?;
@@ -68,6 +72,27 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `oktaql completions SHELL`: the script for that shell on stdout.
+fn print_completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut command, "oktaql", &mut std::io::stdout());
+    ExitCode::SUCCESS
+}
+
+/// `oktaql man`: the manual page (roff) on stdout.
+fn print_man() -> ExitCode {
+    let command = <Cli as clap::CommandFactory>::command();
+    let mut out = std::io::stdout().lock();
+    match clap_mangen::Man::new(command).render(&mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write the manual page: {e}");
             ExitCode::from(2)
         }
     }

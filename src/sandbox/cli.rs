@@ -21,7 +21,7 @@ pub struct SandboxArgs {
     /// Initial data when there is no state file.
     #[arg(long, value_enum, default_value_t = Seed::Demo)]
     pub seed: Seed,
-    /// The API token clients must send (`Authorization: SSWS <TOKEN>`).
+    /// The API token clients must send (as 'Authorization: SSWS TOKEN').
     #[arg(long, default_value = DEFAULT_TOKEN)]
     pub token: String,
     /// Requests per minute per org; beyond it the sandbox answers 429 (E0000047).

@@ -81,7 +81,7 @@ pub const DEMO_APP_SAML: &str = "0oa8f2ku5ZrC1aVoN6p8";
 /// What the sandbox starts with when it has no state file (or the file does not exist yet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Seed {
-    /// Org [`DEMO_ORG`] with a realistic mix of apps and secrets.
+    /// Org my-org (DEMO_ORG) with a realistic mix of apps and secrets.
     #[default]
     Demo,
     /// No apps at all.
