@@ -85,7 +85,7 @@ Exit status:
   3  writes were applied but the output could not be saved (kept beside it, or on stderr)
   129, 130, 143  stopped by SIGHUP, Ctrl-C, SIGTERM
 
-Docs: README.md and docs/ in the source tree (docs/cookbook.md first);
+Docs: README.md and docs/ in the source tree (shell.md, rotation.md, sandbox.md);
 'oktaql man' prints the manual page, 'oktaql completions SHELL' a completion script.";
 
     /// After `oktaql exec --help`.

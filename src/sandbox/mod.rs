@@ -184,6 +184,8 @@ pub enum SandboxError {
 pub struct Sandbox {
     addr: SocketAddr,
     token: String,
+    /// Apps per org when it started (from the state file or the seed).
+    initial_apps: std::collections::HashMap<String, usize>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -198,6 +200,7 @@ impl Sandbox {
             });
         }
         let (store, persister) = initial_state(&config).await?;
+        let initial_apps = store.app_counts();
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| SandboxError::Bind {
@@ -227,6 +230,7 @@ impl Sandbox {
         Ok(Sandbox {
             addr,
             token: config.token,
+            initial_apps,
             stop: Some(stop),
             task: Some(task),
         })
@@ -249,6 +253,12 @@ impl Sandbox {
     /// The API token the sandbox accepts.
     pub fn token(&self) -> &str {
         &self.token
+    }
+
+    /// How many apps `org` held when the sandbox started: the state file's count after a
+    /// restart, the seed's otherwise.
+    pub fn initial_apps(&self, org: &str) -> usize {
+        self.initial_apps.get(org).copied().unwrap_or(0)
     }
 
     /// Stops accepting connections, lets in-flight requests finish (up to 5 seconds), and returns.
