@@ -93,6 +93,7 @@ Docs: README.md and docs/ in the source tree (shell.md, rotation.md, sandbox.md)
 Examples:
   oktaql exec --sandbox \"SELECT id, label FROM okta.apps.applications WHERE subdomain='my-org' LIMIT 5\"
   oktaql exec -f rotate.sql --var app=0oa... --continue-on-error
+  oktaql exec -f audit.sql -o json --one-document | jq '.[1]'
   echo \"SHOW SERVICES IN okta\" | oktaql exec --sandbox -o csv
 
 Environment: OKTA_API_TOKEN (the token), OKTAQL_SERVER_URL (same as --server-url),
@@ -148,9 +149,14 @@ pub struct ExecArgs {
     /// Plan every statement and print the plans; send nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Keep running after a failed statement (exit status is still 1).
+    /// Keep running after a failed statement (exit status is still 1); a closing summary
+    /// on stderr lists where each failure is.
     #[arg(long)]
     pub continue_on_error: bool,
+    /// With -o json, print the whole run as one JSON document: an array holding each
+    /// statement's array of rows, in order.
+    #[arg(long)]
+    pub one_document: bool,
     #[command(flatten)]
     /// Settings shared with the shell.
     pub session: SessionArgs,
@@ -222,6 +228,7 @@ impl Default for ExecArgs {
                 files: Vec::new(),
                 dry_run: false,
                 continue_on_error: false,
+                one_document: false,
                 session: SessionArgs::fallback(),
             },
         }

@@ -187,6 +187,7 @@ async fn session(args: &SessionArgs) -> Result<Session> {
         summaries: std::io::stderr().is_terminal(),
         timer: false,
         writes: Arc::default(),
+        one_document: false,
     };
     Ok(Session {
         engine,
@@ -268,6 +269,7 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
     let mut s = session(&args.session).await?;
     s.options.continue_on_error = args.continue_on_error;
     s.options.dry_run = args.dry_run;
+    s.options.one_document = args.one_document;
     let writes = s.options.writes.clone();
     let stop = stop_signal();
     let work = async {

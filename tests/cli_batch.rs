@@ -341,3 +341,75 @@ fn long_batches_run_in_order_and_fail_before_anything_runs() {
         .stderr(predicate::str::contains("statuz"))
         .stderr(predicate::str::contains("nothing was run"));
 }
+
+#[test]
+fn continue_on_error_ends_with_a_summary_naming_each_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = write(
+        dir.path(),
+        "checks.sql",
+        &format!(
+            "SELECT count(*) AS n FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';\n\
+             SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '0oaMISSING1';\n\
+             SELECT 'ok' AS x FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP_ONE}';\n\
+             \n\
+             SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '0oaMISSING2';\n"
+        ),
+    );
+    let assert = oktaql()
+        .args(["exec", "--sandbox", "-o", "csv", "--continue-on-error", "-f"])
+        .arg(&runbook)
+        .assert()
+        .code(1)
+        .stdout("n\n2\nx\nok\n");
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let summary: Vec<&str> = stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("ran "))
+        .collect();
+    let file = runbook.display().to_string();
+    assert_eq!(summary.len(), 3, "{stderr}");
+    assert_eq!(summary[0], "ran 4 statement(s): 2 succeeded, 2 failed");
+    for (line, at) in [(summary[1], 2), (summary[2], 5)] {
+        let head = format!("  failed: {file}:{at}: SELECT id FROM okta.apps.secrets WHERE");
+        assert!(line.starts_with(&head), "{line}\n{stderr}");
+    }
+}
+
+#[test]
+fn one_document_makes_a_multi_statement_json_run_one_valid_document() {
+    let sql = format!(
+        "SELECT id, status FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';\n\
+         SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '0oaMISSING';\n\
+         SELECT count(*) AS n FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP_ONE}';\n\
+         SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}' AND status = 'NONE'"
+    );
+    // Without the flag: one document per statement, which a JSON parser rejects as a whole.
+    let plain = oktaql()
+        .args(["exec", "--sandbox", "-o", "json", "--continue-on-error", &sql])
+        .output()
+        .unwrap();
+    assert!(serde_json::from_slice::<serde_json::Value>(&plain.stdout).is_err());
+    let out = oktaql()
+        .args([
+            "exec",
+            "--sandbox",
+            "-o",
+            "json",
+            "--one-document",
+            "--continue-on-error",
+            &sql,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    // The failed statement leaves no element; the others appear in order.
+    let results = doc.as_array().unwrap();
+    assert_eq!(results.len(), 3, "{doc}");
+    assert_eq!(results[0].as_array().unwrap().len(), 2);
+    assert_eq!(results[0][1]["status"], "ACTIVE");
+    assert_eq!(results[1], serde_json::json!([{"n": 1}]));
+    assert_eq!(results[2], serde_json::json!([]));
+}
