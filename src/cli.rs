@@ -306,7 +306,10 @@ mod tests {
                 let text = text.to_string();
                 assert!(!text.contains('`'), "{path} help has a backtick:\n{text}");
                 for link in ["[Self", "[crate::", "[super::", "[`"] {
-                    assert!(!text.contains(link), "{path} help has a doc link {link}:\n{text}");
+                    assert!(
+                        !text.contains(link),
+                        "{path} help has a doc link {link}:\n{text}"
+                    );
                 }
             }
         }
@@ -316,8 +319,14 @@ mod tests {
     fn every_subcommand_names_its_environment_and_gives_an_example() {
         for (path, mut cmd) in all_commands() {
             let text = cmd.render_long_help().to_string();
-            assert!(text.contains("Examples:"), "{path} help has no example:\n{text}");
-            assert!(text.contains("Environment"), "{path} help names no env vars:\n{text}");
+            assert!(
+                text.contains("Examples:"),
+                "{path} help has no example:\n{text}"
+            );
+            assert!(
+                text.contains("Environment"),
+                "{path} help names no env vars:\n{text}"
+            );
         }
     }
 
@@ -335,10 +344,17 @@ mod tests {
             "oktaql exec --sandbox",
             "completions",
         ] {
-            assert!(text.contains(needle), "top-level help lacks {needle:?}:\n{text}");
+            assert!(
+                text.contains(needle),
+                "top-level help lacks {needle:?}:\n{text}"
+            );
         }
         // One screen: the overview part fits in a tall terminal.
-        assert!(text.lines().count() <= 60, "help is {} lines", text.lines().count());
+        assert!(
+            text.lines().count() <= 60,
+            "help is {} lines",
+            text.lines().count()
+        );
     }
 
     #[test]

@@ -180,6 +180,7 @@ async fn session(args: &SessionArgs) -> Result<Session> {
             hide_headers: args.hide_headers,
             width: if to_terminal { terminal_width() } else { None },
             color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
+            expanded: false,
         },
         vars,
         continue_on_error: false,

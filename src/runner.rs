@@ -197,8 +197,7 @@ pub async fn run_scripts(
     out: &mut dyn Write,
     diag: &mut dyn Write,
 ) -> Result<RunReport, RunError> {
-    let document =
-        options.one_document && options.format == OutputFormat::Json && !options.dry_run;
+    let document = options.one_document && options.format == OutputFormat::Json && !options.dry_run;
     if document {
         write_out(out, b"[\n")?;
     }
@@ -228,8 +227,7 @@ async fn run_inner(
     diag: &mut dyn Write,
 ) -> Result<RunReport, RunError> {
     let mut report = RunReport::default();
-    let document =
-        options.one_document && options.format == OutputFormat::Json && !options.dry_run;
+    let document = options.one_document && options.format == OutputFormat::Json && !options.dry_run;
     // 1. Templates: report every undefined variable of every script up front.
     let mut rendered = Vec::with_capacity(scripts.len());
     let mut template_failed = false;
@@ -267,9 +265,10 @@ async fn run_inner(
                     "error: {}:{}:{}: {}",
                     scripts[i].name, e.line, e.column, e.message
                 );
-                report
-                    .failures
-                    .push(format!("{}:{}: could not be split", scripts[i].name, e.line));
+                report.failures.push(format!(
+                    "{}:{}: could not be split",
+                    scripts[i].name, e.line
+                ));
                 report.failed += 1;
             }
         }

@@ -357,7 +357,14 @@ fn continue_on_error_ends_with_a_summary_naming_each_failure() {
         ),
     );
     let assert = oktaql()
-        .args(["exec", "--sandbox", "-o", "csv", "--continue-on-error", "-f"])
+        .args([
+            "exec",
+            "--sandbox",
+            "-o",
+            "csv",
+            "--continue-on-error",
+            "-f",
+        ])
         .arg(&runbook)
         .assert()
         .code(1)
@@ -386,7 +393,14 @@ fn one_document_makes_a_multi_statement_json_run_one_valid_document() {
     );
     // Without the flag: one document per statement, which a JSON parser rejects as a whole.
     let plain = oktaql()
-        .args(["exec", "--sandbox", "-o", "json", "--continue-on-error", &sql])
+        .args([
+            "exec",
+            "--sandbox",
+            "-o",
+            "json",
+            "--continue-on-error",
+            &sql,
+        ])
         .output()
         .unwrap();
     assert!(serde_json::from_slice::<serde_json::Value>(&plain.stdout).is_err());
@@ -412,4 +426,45 @@ fn one_document_makes_a_multi_statement_json_run_one_valid_document() {
     assert_eq!(results[0][1]["status"], "ACTIVE");
     assert_eq!(results[1], serde_json::json!([{"n": 1}]));
     assert_eq!(results[2], serde_json::json!([]));
+}
+
+/// The statements of the shell's `.help`: indented lines from the first example to the
+/// `Templates:` line, joined up to each `;`.
+fn help_examples() -> Vec<String> {
+    let text = oktaql::shell::meta::Help.to_string();
+    let mut statements = Vec::new();
+    let mut current = String::new();
+    for line in text.lines().take_while(|l| !l.starts_with("Templates:")) {
+        if !line.starts_with("  ") {
+            continue;
+        }
+        current.push_str(line.trim());
+        current.push(' ');
+        if line.trim_end().ends_with(';') {
+            statements.push(std::mem::take(&mut current));
+        }
+    }
+    assert!(current.is_empty(), "unterminated example: {current}");
+    statements
+}
+
+#[test]
+fn every_help_example_runs_on_the_demo_org_in_order() {
+    let examples = help_examples();
+    assert!(examples.len() >= 9, "{examples:?}");
+    for verb in ["SELECT", "INSERT", "EXEC", "DELETE", "SHOW", "DESCRIBE"] {
+        assert!(
+            examples.iter().any(|e| e.starts_with(verb)),
+            "no {verb} example"
+        );
+    }
+    // One run, one sandbox: each write sees what the ones before it did.
+    let out = oktaql()
+        .args(["exec", "--sandbox", "-o", "csv", &examples.join("\n")])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(",ACTIVE"), "the new secret: {stdout}");
 }

@@ -50,7 +50,13 @@ fn parses_in(program: &str, version_flag: &str, args: &[&str], text: &str, ext: 
 fn every_script_names_the_subcommands_and_flags() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let text = script(shell);
-        for word in ["exec", "shell", "sandbox", "completions", "continue-on-error"] {
+        for word in [
+            "exec",
+            "shell",
+            "sandbox",
+            "completions",
+            "continue-on-error",
+        ] {
             assert!(text.contains(word), "{shell} script lacks {word}");
         }
     }
@@ -87,7 +93,13 @@ fn zsh_script_parses() {
 
 #[test]
 fn fish_script_parses() {
-    parses_in("fish", "--version", &["--no-execute"], &script("fish"), "fish");
+    parses_in(
+        "fish",
+        "--version",
+        &["--no-execute"],
+        &script("fish"),
+        "fish",
+    );
 }
 
 #[test]
@@ -126,9 +138,19 @@ fn man_page_is_roff_covering_every_subcommand() {
     let out = oktaql().arg("man").output().unwrap();
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with(".ie") || text.starts_with(".TH"), "roff: {}", &text[..80]);
+    assert!(
+        text.starts_with(".ie") || text.starts_with(".TH"),
+        "roff: {}",
+        &text[..80]
+    );
     assert!(text.contains(".TH oktaql 1"), "title header");
-    for word in ["exec", "sandbox", "completions", "OKTA_API_TOKEN", "Exit status"] {
+    for word in [
+        "exec",
+        "sandbox",
+        "completions",
+        "OKTA_API_TOKEN",
+        "Exit status",
+    ] {
         assert!(text.contains(word), "man page lacks {word}");
     }
     if installed("groff", "--version") {

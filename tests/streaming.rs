@@ -160,7 +160,10 @@ async fn a_query_failing_part_way_is_a_failed_statement() {
     assert_eq!(failed, 1);
     assert!(out.ends_with("after\n2\n"), "{out}");
     // The last statement's summary, then the run's closing summary.
-    assert!(diag.contains("1 row\nran 2 statement(s): 1 succeeded, 1 failed\n"), "{diag}");
+    assert!(
+        diag.contains("1 row\nran 2 statement(s): 1 succeeded, 1 failed\n"),
+        "{diag}"
+    );
     assert!(diag.contains("  failed: <test>:1: "), "{diag}");
 }
 

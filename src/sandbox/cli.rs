@@ -158,7 +158,10 @@ mod tests {
             .lines()
             .find(|l| l.trim_start().starts_with("export "))
             .unwrap_or_else(|| panic!("no export line:\n{text}"));
-        assert!(line.contains("OKTAQL_SERVER_URL='http://127.0.0.1:"), "{line}");
+        assert!(
+            line.contains("OKTAQL_SERVER_URL='http://127.0.0.1:"),
+            "{line}"
+        );
         assert!(line.contains("/{subdomain}'"), "{line}");
         assert!(line.contains("OKTA_API_TOKEN='sandbox-token'"), "{line}");
         assert!(text.contains("my-org (260 apps)"), "{text}");
