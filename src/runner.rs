@@ -357,9 +357,14 @@ async fn run_inner(
             }
             results += 1;
         }
+        // EXEC answers carry Okta's `_links` (lifecycle URLs): noise in a table or text
+        // line, kept in the machine formats (JSON, JSONL, CSV) where a script may want them.
+        let hide_links = matches!(plan, Plan::Mutation(m) if m.verb == crate::provider::SqlVerb::Exec)
+            && matches!(options.format, OutputFormat::Table | OutputFormat::Text);
         let done = match executed {
             Ok(outcome) => emit(
                 outcome,
+                hide_links,
                 started,
                 options,
                 engine.secrets(),
@@ -427,8 +432,10 @@ impl From<RenderError> for Emit {
 
 /// Writes a statement's rows to `out` as they are read (the result is never held whole),
 /// then its summary to `diag`.
+#[allow(clippy::too_many_arguments)]
 fn emit(
     mut outcome: StreamedOutcome,
+    hide_links: bool,
     started: Instant,
     options: &RunOptions,
     secrets: &SecretValues,
@@ -439,15 +446,29 @@ fn emit(
     let mut written = 0;
     if let Some(rows) = outcome.rows.take() {
         let secret = std::cell::Cell::new(report.wrote_secrets);
+        // Which columns are shown (all but `_links` when hidden).
+        let shown = std::cell::RefCell::new(Vec::<bool>::new());
+        let mut kept: Vec<serde_json::Value> = Vec::new();
         let writer = rows.for_each(
             |columns| {
                 if columns.iter().any(|c| is_secret_key(c)) {
                     secret.set(true);
                 }
+                let keep: Vec<bool> = columns
+                    .iter()
+                    .map(|c| !(hide_links && c == "_links"))
+                    .collect();
+                let names: Vec<String> = columns
+                    .iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(c, _)| c.clone())
+                    .collect();
+                *shown.borrow_mut() = keep;
                 Ok::<_, Emit>(RowWriter::new(
                     options.format,
                     &options.render,
-                    columns,
+                    &names,
                     &mut *out,
                 )?)
             },
@@ -462,7 +483,19 @@ fn emit(
                         _ => false,
                     }));
                 }
-                Ok(writer.write_row(cells)?)
+                let shown = shown.borrow();
+                if shown.iter().all(|k| *k) {
+                    return Ok(writer.write_row(cells)?);
+                }
+                kept.clear();
+                kept.extend(
+                    cells
+                        .iter()
+                        .zip(shown.iter())
+                        .filter(|(_, k)| **k)
+                        .map(|(c, _)| c.clone()),
+                );
+                Ok(writer.write_row(&kept)?)
             },
         )?;
         report.wrote_secrets = secret.get();

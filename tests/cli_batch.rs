@@ -468,3 +468,45 @@ fn every_help_example_runs_on_the_demo_org_in_order() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(",ACTIVE"), "the new secret: {stdout}");
 }
+
+#[test]
+fn exec_output_leaves_out_links_in_table_and_text_only() {
+    let exec = format!(
+        "EXEC okta.apps.secrets.get_oauth2_client_secret @subdomain='my-org', @appId='{APP}', @secretId='ocsnpBqEzjeUjeBLRktC'"
+    );
+    for (format, links) in [
+        ("text", false),
+        ("table", false),
+        ("json", true),
+        ("csv", true),
+    ] {
+        let out = oktaql()
+            .args(["exec", "--sandbox", "-o", format, &exec])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains("ocsnpBqEzjeUjeBLRktC"),
+            "{format}: {stdout}"
+        );
+        assert_eq!(stdout.contains("_links"), links, "{format}: {stdout}");
+        assert_eq!(
+            stdout.contains("lifecycle/deactivate"),
+            links,
+            "{format}: {stdout}"
+        );
+    }
+    // A SELECT that names _links still gets it in a table.
+    let out = oktaql()
+        .args([
+            "exec",
+            "--sandbox",
+            "-o",
+            "text",
+            &format!("SELECT id, _links FROM okta.apps.secrets WHERE subdomain='my-org' AND appId='{APP}'"),
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("_links"));
+}
