@@ -41,6 +41,20 @@ pub enum Command {
     /// Print the manual page (roff) on standard output.
     #[command(after_help = help::MAN)]
     Man,
+    /// Write one Markdown reference page per resource into a directory.
+    #[command(after_help = help::DOCS)]
+    Docs(DocsArgs),
+}
+
+/// Arguments of `oktaql docs`.
+#[derive(Args, Debug)]
+pub struct DocsArgs {
+    /// Read providers from this registry directory instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub registry: Option<PathBuf>,
+    /// Directory to write the pages into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// Arguments of `oktaql completions`.
@@ -86,6 +100,7 @@ Exit status:
   129, 130, 143  stopped by SIGHUP, Ctrl-C, SIGTERM
 
 Docs: README.md and docs/ in the source tree (shell.md, rotation.md, sandbox.md);
+docs/reference/ has a page per resource ('oktaql docs --out DIR' writes them);
 'oktaql man' prints the manual page, 'oktaql completions SHELL' a completion script.";
 
     /// After `oktaql exec --help`.
@@ -128,6 +143,14 @@ Examples:
   oktaql completions powershell >> $PROFILE
 
 Environment: none.";
+
+    /// After `oktaql docs --help`.
+    pub const DOCS: &str = "\
+Examples:
+  oktaql docs --out docs/reference
+  oktaql docs --registry ./stackql-registry --out ref
+
+Environment: OKTAQL_CACHE_DIR and OKTAQL_NO_CACHE (registry cache).";
 
     /// After `oktaql man --help`.
     pub const MAN: &str = "\

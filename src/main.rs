@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         // Printing text needs no runtime at all.
         Some(Command::Completions(args)) => return print_completions(args.shell),
         Some(Command::Man) => return print_man(),
+        Some(Command::Docs(args)) => return write_docs(args),
     };
     let mut builder = if one_thread {
         tokio::runtime::Builder::new_current_thread()
@@ -61,7 +62,7 @@ fn main() -> ExitCode {
         })),
         None => runtime.block_on(exec(ExecArgs::default())),
         Some(Command::Exec(args)) => runtime.block_on(exec(args)),
-        Some(Command::Completions(_) | Command::Man) => Ok(ExitCode::SUCCESS),
+        Some(Command::Completions(_) | Command::Man | Command::Docs(_)) => Ok(ExitCode::SUCCESS),
         Some(Command::Sandbox(args)) => runtime.block_on(async {
             let mut out = std::io::stdout();
             oktaql::sandbox::cli::run(args, &mut out).await?;
@@ -82,6 +83,30 @@ fn print_completions(shell: clap_complete::Shell) -> ExitCode {
     let mut command = <Cli as clap::CommandFactory>::command();
     clap_complete::generate(shell, &mut command, "oktaql", &mut std::io::stdout());
     ExitCode::SUCCESS
+}
+
+/// `oktaql docs --out DIR`: the reference pages.
+fn write_docs(args: &cli::DocsArgs) -> ExitCode {
+    let registry = match &args.registry {
+        Some(dir) => match Registry::from_dir_with_cache(dir, ServiceCache::from_env()) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: cannot load the registry at {}: {e}", dir.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => Registry::embedded(),
+    };
+    match oktaql::reference::write_pages(&registry, &args.out) {
+        Ok(files) => {
+            eprintln!("wrote {} page(s) under {}", files.len(), args.out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// `oktaql man`: the manual page (roff) on stdout.
