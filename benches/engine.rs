@@ -87,6 +87,8 @@ fn statements(c: &mut Criterion) {
     let ctx = PlanContext {
         registry: &registry,
         server_url: None,
+        orgs: &[],
+        default_org: None,
     };
     // Warm the registry cache: a long-running process parses the service document once.
     for (kind, text) in STATEMENTS {

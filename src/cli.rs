@@ -35,6 +35,12 @@ pub enum Command {
     /// Run the local Okta sandbox server.
     #[command(after_help = help::SANDBOX)]
     Sandbox(SandboxArgs),
+    /// List the configured orgs: name, URL, method, and where each setting came from.
+    #[command(after_help = help::ORGS)]
+    Orgs(SessionArgs),
+    /// Check each org's credential: get a token (service app) or make one cheap call.
+    #[command(after_help = help::CHECK)]
+    Check(SessionArgs),
     /// Print a shell completion script on standard output.
     #[command(after_help = help::COMPLETIONS)]
     Completions(CompletionsArgs),
@@ -82,15 +88,24 @@ Examples:
       WHERE subdomain='my-org' AND appId='0oa8f2kr7HwM3cPeL9s2'\"
   OKTA_API_TOKEN=... oktaql exec -f rotate.sql --var app=0oa... -o json
   oktaql shell --sandbox          (try .help, .tables, \\d okta.apps.secrets)
-  oktaql sandbox --state org.json (a sandbox server for other tools)
 
-Environment:
-  OKTA_API_TOKEN      API token sent as 'Authorization: SSWS <token>' (or --token-file)
-  OKTAQL_SERVER_URL   server URL template instead of https://{subdomain}.okta.com
-  OKTAQL_CACHE_DIR    where services read with --registry are cached
-  OKTAQL_NO_CACHE     1 turns that cache off
-  OKTAQL_HISTORY      the shell's history file
-  NO_COLOR            set: no colour in tables
+Environment (flags override them; they override okta.yaml and the config file):
+  OKTA_CLIENT_ORGURL             the org's URL (https://acme.okta.com)
+  OKTA_CLIENT_AUTHORIZATIONMODE  SSWS (API token) or PrivateKey (OAuth 2.0 service app)
+  OKTA_CLIENT_TOKEN              API token of that org
+  OKTA_CLIENT_CLIENTID           service app's client id
+  OKTA_CLIENT_SCOPES             scopes granted to the service app (comma or space separated)
+  OKTA_CLIENT_PRIVATEKEY         service app's private key: PEM or JWK text, or a file path
+  OKTA_CLIENT_PRIVATEKEYID       key id (kid) of that key
+  OKTAQL_DPOP                    1: send DPoP proofs from the first token request
+  OKTA_API_TOKEN                 API token without an org (StackQL's): one Okta-domain org per run
+  OKTAQL_CONFIG                  config file of named orgs (default <config dir>/oktaql/config.yaml)
+  OKTAQL_SERVER_URL              server URL template, e.g. http://127.0.0.1:8787/{subdomain}
+  OKTAQL_CACHE_DIR, OKTAQL_NO_CACHE  --registry cache location, or 1 to turn it off
+  OKTAQL_HISTORY                 the shell's history file (off: none)
+  NO_COLOR                       no colours
+Files: ./.okta.yaml and ~/.okta/okta.yaml (okta.client.* keys, as Okta's SDKs read them);
+docs/auth.md explains each.
 
 Exit status:
   0  every statement succeeded
@@ -111,8 +126,9 @@ Examples:
   oktaql exec -f audit.sql -o json --one-document | jq '.[1]'
   echo \"SHOW SERVICES IN okta\" | oktaql exec --sandbox -o csv
 
-Environment: OKTA_API_TOKEN (the token), OKTAQL_SERVER_URL (same as --server-url),
-OKTAQL_CACHE_DIR and OKTAQL_NO_CACHE (registry cache), NO_COLOR.";
+Environment: OKTA_CLIENT_* (the org and its credential), OKTA_API_TOKEN, OKTAQL_CONFIG,
+OKTAQL_DPOP, OKTAQL_SERVER_URL (same as --server-url), OKTAQL_CACHE_DIR and
+OKTAQL_NO_CACHE (registry cache), NO_COLOR; oktaql --help lists them all.";
 
     /// After `oktaql shell --help`.
     pub const SHELL: &str = "\
@@ -121,8 +137,8 @@ Examples:
   OKTA_API_TOKEN=... oktaql shell
 Inside: .help, .tables [pattern], .schema RESOURCE, \\d RESOURCE, \\dt, \\x, \\?.
 
-Environment: OKTA_API_TOKEN, OKTAQL_SERVER_URL, OKTAQL_HISTORY (history file),
-OKTAQL_CACHE_DIR, OKTAQL_NO_CACHE, NO_COLOR.";
+Environment: OKTA_CLIENT_*, OKTA_API_TOKEN, OKTAQL_CONFIG, OKTAQL_SERVER_URL,
+OKTAQL_HISTORY (history file), OKTAQL_CACHE_DIR, OKTAQL_NO_CACHE, NO_COLOR.";
 
     /// After `oktaql sandbox --help`.
     pub const SANDBOX: &str = "\
@@ -143,6 +159,24 @@ Examples:
   oktaql completions powershell >> $PROFILE
 
 Environment: none.";
+
+    /// After `oktaql orgs --help`.
+    pub const ORGS: &str = "\
+Examples:
+  oktaql orgs
+  OKTA_CLIENT_ORGURL=https://acme.okta.com OKTA_CLIENT_TOKEN=... oktaql orgs
+
+Environment: OKTA_CLIENT_* (an org from the environment), OKTA_API_TOKEN, OKTAQL_CONFIG;
+files ./.okta.yaml and ~/.okta/okta.yaml.";
+
+    /// After `oktaql check --help`.
+    pub const CHECK: &str = "\
+Examples:
+  oktaql check
+  oktaql check --sandbox
+
+Environment: OKTA_CLIENT_* (an org from the environment), OKTA_API_TOKEN, OKTAQL_CONFIG,
+OKTAQL_DPOP, OKTAQL_SERVER_URL.";
 
     /// After `oktaql docs --help`.
     pub const DOCS: &str = "\
@@ -199,9 +233,35 @@ pub struct SessionArgs {
     /// Server URL template replacing the provider's; must contain {subdomain}.
     #[arg(long, env = "OKTAQL_SERVER_URL", value_name = "TEMPLATE")]
     pub server_url: Option<String>,
-    /// Read the API token from this file (must be readable by its owner only).
+    /// Read the API token from this file (must be readable by its owner only). With
+    /// --org-url it is that org's; alone, it goes to one Okta-domain org per run.
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+    /// The org's URL for the credential given by flags or OKTA_CLIENT_* (https://acme.okta.com).
+    #[arg(long, value_name = "URL")]
+    pub org_url: Option<String>,
+    /// The configured org used by statements that name no subdomain.
+    #[arg(long, value_name = "NAME")]
+    pub org: Option<String>,
+    /// Service app client id (OAuth 2.0 client credentials, private_key_jwt).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Service app private key file: PEM (PKCS#1, PKCS#8, SEC1) or JWK; owner-only.
+    #[arg(long, value_name = "FILE")]
+    pub private_key: Option<PathBuf>,
+    /// Key id (kid) registered with the service app's public key.
+    #[arg(long, value_name = "KID")]
+    pub key_id: Option<String>,
+    /// Scopes granted to the service app (space or comma separated); a run requests only
+    /// those its statements need.
+    #[arg(long, value_name = "SCOPES")]
+    pub scopes: Option<String>,
+    /// Send DPoP proofs from the first token request.
+    #[arg(long)]
+    pub dpop: bool,
+    /// oktaql's config file of named orgs (must be owner-only).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
@@ -272,6 +332,14 @@ impl SessionArgs {
             registry: None,
             server_url: None,
             token_file: None,
+            org_url: None,
+            org: None,
+            client_id: None,
+            private_key: None,
+            key_id: None,
+            scopes: None,
+            dpop: false,
+            config: None,
             output: OutputFormat::Table,
             outfile: None,
             hide_headers: false,

@@ -62,6 +62,10 @@ impl EngineConfig {
 pub struct Engine {
     registry: Registry,
     server_url: Option<String>,
+    /// Configured orgs as `(name, URL)`, for `subdomain = '<name>'`.
+    orgs: Vec<(String, String)>,
+    /// The org of statements that bind no `subdomain`.
+    default_org: Option<String>,
     client: Client,
     strict: bool,
     diagnostics: Arc<dyn Diagnostics>,
@@ -192,8 +196,29 @@ impl Engine {
         if let Some(t) = &config.server_url {
             plan::url::check_server_template(t)?;
         }
-        let client = Client::new(config.client)?.with_diagnostics(config.diagnostics.clone());
+        let mut client_config = config.client;
+        if client_config.credentials.is_none() {
+            // An API token given without an org: bound to the server URL template the user
+            // gave, or to one Okta-domain org per run.
+            let mut creds = crate::auth::Credentials::default();
+            if let Some(t) = &client_config.token {
+                creds = creds.with_loose_token(t, "OKTA_API_TOKEN", config.server_url.clone());
+            }
+            client_config.credentials = Some(std::sync::Arc::new(creds));
+        }
+        let orgs = client_config
+            .credentials
+            .as_ref()
+            .map(|c| c.org_urls())
+            .unwrap_or_default();
+        let default_org = client_config
+            .credentials
+            .as_ref()
+            .and_then(|c| c.default_org().map(|o| o.name.clone()));
+        let client = Client::new(client_config)?.with_diagnostics(config.diagnostics.clone());
         Ok(Engine {
+            orgs,
+            default_org,
             registry: config.registry,
             server_url: config.server_url,
             client,
@@ -217,8 +242,11 @@ impl Engine {
         let ctx = PlanContext {
             registry: &self.registry,
             server_url: self.server_url.as_deref(),
+            orgs: &self.orgs,
+            default_org: self.default_org.as_deref(),
         };
         let plan = plan::plan(statement, &ctx)?;
+        self.check_credentials(&plan)?;
         // Check the SQL against empty tables now, so an unknown column fails before any
         // request is sent.
         match &plan {
@@ -243,6 +271,71 @@ impl Engine {
             _ => {}
         }
         Ok(plan)
+    }
+
+    /// Refuses a plan with a request that no credential of its org would go with, or whose
+    /// method needs a scope the org's service app is not configured with: nothing is sent.
+    /// An engine with no credential at all plans freely (plans are data: the corpus,
+    /// `--dry-run`), and its client refuses every request before sending it.
+    fn check_credentials(&self, plan: &Plan) -> Result<(), Error> {
+        if self.client.authenticator().credentials().is_empty() {
+            return Ok(());
+        }
+        let fetches: Vec<&TableFetch> = match plan {
+            Plan::Static(_) => return Ok(()),
+            Plan::Query(q) => q.tables.iter().collect(),
+            Plan::Mutation(m) => vec![&m.fetch],
+        };
+        for t in fetches {
+            let scopes = self.method_scopes(&t.resource, &t.method);
+            for req in &t.requests {
+                self.client
+                    .authenticator()
+                    .credentials()
+                    .check(&req.method, &req.url, &scopes)
+                    .map_err(ExecError::from)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One line per planned request naming the org and credential it goes with (`--dry-run`).
+    pub fn plan_orgs(&self, plan: &Plan) -> String {
+        let fetches: Vec<&TableFetch> = match plan {
+            Plan::Static(_) => return String::new(),
+            Plan::Query(q) => q.tables.iter().collect(),
+            Plan::Mutation(m) => vec![&m.fetch],
+        };
+        let creds = self.client.authenticator().credentials();
+        let mut out = String::new();
+        for req in fetches.iter().flat_map(|t| t.requests.iter()) {
+            out.push_str(&format!(
+                "  {} {} -> {}\n",
+                req.http_method,
+                req.url,
+                creds.describe(&req.url)
+            ));
+        }
+        out
+    }
+
+    /// The OAuth 2.0 scopes the provider document gives a method.
+    fn method_scopes(&self, resource: &str, method: &str) -> Vec<String> {
+        let mut parts = resource.splitn(3, '.');
+        let (p, s, r) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        plan::resolve::resource(&self.registry, p, s, r)
+            .ok()
+            .and_then(|res| res.resource().method(method).map(|m| m.scopes.clone()))
+            .unwrap_or_default()
+    }
+
+    /// The HTTP client (its authenticator, the check command).
+    pub fn client(&self) -> &Client {
+        &self.client
     }
 
     /// Parses and plans one statement's text.
@@ -488,6 +581,7 @@ impl Engine {
         let target = Target {
             server_url: self.server_url.as_deref(),
             extra_query: &t.pushed,
+            orgs: &self.orgs,
         };
         let mut requests = Vec::new();
         for bindings in combos {
@@ -499,6 +593,14 @@ impl Engine {
                 None,
                 target,
             )?);
+        }
+        // Requests built from fetched rows: checked like planned ones, before any is sent.
+        for req in &requests {
+            self.client
+                .authenticator()
+                .credentials()
+                .check(&req.method, &req.url, &method.scopes)
+                .map_err(ExecError::from)?;
         }
         Ok(requests)
     }

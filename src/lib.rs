@@ -9,6 +9,7 @@
 //! The library holds everything but argument parsing; the `oktaql` binary is a thin wrapper.
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod engine;
 pub mod error;
 pub mod exec;

@@ -12,6 +12,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 
+use oktaql::auth::sources::{Flags, Inputs};
+use oktaql::auth::Credentials;
 use oktaql::exec::{ClientConfig, StderrDiagnostics};
 use oktaql::provider::{Registry, ServiceCache};
 use oktaql::render::RenderOptions;
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Some(Command::Exec(_)) => true,
         Some(Command::Shell(_)) | None => !interactive,
         Some(Command::Sandbox(_)) => false,
+        Some(Command::Orgs(_)) | Some(Command::Check(_)) => true,
         // Printing text needs no runtime at all.
         Some(Command::Completions(args)) => return print_completions(args.shell),
         Some(Command::Man) => return print_man(),
@@ -62,6 +65,8 @@ fn main() -> ExitCode {
         })),
         None => runtime.block_on(exec(ExecArgs::default())),
         Some(Command::Exec(args)) => runtime.block_on(exec(args)),
+        Some(Command::Orgs(args)) => runtime.block_on(orgs(args, false)),
+        Some(Command::Check(args)) => runtime.block_on(orgs(args, true)),
         Some(Command::Completions(_) | Command::Man | Command::Docs(_)) => Ok(ExitCode::SUCCESS),
         Some(Command::Sandbox(args)) => runtime.block_on(async {
             let mut out = std::io::stdout();
@@ -144,29 +149,23 @@ async fn session(args: &SessionArgs) -> Result<Session> {
         None => Registry::embedded(),
     };
     let mut server_url = args.server_url.clone().filter(|u| !u.trim().is_empty());
-    let mut token = None;
+    let credentials;
     let sandbox = if args.sandbox {
         let sb = Sandbox::start(SandboxConfig::default())
             .await
             .context("cannot start the built-in sandbox")?;
         server_url = Some(sb.url_template());
-        token = Some(sb.token().to_string());
+        // The sandbox's token is bound to the sandbox's server.
+        credentials = Credentials::default().with_loose_token(
+            sb.token(),
+            "the sandbox token",
+            server_url.clone(),
+        );
         Some(sb)
     } else {
+        credentials = load_credentials(args, server_url.clone())?;
         None
     };
-    if token.is_none() {
-        token = match &args.token_file {
-            Some(path) => Some(read_token_file(path)?),
-            None => {
-                let var = registry
-                    .auth("okta")
-                    .map(|a| a.credentials_env_var)
-                    .unwrap_or_else(|_| "OKTA_API_TOKEN".into());
-                std::env::var(&var).ok().filter(|t| !t.trim().is_empty())
-            }
-        };
-    }
     let timeout = Duration::try_from_secs_f64(args.timeout)
         .ok()
         .filter(|t| !t.is_zero() && *t <= MAX_TIMEOUT);
@@ -177,7 +176,7 @@ async fn session(args: &SessionArgs) -> Result<Session> {
         );
     };
     let client = ClientConfig {
-        token,
+        credentials: Some(Arc::new(credentials)),
         timeout,
         concurrency: usize::from(args.concurrency),
         max_pages: args.max_pages,
@@ -226,36 +225,146 @@ fn terminal_width() -> Option<u16> {
     comfy_table::Table::new().width()
 }
 
-/// Reads a token file, refusing one that others can read.
-fn read_token_file(path: &Path) -> Result<String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let meta = std::fs::metadata(path)
-            .map_err(|e| anyhow::anyhow!("cannot read token file {}: {e}", path.display()))?;
-        if meta.is_dir() {
-            bail!(
-                "token file {} is a directory: give the path of the file that holds the token",
-                path.display()
-            );
+/// Reads the credentials from flags, the environment, okta.yaml files and the config file.
+fn load_credentials(args: &SessionArgs, server_template: Option<String>) -> Result<Credentials> {
+    let flags = Flags {
+        org_url: args.org_url.clone(),
+        org: args.org.clone(),
+        token_file: args.token_file.clone(),
+        client_id: args.client_id.clone(),
+        private_key: args.private_key.clone(),
+        key_id: args.key_id.clone(),
+        scopes: args.scopes.clone(),
+        dpop: args.dpop,
+        config: args.config.clone(),
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let inputs = Inputs {
+        flags: &flags,
+        env: &env,
+        home: dirs::home_dir(),
+        cwd: std::env::current_dir().unwrap_or_default(),
+        config_dir: dirs::config_dir(),
+        server_template,
+    };
+    Ok(oktaql::auth::sources::load(&inputs)?)
+}
+
+/// `oktaql orgs` (and `oktaql check`): the configured orgs, never a secret; with `check`,
+/// each credential tried once.
+async fn orgs(args: SessionArgs, check: bool) -> Result<ExitCode> {
+    let server = args.server_url.clone().filter(|u| !u.trim().is_empty());
+    let creds = Arc::new(load_credentials(&args, server)?);
+    let default = creds.default_org().map(|o| o.name.clone());
+    let mut out = std::io::stdout().lock();
+    if creds.orgs().is_empty() && creds.loose_token().is_none() {
+        writeln!(
+            out,
+            "no orgs configured: see oktaql --help for the variables, and docs/auth.md"
+        )?;
+        return Ok(ExitCode::from(1));
+    }
+    let client = oktaql::exec::Client::new(ClientConfig {
+        credentials: Some(creds.clone()),
+        timeout: Duration::from_secs_f64(args.timeout),
+        ..ClientConfig::default()
+    })?;
+    let mut failed = false;
+    for org in creds.orgs() {
+        let mark = if default.as_deref() == Some(org.name.as_str()) {
+            " (default)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "{}{mark}\n  url:    {}\n  method: {}",
+            org.name,
+            org.url,
+            org.credential.mode()
+        )?;
+        if let oktaql::auth::Credential::ServiceApp(app) = &org.credential {
+            writeln!(
+                out,
+                "  client id: {}\n  key:    {:?}{}\n  scopes: {}\n  dpop:   {}",
+                app.client_id,
+                app.key.algorithm(),
+                app.key_id
+                    .as_ref()
+                    .map(|k| format!(" (kid {k})"))
+                    .unwrap_or_default(),
+                app.scopes.join(" "),
+                if app.dpop {
+                    "always"
+                } else {
+                    "when the server asks"
+                }
+            )?;
         }
-        let mode = meta.permissions().mode();
-        if mode & 0o077 != 0 {
-            bail!(
-                "token file {} can be read by other users (mode {:o}): run chmod 600 {}",
-                path.display(),
-                mode & 0o777,
-                path.display()
-            );
+        for (setting, source) in &org.origins {
+            writeln!(out, "  {setting} from {source}")?;
+        }
+        if check {
+            match check_org(&client, org).await {
+                Ok(line) => writeln!(out, "  check:  ok — {line}")?,
+                Err(e) => {
+                    failed = true;
+                    writeln!(
+                        out,
+                        "  check:  FAILED — {}",
+                        client.config().secrets.mask_text(&format!("{e:#}"))
+                    )?
+                }
+            }
         }
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("cannot read token file {}: {e}", path.display()))?;
-    let token = text.trim().to_string();
-    if token.is_empty() {
-        bail!("token file {} is empty", path.display());
+    if let Some(t) = creds.loose_token() {
+        writeln!(
+            out,
+            "(no name)\n  method: SSWS\n  token from {}\n  goes to: {}",
+            t.source,
+            t.template
+                .as_deref()
+                .unwrap_or("one org per run on Okta's own domains")
+        )?;
     }
-    Ok(token)
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// One cheap proof that an org's credential works.
+async fn check_org(client: &oktaql::exec::Client, org: &oktaql::auth::Org) -> Result<String> {
+    match &org.credential {
+        oktaql::auth::Credential::ServiceApp(_) => {
+            let info = client.check_token(org).await?;
+            Ok(format!(
+                "{} token, scopes granted: {}, expires in {} s ({} token request{})",
+                info.token_type,
+                info.scopes.join(" "),
+                info.expires_in,
+                info.requests,
+                if info.requests == 1 { "" } else { "s" }
+            ))
+        }
+        oktaql::auth::Credential::ApiToken(_) => {
+            let req = oktaql::plan::HttpRequest {
+                resource: "okta.apps.applications".into(),
+                method: "list_applications".into(),
+                http_method: "GET".into(),
+                url: format!("{}/api/v1/apps", org.url),
+                query: vec![("limit".into(), "1".into())],
+                body: None,
+                paginate: false,
+                response_shape: oktaql::provider::ResponseShape::Array,
+                bound: vec![],
+            };
+            client.send(&req).await?;
+            Ok("SSWS token accepted (GET /api/v1/apps?limit=1)".into())
+        }
+    }
 }
 
 async fn exec(args: ExecArgs) -> Result<ExitCode> {

@@ -326,11 +326,17 @@ async fn run_inner(
             }
         };
         if options.dry_run {
+            let orgs = engine.plan_orgs(plan);
             let text = format!(
-                "-- {name}:{}: {}\n{}",
+                "-- {name}:{}: {}\n{}{}",
                 p.source.line,
                 first_line(&p.source.text),
-                plan_text(plan)
+                plan_text(plan),
+                if orgs.is_empty() {
+                    String::new()
+                } else {
+                    format!("sent to:\n{orgs}")
+                }
             );
             write_out(out, text.as_bytes())?;
             report.succeeded += 1;

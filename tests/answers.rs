@@ -20,6 +20,8 @@ async fn fixture_engine() -> (Engine, Arc<Canned>) {
     let canned = canned_server().await;
     let mut config = EngineConfig::new(Registry::from_dir(&fixture_registry()).unwrap());
     config.server_url = Some(canned.template());
+    // A credential bound to the canned server's template: without one nothing is sent.
+    config.client.token = Some("answers-token".into());
     (Engine::new(config).unwrap(), canned)
 }
 

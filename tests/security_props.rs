@@ -83,10 +83,11 @@ proptest! {
         nasty(),
         "[a-zA-Z0-9-]{1,12}(\\.[a-zA-Z0-9-]{1,12}){0,3}",
     ]) {
-        let okta = server_base("https://{subdomain}.okta.com/", None, &sub);
+        let okta = server_base("https://{subdomain}.okta.com/", None, &[], &sub);
         let local = server_base(
             "https://{subdomain}.okta.com/",
             Some("http://127.0.0.1:8787/{subdomain}"),
+            &[],
             &sub,
         );
         prop_assert_eq!(okta.is_ok(), check_subdomain(&sub).is_ok());

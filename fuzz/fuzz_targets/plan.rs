@@ -63,6 +63,8 @@ fuzz_target!(|data: &[u8]| {
     let ctx = PlanContext {
         registry: registry(),
         server_url: Some(SERVER),
+        orgs: &[],
+        default_org: None,
     };
     for source in sources.iter().take(4) {
         if let Ok(statement) = sql::parse(source) {
@@ -73,6 +75,8 @@ fuzz_target!(|data: &[u8]| {
             let direct = PlanContext {
                 registry: registry(),
                 server_url: None,
+                orgs: &[],
+                default_org: None,
             };
             if let Ok(p) = plan::plan(&statement, &direct) {
                 check_hosts(&p, "https://");

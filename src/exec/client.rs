@@ -1,15 +1,15 @@
-//! The HTTP client: one reused `reqwest::Client` (rustls, connection pooling), the
-//! `Authorization` header, URL safety checks, the retry loop, pagination and fan-out.
+//! The HTTP client: one reused `reqwest::Client` (rustls, connection pooling), the retry
+//! loop, pagination and fan-out. URL rules live in [`super::urls`], retry timing in
+//! [`super::retry`], credentials and the `Authorization` header in [`super::auth`].
 //!
 //! Must not: parse SQL, choose methods, or print anything except through [`Diagnostics`].
 
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
 use reqwest::{redirect, Url};
 use serde_json::{Map, Value};
 
@@ -18,7 +18,8 @@ use super::diagnostics::{Diagnostics, StderrDiagnostics};
 use super::okta_error::{error_from_answer, human_duration, is_safe};
 use super::paginate::{next_link, same_origin, Visited, DEFAULT_MAX_PAGES};
 use super::retry::{self, Pacer, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
-use super::{trace, ExecError};
+use super::urls::{append_query, checked_url, host_port};
+use super::{auth, trace, ExecError};
 use crate::plan::HttpRequest;
 use crate::secrets::SecretValues;
 
@@ -27,6 +28,9 @@ use crate::secrets::SecretValues;
 pub struct ClientConfig {
     /// API token; the header value is `auth_prefix + token`. `None` sends no `Authorization`.
     pub token: Option<String>,
+    /// Every org's credential. `None`: the `token` alone, bound by the loose-token rules
+    /// (one Okta-domain org per run).
+    pub credentials: Option<Arc<crate::auth::Credentials>>,
     /// Prefix of the `Authorization` value (`SSWS `, from the provider config).
     pub auth_prefix: String,
     /// Timeout of each request (sending it and reading the whole answer); default 30 s.
@@ -53,6 +57,7 @@ impl Default for ClientConfig {
     fn default() -> ClientConfig {
         ClientConfig {
             token: None,
+            credentials: None,
             auth_prefix: "SSWS ".to_string(),
             timeout: Duration::from_secs(30),
             max_pages: None,
@@ -90,7 +95,7 @@ pub struct Client {
     /// costs milliseconds that statements answered without HTTPS should not pay.
     http: Arc<[OnceLock<reqwest::Client>; 2]>,
     config: Arc<ClientConfig>,
-    auth: Option<HeaderValue>,
+    auth: Arc<auth::Authenticator>,
     diagnostics: Arc<dyn Diagnostics>,
     pacer: Arc<Pacer>,
 }
@@ -118,18 +123,22 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, ExecError> {
         if let Some(token) = &config.token {
             config.secrets.register(token);
+            auth::header_value(&config.auth_prefix, token)?;
         }
-        let auth = match &config.token {
-            Some(token) => {
-                let mut v = HeaderValue::from_str(&format!("{}{}", config.auth_prefix, token))
-                    .map_err(|_| ExecError::Client {
-                        detail: "the API token contains characters that cannot be sent in an HTTP header (a line break or control character?); check the token you set".to_string(),
-                    })?;
-                v.set_sensitive(true);
-                Some(v)
-            }
-            None => None,
+        let credentials = match (&config.credentials, &config.token) {
+            (Some(c), _) => c.clone(),
+            (None, Some(t)) => Arc::new(crate::auth::Credentials::default().with_loose_token(
+                t,
+                "OKTA_API_TOKEN",
+                None,
+            )),
+            (None, None) => Arc::new(crate::auth::Credentials::default()),
         };
+        let auth = Arc::new(auth::Authenticator::new(
+            credentials,
+            &config.auth_prefix,
+            config.secrets.clone(),
+        ));
         Ok(Client {
             http: Arc::new([OnceLock::new(), OnceLock::new()]),
             config: Arc::new(config),
@@ -177,6 +186,20 @@ impl Client {
     pub fn with_diagnostics(mut self, diagnostics: Arc<dyn Diagnostics>) -> Client {
         self.diagnostics = diagnostics;
         self
+    }
+
+    /// What attaches credentials to requests (and keeps the run's access tokens).
+    pub fn authenticator(&self) -> &auth::Authenticator {
+        &self.auth
+    }
+
+    /// Gets an access token for a configured service-app org now, and says what it grants.
+    pub async fn check_token(&self, org: &crate::auth::Org) -> Result<auth::TokenInfo, ExecError> {
+        let url = Url::parse(&org.url).map_err(|e| ExecError::Client {
+            detail: format!("org URL {}: {e}", org.url),
+        })?;
+        let http = self.http(&url)?;
+        self.auth.check_token(http, org).await
     }
 
     /// The configuration the client was built with.
@@ -308,11 +331,22 @@ impl Client {
             self.config.secrets.register_json(b);
         }
         let body = req.body.as_ref().map(|b| b.to_string().into_bytes());
-        let headers = self.headers(body.is_some());
+        let base_headers = self.headers(body.is_some());
         let http = self.http(url)?;
         let mut transient = 0u32;
         let mut limited = 0u32;
+        let mut reauth = 0u32;
         loop {
+            let mut headers = base_headers.clone();
+            let tracer = |text: String| self.trace(text);
+            let tracer: auth::Tracer<'_> = if self.config.debug {
+                Some(&tracer)
+            } else {
+                None
+            };
+            self.auth
+                .apply(http, &verb, url, &mut headers, tracer)
+                .await?;
             let pause = self.pacer.reserve();
             if !pause.is_zero() {
                 tokio::time::sleep(pause).await;
@@ -361,6 +395,14 @@ impl Client {
                     {
                         self.diagnostics.warn(&notice);
                     }
+                    // A DPoP nonce challenge or an expired token: once each, then the 401 stands.
+                    if answer.status == 401
+                        && reauth < 2
+                        && self.auth.retry_after_401(url, &answer.headers).await
+                    {
+                        reauth += 1;
+                        continue;
+                    }
                     match answer.status {
                         200..=299 => return Ok(answer),
                         300..=399 => return Err(redirect_error(req, url, &answer)),
@@ -408,6 +450,16 @@ impl Client {
                                 &req.method,
                                 url.as_str(),
                             )
+                        }
+                        403 if auth::insufficient_scope(&answer.headers).is_some() => {
+                            let scope =
+                                auth::insufficient_scope(&answer.headers).unwrap_or_default();
+                            return Err(crate::auth::AuthError::InsufficientScope {
+                                method: req.method.clone(),
+                                scope,
+                                org: crate::auth::org_label(url),
+                            }
+                            .into());
                         }
                         // A write answered by a server failure may have been applied.
                         500..=599 if !safe => {
@@ -529,9 +581,6 @@ impl Client {
         if let Ok(ua) = HeaderValue::from_str(&self.config.user_agent) {
             h.insert(USER_AGENT, ua);
         }
-        if let Some(auth) = &self.auth {
-            h.insert(AUTHORIZATION, auth.clone());
-        }
         h
     }
 
@@ -539,104 +588,6 @@ impl Client {
     fn trace(&self, text: String) {
         let text = trace::scrub(text, self.config.token.as_deref());
         self.diagnostics.warn(&self.config.secrets.mask_text(&text));
-    }
-}
-
-/// Parses the planned URL and refuses anything but `https://` (or `http://` to loopback).
-fn checked_url(req: &HttpRequest) -> Result<Url, ExecError> {
-    let url = Url::parse(&req.url).map_err(|e| ExecError::InvalidUrl {
-        method: req.method.clone(),
-        url: req.url.clone(),
-        reason: e.to_string(),
-    })?;
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(ExecError::InvalidUrl {
-            method: req.method.clone(),
-            url: req.url.clone(),
-            reason: "it has no host".to_string(),
-        });
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(ExecError::InvalidUrl {
-            method: req.method.clone(),
-            url: req.url.clone(),
-            reason: "it carries user information before the host".to_string(),
-        });
-    }
-    // The host contacted must be the host written in the plan: URL parsers read a host
-    // whose last label is a number (`0x7f.1`, `127.1`) as an IPv4 address.
-    let written = written_host(&req.url).to_ascii_lowercase();
-    if url.host_str() != Some(written.as_str()) {
-        return Err(ExecError::InvalidUrl {
-            method: req.method.clone(),
-            url: req.url.clone(),
-            reason: format!(
-                "its host {written} would be read as {}; write the org's host name (or the IP address in its usual form)",
-                url.host_str().unwrap_or("")
-            ),
-        });
-    }
-    let ok = match url.scheme() {
-        "https" => true,
-        "http" => is_loopback(&url),
-        _ => false,
-    };
-    if !ok {
-        return Err(ExecError::InsecureUrl {
-            method: req.method.clone(),
-            url: req.url.clone(),
-        });
-    }
-    Ok(url)
-}
-
-/// The host of a URL as written: between `://` (or the user information) and the port,
-/// path, query or fragment; IPv6 brackets kept.
-fn written_host(raw: &str) -> &str {
-    let rest = raw.split_once("://").map_or(raw, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or("");
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if host_port.starts_with('[') {
-        return host_port
-            .find(']')
-            .map_or(host_port, |end| &host_port[..=end]);
-    }
-    host_port.split(':').next().unwrap_or(host_port)
-}
-
-/// Whether the URL's host is `localhost`, `127.0.0.0/8` or `[::1]`.
-fn is_loopback(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    host.trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<IpAddr>()
-        .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Appends query parameters, percent-encoding everything but unreserved characters.
-fn append_query(url: &mut Url, query: &[(String, String)]) {
-    if query.is_empty() {
-        return;
-    }
-    let mut q = url.query().unwrap_or("").to_string();
-    if !q.is_empty() {
-        q.push('&');
-    }
-    q.push_str(&crate::plan::url::query_string(query));
-    url.set_query(Some(&q));
-}
-
-/// `host` or `host:port` of a URL.
-fn host_port(url: &Url) -> String {
-    let host = url.host_str().unwrap_or("an unknown host");
-    match url.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host.to_string(),
     }
 }
 
@@ -708,89 +659,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn query_encoding() {
-        let mut u = Url::parse("https://x.okta.com/api/v1/users").unwrap();
-        append_query(
-            &mut u,
-            &[
-                ("search".into(), "profile.lastName eq \"O'Neil&Co\"".into()),
-                ("limit".into(), "2".into()),
-            ],
-        );
-        assert_eq!(
-            u.as_str(),
-            "https://x.okta.com/api/v1/users?search=profile.lastName%20eq%20%22O%27Neil%26Co%22&limit=2"
-        );
-    }
-
-    #[test]
-    fn loopback_detection() {
-        for ok in [
-            "http://localhost:8080/a",
-            "http://127.0.0.1/a",
-            "http://127.1.2.3:1/",
-            "http://[::1]:9/",
-        ] {
-            assert!(is_loopback(&Url::parse(ok).unwrap()), "{ok}");
-        }
-        for bad in [
-            "http://example.com/",
-            "http://10.0.0.1/",
-            "http://localhost.evil.com/",
-            "http://[::2]/",
-        ] {
-            assert!(!is_loopback(&Url::parse(bad).unwrap()), "{bad}");
-        }
-    }
-
-    #[test]
-    fn contacted_host_is_the_written_host() {
-        let check = |u: &str| {
-            checked_url(&crate::plan::HttpRequest {
-                resource: "okta.apps.secrets".into(),
-                method: "m".into(),
-                http_method: "GET".into(),
-                url: u.to_string(),
-                query: vec![],
-                body: None,
-                paginate: false,
-                response_shape: crate::provider::ResponseShape::Array,
-                bound: vec![],
-            })
-        };
-        for ok in [
-            "https://acme.okta.com/api/v1/apps",
-            "https://ACME.Okta.com:443/api",
-            "http://127.0.0.1:8787/my-org/api",
-            "http://[::1]:9/a",
-            "http://localhost/a",
-            "https://10.1.2.3/a",
-        ] {
-            assert!(check(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "https://0x7f.1/api/v1/apps",
-            "https://127.1/api",
-            "https://169.254.43518/api",
-            "https://2130706433.1/x",
-            "https://user@acme.okta.com/x",
-        ] {
-            let err = check(bad).unwrap_err();
-            assert!(
-                matches!(err, ExecError::InvalidUrl { .. }),
-                "{bad}: {err:?}"
-            );
-        }
-        assert!(check("https://0x7f.1/")
-            .unwrap_err()
-            .to_string()
-            .contains("would be read as 127.0.0.1"));
-        assert_eq!(written_host("https://a.b:1/c"), "a.b");
-        assert_eq!(written_host("http://[::1]:9/"), "[::1]");
-        assert_eq!(written_host("https://u:p@h?x"), "h");
-    }
-
-    #[test]
     fn http_clients_are_built_on_first_use_per_scheme_and_shared() {
         let c = Client::new(ClientConfig::default()).unwrap();
         assert!(c.http.iter().all(|cell| cell.get().is_none()));
@@ -817,8 +685,13 @@ mod tests {
         })
         .await
         .unwrap();
+        let creds = crate::auth::Credentials::default().with_loose_token(
+            sandbox.token(),
+            "OKTA_API_TOKEN",
+            Some(sandbox.url_template()),
+        );
         let client = Client::new(ClientConfig {
-            token: Some(sandbox.token().to_string()),
+            credentials: Some(Arc::new(creds)),
             ..ClientConfig::default()
         })
         .unwrap();

@@ -12,6 +12,10 @@ use super::okta_error::OktaError;
 /// A request that failed.
 #[derive(Debug, Error)]
 pub enum ExecError {
+    /// No credential may go with the request, or one could not be obtained.
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+
     /// The HTTP client could not be built (TLS setup, an invalid header value).
     #[error("cannot set up the HTTP client: {detail}")]
     Client {

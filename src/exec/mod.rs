@@ -6,6 +6,7 @@
 //! Must not: parse SQL or choose methods, print anything except through [`Diagnostics`], or
 //! send the API token anywhere but the `https://` server (or loopback) of the planned URL.
 
+pub mod auth;
 mod body;
 mod client;
 mod diagnostics;
@@ -14,6 +15,7 @@ mod okta_error;
 mod paginate;
 mod retry;
 mod trace;
+mod urls;
 
 pub use body::{rows_under, DEFAULT_MAX_BODY_BYTES};
 pub use client::{Client, ClientConfig};

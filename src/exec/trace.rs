@@ -49,7 +49,15 @@ pub(crate) fn scrub(text: String, token: Option<&str>) -> String {
 fn header_lines(prefix: &str, headers: &HeaderMap, auth_prefix: &str, out: &mut String) {
     for (name, value) in headers {
         let shown = match name.as_str() {
-            "authorization" | "proxy-authorization" => format!("{}{MASK}", auth_prefix),
+            "authorization" | "proxy-authorization" => {
+                // The scheme (SSWS, Bearer, DPoP) is shown, the credential never.
+                let v = String::from_utf8_lossy(value.as_bytes());
+                match v.split_once(' ') {
+                    Some((scheme, _)) => format!("{scheme} {MASK}"),
+                    None => format!("{}{MASK}", auth_prefix),
+                }
+            }
+            "dpop" => MASK.to_string(),
             "cookie" | "set-cookie" => MASK.to_string(),
             _ => String::from_utf8_lossy(value.as_bytes()).into_owned(),
         };

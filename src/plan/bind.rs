@@ -196,6 +196,27 @@ pub fn verb_params(resource: &Resource, verb: SqlVerb) -> Vec<String> {
     out
 }
 
+/// Binds `subdomain` to the default org when the statement binds none and the resource's
+/// methods take one (a configured default org, or the only configured org).
+pub fn default_subdomain(bindings: &mut Vec<Binding>, resource: &Resource, default: Option<&str>) {
+    let Some(org) = default else { return };
+    let takes = resource.methods.iter().any(|m| {
+        m.params
+            .iter()
+            .any(|p| p.name.eq_ignore_ascii_case("subdomain"))
+    });
+    if takes
+        && !bindings
+            .iter()
+            .any(|b| b.param.eq_ignore_ascii_case("subdomain"))
+    {
+        bindings.push(Binding {
+            param: "subdomain".to_string(),
+            values: vec![Value::String(org.to_string())],
+        });
+    }
+}
+
 /// Chooses the most specific method of `verb` whose required parameters are all bound, or
 /// explains which parameters are missing.
 pub fn choose_method<'r>(
@@ -280,6 +301,8 @@ pub struct Target<'a> {
     pub server_url: Option<&'a str>,
     /// Query parameters added to every request (conditions pushed down to the API).
     pub extra_query: &'a [(String, String)],
+    /// Configured orgs as `(name, base URL)`.
+    pub orgs: &'a [(String, String)],
 }
 
 /// Builds one request per combination of bound values (cartesian product, in order).
@@ -372,7 +395,7 @@ pub fn build_requests(
         let subdomain = subdomain.ok_or_else(|| {
             PlanError::Invalid(format!("{}: subdomain is not bound", resource.id))
         })?;
-        let base = server_base(template, target.server_url, &subdomain)?;
+        let base = server_base(template, target.server_url, target.orgs, &subdomain)?;
         out.push(HttpRequest {
             resource: resource.id.clone(),
             method: method.name.clone(),

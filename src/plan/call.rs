@@ -70,6 +70,7 @@ pub fn plan_exec(
             )));
         }
     }
+    super::bind::default_subdomain(&mut bindings, resource, ctx.default_org);
     let is_bound = |n: &str| bindings.iter().any(|b| b.param.eq_ignore_ascii_case(n));
     if method.required_params().any(|p| !is_bound(&p.name)) {
         return Err(missing_error(resource, &method.name, method, &is_bound));
@@ -97,6 +98,7 @@ pub fn plan_exec(
         Target {
             server_url: ctx.server_url,
             extra_query: &[],
+            orgs: ctx.orgs,
         },
     )?;
     let table = resource.id.replace('.', "_");

@@ -66,6 +66,7 @@ pub fn plan_delete(del: &Delete, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
             }
         }
     }
+    super::bind::default_subdomain(&mut bindings, resource, ctx.default_org);
     let names: Vec<String> = bindings.iter().map(|b| b.param.clone()).collect();
     let method = choose_method(resource, SqlVerb::Delete, &names)?;
     let requests = build_requests(
@@ -77,6 +78,7 @@ pub fn plan_delete(del: &Delete, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
         Target {
             server_url: ctx.server_url,
             extra_query: &[],
+            orgs: ctx.orgs,
         },
     )?;
     if del.returning.is_some() {

@@ -79,6 +79,14 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
                 None => params.push((col.clone(), value)),
             }
         }
+        if let Some(org) = ctx.default_org {
+            if !params
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("subdomain"))
+            {
+                params.push(("subdomain".to_string(), Value::String(org.to_string())));
+            }
+        }
         let names: Vec<String> = params.iter().map(|(n, _)| n.clone()).collect();
         let method = choose_method(resource, SqlVerb::Insert, &names)?;
         let method = body_match(resource, method, &names, &data);
@@ -100,6 +108,7 @@ pub fn plan_insert(ins: &Insert, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
             Target {
                 server_url: ctx.server_url,
                 extra_query: &[],
+                orgs: ctx.orgs,
             },
         )?);
         chosen = Some(method);

@@ -40,6 +40,11 @@ pub struct PlanContext<'a> {
     pub registry: &'a Registry,
     /// `--server-url` template replacing the provider's server (must contain `{subdomain}`).
     pub server_url: Option<&'a str>,
+    /// Configured orgs as `(name, base URL)`: `subdomain = '<name>'` goes to that URL.
+    pub orgs: &'a [(String, String)],
+    /// The org a statement that binds no `subdomain` goes to (the only or default
+    /// configured org).
+    pub default_org: Option<&'a str>,
 }
 
 /// Plans one statement. Does no I/O: the plan can be printed, asserted on, or executed.

@@ -336,6 +336,15 @@ impl Binder<'_, '_> {
                 residual.push(c);
             }
         }
+        // The default org binds `subdomain` unless a subquery or a join does.
+        let subdomain_bound = depends
+            .iter()
+            .flat_map(|d| d.params.iter())
+            .chain(joins.iter().flat_map(|j| j.columns.iter().map(|(p, _)| p)))
+            .any(|p| p.eq_ignore_ascii_case("subdomain"));
+        if !subdomain_bound {
+            super::bind::default_subdomain(&mut bindings, resource, self.ctx.default_org);
+        }
         let mut names: Vec<String> = bindings.iter().map(|b| b.param.clone()).collect();
         names.extend(depends.iter().flat_map(|d| d.params.iter().cloned()));
         // A join binds this table's parameters only when the table cannot be fetched without
@@ -369,6 +378,7 @@ impl Binder<'_, '_> {
         let target = Target {
             server_url: self.ctx.server_url,
             extra_query: &pushed,
+            orgs: self.ctx.orgs,
         };
         let requests = if depends.is_empty() {
             build_requests(

@@ -157,9 +157,14 @@ fn host_of_authority(authority: &str) -> &str {
 pub fn server_base(
     provider_template: &str,
     override_template: Option<&str>,
+    orgs: &[(String, String)],
     subdomain: &str,
 ) -> Result<String, PlanError> {
     check_subdomain(subdomain)?;
+    // A configured org's name stands for its URL (a custom domain, a sandbox path).
+    if let Some((_, url)) = orgs.iter().find(|(n, _)| n.eq_ignore_ascii_case(subdomain)) {
+        return Ok(url.trim_end_matches('/').to_string());
+    }
     let base = match override_template {
         Some(t) => {
             check_server_template(t)?;
@@ -233,11 +238,11 @@ mod tests {
     fn server_base_from_provider_template() {
         let t = "https://{subdomain}.okta.com/";
         assert_eq!(
-            server_base(t, None, "acme").unwrap(),
+            server_base(t, None, &[], "acme").unwrap(),
             "https://acme.okta.com"
         );
         assert_eq!(
-            server_base(t, None, "acme.oktapreview.com").unwrap(),
+            server_base(t, None, &[], "acme.oktapreview.com").unwrap(),
             "https://acme.oktapreview.com"
         );
     }
@@ -246,23 +251,23 @@ mod tests {
     fn override_templates_are_checked() {
         let t = "https://{subdomain}.okta.com/";
         assert_eq!(
-            server_base(t, Some("http://127.0.0.1:8787/{subdomain}"), "acme").unwrap(),
+            server_base(t, Some("http://127.0.0.1:8787/{subdomain}"), &[], "acme").unwrap(),
             "http://127.0.0.1:8787/acme"
         );
-        assert!(server_base(t, Some("http://localhost:1/{subdomain}"), "a").is_ok());
-        assert!(server_base(t, Some("http://[::1]:1/{subdomain}"), "a").is_ok());
-        let e = server_base(t, Some("http://example.com/{subdomain}"), "acme")
+        assert!(server_base(t, Some("http://localhost:1/{subdomain}"), &[], "a").is_ok());
+        assert!(server_base(t, Some("http://[::1]:1/{subdomain}"), &[], "a").is_ok());
+        let e = server_base(t, Some("http://example.com/{subdomain}"), &[], "acme")
             .unwrap_err()
             .to_string();
         assert!(e.contains("plain HTTP"), "{e}");
-        let e = server_base(t, Some("http://127.0.0.1.evil.com/{subdomain}"), "a")
+        let e = server_base(t, Some("http://127.0.0.1.evil.com/{subdomain}"), &[], "a")
             .unwrap_err()
             .to_string();
         assert!(e.contains("plain HTTP"), "{e}");
-        let e = server_base(t, Some("http://127.0.0.1@evil.com/{subdomain}"), "a")
+        let e = server_base(t, Some("http://127.0.0.1@evil.com/{subdomain}"), &[], "a")
             .unwrap_err()
             .to_string();
         assert!(e.contains("plain HTTP"), "{e}");
-        assert!(server_base(t, Some("https://okta.example.com/"), "a").is_err());
+        assert!(server_base(t, Some("https://okta.example.com/"), &[], "a").is_err());
     }
 }

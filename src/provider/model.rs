@@ -122,6 +122,10 @@ pub struct Method {
     /// when they are not the body itself. [`Method::columns`] and
     /// [`Method::response_shape`] already describe what is found at this key.
     pub object_key: Option<String>,
+    /// OAuth 2.0 scopes the operation needs (its `security` entries, e.g. `okta.apps.read`):
+    /// what a service app must be granted to call it. Empty when the document names none.
+    #[serde(default)]
+    pub scopes: Vec<String>,
 }
 
 impl Method {

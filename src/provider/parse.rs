@@ -18,6 +18,28 @@ use super::{
     Server, ServerVariable, Service, SqlVerbs,
 };
 
+/// The OAuth 2.0 scopes named by an operation's `security` requirements (every scheme's
+/// list, in order, without repeats): `[{apiToken: []}, {oauth2: [okta.apps.read]}]` gives
+/// `okta.apps.read`. Anything not of that shape names no scope.
+fn security_scopes(security: Option<&serde_json::Value>) -> Vec<String> {
+    let mut scopes: Vec<String> = Vec::new();
+    for requirement in security.and_then(|s| s.as_array()).into_iter().flatten() {
+        for list in requirement.as_object().into_iter().flat_map(|o| o.values()) {
+            for scope in list
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str())
+            {
+                if !scopes.iter().any(|s| s == scope) {
+                    scopes.push(scope.to_string());
+                }
+            }
+        }
+    }
+    scopes
+}
+
 /// The HTTP verbs an OpenAPI path item may hold.
 const HTTP_VERBS: [&str; 8] = [
     "get", "put", "post", "delete", "patch", "head", "options", "trace",
@@ -290,6 +312,7 @@ fn parse_method(
     Ok(Method {
         name: name.to_string(),
         operation_id: text_of(operation.get("operationId")),
+        scopes: security_scopes(operation.get("security")),
         http_method: verb.to_ascii_uppercase(),
         path,
         params,

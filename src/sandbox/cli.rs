@@ -33,12 +33,23 @@ pub struct SandboxArgs {
     /// Number of apps in the demo org.
     #[arg(long = "apps", value_name = "N", default_value_t = DEFAULT_DEMO_APPS)]
     pub apps: usize,
+    /// The service app's private key (PEM): its key pair signs client assertions. Created
+    /// (EC P-256, mode 0600) when the file does not exist; without it, a new key each start.
+    #[arg(long, value_name = "FILE")]
+    pub service_app_key: Option<PathBuf>,
+    /// The service app requires DPoP-bound access tokens (with the nonce challenge).
+    #[arg(long)]
+    pub require_dpop: bool,
 }
 
 impl SandboxArgs {
     /// The [`SandboxConfig`] these arguments describe.
-    pub fn config(&self) -> SandboxConfig {
-        SandboxConfig {
+    pub fn config(&self) -> Result<SandboxConfig, SandboxError> {
+        let service_app_key = match &self.service_app_key {
+            Some(path) => Some(service_app_key(path)?),
+            None => None,
+        };
+        Ok(SandboxConfig {
             listen: self.listen,
             token: self.token.clone(),
             seed: self.seed,
@@ -46,13 +57,16 @@ impl SandboxArgs {
             state_file: self.state.clone(),
             rate_limit: self.rate_limit,
             latency: self.latency.map(Duration::from_millis),
-        }
+            service_app_key,
+            require_dpop: self.require_dpop,
+            token_lifetime: super::oauth::TOKEN_LIFETIME,
+        })
     }
 }
 
 /// Starts the sandbox, prints how to reach it, serves until Ctrl-C, then stops cleanly.
 pub async fn run(args: SandboxArgs, out: &mut impl Write) -> Result<(), SandboxError> {
-    let sandbox = Sandbox::start(args.config()).await?;
+    let sandbox = Sandbox::start(args.config()?).await?;
     let io = |source| SandboxError::Io {
         context: "writing to standard output".into(),
         source,
@@ -85,6 +99,23 @@ fn print_banner(
     writeln!(out, "  base URL:            {base}")?;
     writeln!(out, "  token:               {token}")?;
     writeln!(out, "  server URL template: {template}")?;
+    writeln!(
+        out,
+        "  service app:         client id: {} ({:?}{}; scopes {})",
+        sandbox.client_id(),
+        sandbox.service_app_key().algorithm(),
+        match &args.service_app_key {
+            Some(p) => format!(", key in {}", p.display()),
+            None => ", key made for this run".into(),
+        },
+        super::oauth::GRANTED_SCOPES.join(" ")
+    )?;
+    if args.require_dpop {
+        writeln!(
+            out,
+            "  DPoP:                required (nonce challenge on the token endpoint)"
+        )?;
+    }
     match &args.state {
         Some(path) => writeln!(out, "  state file:          {}", path.display())?,
         None => writeln!(
@@ -125,6 +156,30 @@ fn print_banner(
     Ok(())
 }
 
+/// Reads the service app's PEM private key from `path`, or creates it (EC P-256, 0600).
+fn service_app_key(path: &std::path::Path) -> Result<crate::auth::SigningKey, SandboxError> {
+    let bad = |detail: String| SandboxError::Io {
+        context: format!("the service app key {}", path.display()),
+        source: std::io::Error::other(detail),
+    };
+    if path.exists() {
+        let text = crate::auth::sources::read_secret_file(path, "service app key")
+            .map_err(|e| bad(e.to_string()))?;
+        return crate::auth::SigningKey::from_text(&text).map_err(|e| bad(e.0));
+    }
+    let key = crate::auth::SigningKey::generate_es256();
+    let pem = key.to_pem().map_err(|e| bad(e.0))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| bad(e.to_string()))?;
+    file.write_all(pem.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| bad(e.to_string()))?;
+    Ok(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,7 +198,7 @@ mod tests {
     }
 
     async fn banner(args: &SandboxArgs) -> String {
-        let sandbox = Sandbox::start(args.config()).await.unwrap();
+        let sandbox = Sandbox::start(args.config().unwrap()).await.unwrap();
         let mut out = Vec::new();
         print_banner(&sandbox, args, &mut out).unwrap();
         sandbox.shutdown().await;

@@ -42,6 +42,7 @@
 pub mod cli;
 mod errors;
 mod model;
+pub mod oauth;
 mod persist;
 mod seed;
 mod server;
@@ -105,6 +106,12 @@ pub struct SandboxConfig {
     pub rate_limit: Option<u32>,
     /// A fixed delay added to every request (for benchmarks).
     pub latency: Option<Duration>,
+    /// The service app's key pair ([`DEMO_APP_PRIVATE_KEY_JWT`]); `None` makes a P-256 key.
+    pub service_app_key: Option<crate::auth::SigningKey>,
+    /// The service app requires DPoP-bound tokens (with the nonce challenge).
+    pub require_dpop: bool,
+    /// Lifetime of issued access tokens. Default [`oauth::TOKEN_LIFETIME`] (3600 s).
+    pub token_lifetime: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -117,6 +124,9 @@ impl Default for SandboxConfig {
             state_file: None,
             rate_limit: None,
             latency: None,
+            service_app_key: None,
+            require_dpop: false,
+            token_lifetime: oauth::TOKEN_LIFETIME,
         }
     }
 }
@@ -186,6 +196,8 @@ pub struct Sandbox {
     token: String,
     /// Apps per org when it started (from the state file or the seed).
     initial_apps: std::collections::HashMap<String, usize>,
+    oauth: Arc<oauth::AuthServer>,
+    service_app_key: crate::auth::SigningKey,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -211,12 +223,23 @@ impl Sandbox {
             context: "reading the bound address".into(),
             source,
         })?;
+        let service_app_key = config
+            .service_app_key
+            .clone()
+            .unwrap_or_else(crate::auth::SigningKey::generate_es256);
+        let oauth = Arc::new(oauth::AuthServer::new(
+            DEMO_APP_PRIVATE_KEY_JWT,
+            &service_app_key,
+            config.require_dpop,
+            config.token_lifetime,
+        ));
         let shared = Arc::new(server::Shared::new(
             store,
             config.token.clone(),
             config.rate_limit,
             config.latency,
             persister,
+            oauth.clone(),
         ));
         let app = server::router(shared);
         let (stop, stopped) = oneshot::channel::<()>();
@@ -231,6 +254,8 @@ impl Sandbox {
             addr,
             token: config.token,
             initial_apps,
+            oauth,
+            service_app_key,
             stop: Some(stop),
             task: Some(task),
         })
@@ -248,6 +273,26 @@ impl Sandbox {
             addr.set_ip(Ipv4Addr::LOCALHOST.into());
         }
         format!("http://{addr}/{{subdomain}}")
+    }
+
+    /// The service app's client id (as in Okta, the app's own `0oa…` id).
+    pub fn client_id(&self) -> &str {
+        DEMO_APP_PRIVATE_KEY_JWT
+    }
+
+    /// The service app's private key (its public key is the one registered).
+    pub fn service_app_key(&self) -> &crate::auth::SigningKey {
+        &self.service_app_key
+    }
+
+    /// Requests the token endpoint has answered.
+    pub fn token_requests(&self) -> usize {
+        self.oauth.token_requests()
+    }
+
+    /// Revokes every access token issued so far.
+    pub fn revoke_tokens(&self) {
+        self.oauth.revoke_all();
     }
 
     /// The API token the sandbox accepts.

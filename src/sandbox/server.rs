@@ -49,6 +49,8 @@ pub struct Shared {
     pub latency: Option<Duration>,
     /// Where writes are persisted, if anywhere.
     pub persister: Option<Persister>,
+    /// The org authorization server (service app, access tokens).
+    pub oauth: Arc<super::oauth::AuthServer>,
     /// Counts requests for `X-Okta-Request-Id` and windows of requests outside any org.
     requests: AtomicU64,
     request_prefix: String,
@@ -83,6 +85,7 @@ impl Shared {
         rate_limit: Option<u32>,
         latency: Option<Duration>,
         persister: Option<Persister>,
+        oauth: Arc<super::oauth::AuthServer>,
     ) -> Shared {
         Shared {
             store,
@@ -90,6 +93,7 @@ impl Shared {
             rate_limit,
             latency,
             persister,
+            oauth,
             requests: AtomicU64::new(0),
             request_prefix: super::model::new_id("")[..16].to_string(),
             no_org: Org::detached(""),
@@ -155,6 +159,7 @@ const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 pub fn router(shared: Arc<Shared>) -> Router {
     let secrets = "/{org}/api/v1/apps/{app_id}/credentials/secrets";
     Router::new()
+        .route("/{org}/oauth2/v1/token", post(super::oauth::token_endpoint))
         .route("/{org}/api/v1/apps", get(list_apps))
         .route("/{org}/api/v1/apps/{app_id}", get(get_app))
         .route(secrets, get(list_secrets).post(create_secret))
@@ -221,8 +226,25 @@ async fn envelope(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
         None => shared.no_org.hit(epoch_now()),
     };
     let limit = shared.rate_limit.unwrap_or(NOMINAL_RATE_LIMIT);
-    let mut response = if !authorized(req.headers(), &shared.token) {
-        ApiError::invalid_token().into_response()
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_string();
+    // The token endpoint authenticates the client itself; everything else needs the API
+    // token or an access token with the method's scope.
+    let token_endpoint = req.uri().path().ends_with("/oauth2/v1/token");
+    let denied = if token_endpoint || authorized(req.headers(), &shared.token) {
+        None
+    } else {
+        let url = format!("http://{host}{}", req.uri());
+        shared
+            .oauth
+            .authorize(req.method().as_str(), &url, req.headers())
+    };
+    let mut response = if let Some(denied) = denied {
+        denied
     } else if shared.rate_limit.is_some() && count > limit {
         ApiError::rate_limited().into_response()
     } else {

@@ -68,6 +68,19 @@ pub fn client(f: impl FnOnce(&mut ClientConfig)) -> (Client, Arc<MemoryDiagnosti
         ..ClientConfig::default()
     };
     f(&mut cfg);
+    if cfg.credentials.is_none() {
+        // The test servers listen on 127.0.0.1 at ports chosen at start: the token is bound
+        // to that host, each port standing for one org.
+        if let Some(t) = &cfg.token {
+            cfg.credentials = Some(Arc::new(
+                oktaql::auth::Credentials::default().with_loose_token(
+                    t,
+                    "OKTA_API_TOKEN",
+                    Some("http://127.0.0.1:{subdomain}".to_string()),
+                ),
+            ));
+        }
+    }
     let diag = Arc::new(MemoryDiagnostics::new());
     let c = Client::new(cfg).unwrap().with_diagnostics(diag.clone());
     (c, diag)

@@ -1,0 +1,484 @@
+//! Where credentials come from, highest first: command-line flags; environment variables
+//! (Okta's SDK conventions `OKTA_CLIENT_*`, and StackQL's `OKTA_API_TOKEN`); `./.okta.yaml`,
+//! then `~/.okta/okta.yaml` (`okta.client.*` keys); oktaql's own config file of named orgs
+//! (`<config dir>/oktaql/config.yaml`, or `OKTAQL_CONFIG`), refused unless owner-only.
+//!
+//! The settings of Okta's SDK (flags, environment, okta.yaml) describe one org; they are
+//! merged key by key, and override the settings of the named org with the same URL or name.
+//!
+//! Must not: read the environment or files except through [`Inputs`] (tests give their own),
+//! or put a secret value into an error or an origin.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::{AuthError, Credential, Credentials, Org, Secret, ServiceApp, SigningKey};
+
+/// Every environment variable read here, for `--help` and docs.
+pub const ENV_VARS: [(&str, &str); 10] = [
+    (
+        "OKTA_CLIENT_ORGURL",
+        "the org's URL (https://acme.okta.com)",
+    ),
+    (
+        "OKTA_CLIENT_AUTHORIZATIONMODE",
+        "SSWS (API token) or PrivateKey (service app)",
+    ),
+    ("OKTA_CLIENT_TOKEN", "API token of that org"),
+    ("OKTA_CLIENT_CLIENTID", "service app's client id"),
+    (
+        "OKTA_CLIENT_SCOPES",
+        "scopes granted to the service app (comma or space separated)",
+    ),
+    (
+        "OKTA_CLIENT_PRIVATEKEY",
+        "service app's private key: PEM or JWK text, or a file path",
+    ),
+    (
+        "OKTA_CLIENT_PRIVATEKEYID",
+        "the key id (kid) registered with its public key",
+    ),
+    (
+        "OKTAQL_DPOP",
+        "1: send DPoP proofs from the first token request",
+    ),
+    (
+        "OKTA_API_TOKEN",
+        "API token without an org: one Okta-domain org per run",
+    ),
+    (
+        "OKTAQL_CONFIG",
+        "path of oktaql's config file of named orgs",
+    ),
+];
+
+/// Command-line settings (the highest source).
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    /// `--org-url`.
+    pub org_url: Option<String>,
+    /// `--org`: the org used when a statement names none.
+    pub org: Option<String>,
+    /// `--token-file`.
+    pub token_file: Option<PathBuf>,
+    /// `--client-id`.
+    pub client_id: Option<String>,
+    /// `--private-key FILE`.
+    pub private_key: Option<PathBuf>,
+    /// `--key-id`.
+    pub key_id: Option<String>,
+    /// `--scopes`.
+    pub scopes: Option<String>,
+    /// `--dpop`.
+    pub dpop: bool,
+    /// `--config FILE`.
+    pub config: Option<PathBuf>,
+}
+
+/// What the sources are read from: flags, a way to read variables, and the directories.
+pub struct Inputs<'a> {
+    /// Command-line settings.
+    pub flags: &'a Flags,
+    /// Reads an environment variable.
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// The home directory (`~/.okta/okta.yaml`).
+    pub home: Option<PathBuf>,
+    /// The working directory (`./.okta.yaml`).
+    pub cwd: PathBuf,
+    /// The user's config directory (`oktaql/config.yaml` in it).
+    pub config_dir: Option<PathBuf>,
+    /// `--server-url` / `OKTAQL_SERVER_URL`, which a loose token is bound to.
+    pub server_template: Option<String>,
+}
+
+/// One org's settings as read, each with its origin.
+#[derive(Debug, Default, Clone)]
+struct Settings(BTreeMap<&'static str, (String, String)>);
+
+impl Settings {
+    fn set(&mut self, key: &'static str, value: Option<String>, origin: &str) {
+        if let Some(v) = value.filter(|v| !v.trim().is_empty()) {
+            self.0.entry(key).or_insert((v, origin.to_string()));
+        }
+    }
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(|(v, _)| v.as_str())
+    }
+    fn origin(&self, key: &str) -> String {
+        self.0.get(key).map(|(_, o)| o.clone()).unwrap_or_default()
+    }
+}
+
+/// Reads every source and builds the run's credentials.
+pub fn load(inputs: &Inputs<'_>) -> Result<Credentials, AuthError> {
+    let env = |k: &str| (inputs.env)(k).filter(|v| !v.trim().is_empty());
+    let f = inputs.flags;
+    // Okta SDK settings: flags, then environment, then ./.okta.yaml, then ~/.okta/okta.yaml
+    // (the first source to set a key wins).
+    let mut sdk = Settings::default();
+    sdk.set("url", f.org_url.clone(), "--org-url");
+    sdk.set("client_id", f.client_id.clone(), "--client-id");
+    sdk.set("key_id", f.key_id.clone(), "--key-id");
+    sdk.set("scopes", f.scopes.clone(), "--scopes");
+    if let Some(p) = &f.private_key {
+        sdk.set(
+            "private_key",
+            Some(p.display().to_string()),
+            "--private-key",
+        );
+        sdk.set("mode", Some("PrivateKey".into()), "--private-key");
+    }
+    if let Some(p) = &f.token_file {
+        sdk.set("token_file", Some(p.display().to_string()), "--token-file");
+    }
+    if f.dpop {
+        sdk.set("dpop", Some("true".into()), "--dpop");
+    }
+    for (key, var) in [
+        ("url", "OKTA_CLIENT_ORGURL"),
+        ("mode", "OKTA_CLIENT_AUTHORIZATIONMODE"),
+        ("token", "OKTA_CLIENT_TOKEN"),
+        ("client_id", "OKTA_CLIENT_CLIENTID"),
+        ("scopes", "OKTA_CLIENT_SCOPES"),
+        ("private_key", "OKTA_CLIENT_PRIVATEKEY"),
+        ("key_id", "OKTA_CLIENT_PRIVATEKEYID"),
+        ("key_id", "OKTA_CLIENT_KID"),
+        ("dpop", "OKTAQL_DPOP"),
+    ] {
+        sdk.set(key, env(var), var);
+    }
+    let mut yamls = vec![inputs.cwd.join(".okta.yaml")];
+    if let Some(h) = &inputs.home {
+        yamls.push(h.join(".okta").join("okta.yaml"));
+    }
+    for path in yamls.iter().filter(|p| p.is_file()) {
+        read_okta_yaml(path, &mut sdk)?;
+    }
+
+    // oktaql's own config file of named orgs.
+    let own_path = f
+        .config
+        .clone()
+        .or_else(|| env("OKTAQL_CONFIG").map(PathBuf::from))
+        .or_else(|| {
+            inputs
+                .config_dir
+                .as_ref()
+                .map(|d| d.join("oktaql").join("config.yaml"))
+        });
+    let mut named: Vec<(String, Settings)> = Vec::new();
+    let mut default = None;
+    if let Some(path) = own_path.as_ref().filter(|p| p.is_file()) {
+        owner_only(path, "config file")?;
+        let (orgs, d) = read_own_config(path)?;
+        named = orgs;
+        default = d;
+    }
+
+    if sdk.get("url").is_some() {
+        let url = normalise_url(sdk.get("url").unwrap_or_default())?;
+        let pos = named.iter().position(|(n, s)| {
+            s.get("url").map(|u| u.trim_end_matches('/')) == Some(url.as_str())
+                || n.eq_ignore_ascii_case(&name_of(&url))
+        });
+        match pos {
+            Some(i) => {
+                // Key by key: the SDK sources are higher than the config file.
+                let mut merged = sdk.clone();
+                for (k, v) in named[i].1 .0.clone() {
+                    merged.0.entry(k).or_insert(v);
+                }
+                named[i].1 = merged;
+            }
+            None => named.push((name_of(&url), sdk.clone())),
+        }
+    } else if let Some(k) = ["token", "client_id", "private_key"]
+        .iter()
+        .find(|k| sdk.get(k).is_some())
+    {
+        return Err(AuthError::Config(format!(
+            "{} is set but no org URL is: set OKTA_CLIENT_ORGURL (or --org-url) to your org's URL, e.g. https://acme.okta.com",
+            sdk.origin(k)
+        )));
+    }
+
+    let mut orgs = Vec::new();
+    for (name, s) in named {
+        orgs.push(build_org(name, &s, env("OKTA_API_TOKEN"))?);
+    }
+    let default = f.org.clone().or(default);
+    if let Some(d) = &default {
+        if !orgs.iter().any(|o| o.name.eq_ignore_ascii_case(d)) && !orgs.is_empty() {
+            return Err(AuthError::Config(format!(
+                "default org '{d}' is not configured (configured: {})",
+                orgs.iter()
+                    .map(|o| o.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    let mut creds = Credentials::new(orgs, default);
+    creds.config_hint = own_path
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "the oktaql config file".into());
+    // A token file without an org URL, or OKTA_API_TOKEN unused by an org: a loose token.
+    let sdk_org = sdk.get("url").is_some();
+    let loose = match (&f.token_file, sdk_org) {
+        (Some(p), false) => Some((read_secret_file(p, "token file")?, "--token-file")),
+        _ if !creds
+            .orgs()
+            .iter()
+            .any(|o| o.origins.iter().any(|(_, src)| src == "OKTA_API_TOKEN")) =>
+        {
+            env("OKTA_API_TOKEN").map(|t| (t, "OKTA_API_TOKEN"))
+        }
+        _ => None,
+    };
+    if let Some((token, source)) = loose {
+        creds = creds.with_loose_token(token.trim(), source, inputs.server_template.clone());
+    }
+    Ok(creds)
+}
+
+/// An org's name from its URL: the first label of an Okta host, the last path segment of
+/// a URL with a path (the sandbox), or the whole host.
+pub fn name_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if let Some(seg) = path.rsplit('/').find(|s| !s.is_empty()) {
+        return seg.to_string();
+    }
+    let host = host.split(':').next().unwrap_or(host);
+    if super::is_okta_domain(host) {
+        host.split('.').next().unwrap_or(host).to_string()
+    } else {
+        host.to_string()
+    }
+}
+
+fn normalise_url(url: &str) -> Result<String, AuthError> {
+    let u = url.trim().trim_end_matches('/');
+    let parsed = reqwest::Url::parse(u).map_err(|e| {
+        AuthError::Config(format!(
+            "org URL '{u}' is not a URL ({e}): write it like https://acme.okta.com"
+        ))
+    })?;
+    let host = parsed.host_str().unwrap_or_default();
+    match parsed.scheme() {
+        "https" => {}
+        "http" if crate::plan::url::is_loopback_host(host) => {}
+        _ => {
+            return Err(AuthError::Config(format!(
+                "org URL '{u}' must use https:// (plain http:// only to a loopback address)"
+            )))
+        }
+    }
+    if parsed.query().is_some() || !parsed.username().is_empty() {
+        return Err(AuthError::Config(format!(
+            "org URL '{u}' must be a base URL (no query, no user)"
+        )));
+    }
+    Ok(u.to_string())
+}
+
+fn build_org(name: String, s: &Settings, api_token: Option<String>) -> Result<Org, AuthError> {
+    let url = normalise_url(s.get("url").unwrap_or_default())?;
+    let mut origins = vec![("url".to_string(), s.origin("url"))];
+    let mode = s.get("mode").map(str::to_ascii_lowercase);
+    let private = matches!(mode.as_deref(), Some("privatekey"))
+        || (mode.is_none() && s.get("client_id").is_some() && s.get("private_key").is_some());
+    let credential = if private {
+        let client_id = s.get("client_id").ok_or_else(|| {
+            AuthError::Config(format!("org '{name}' uses PrivateKey but has no client id: set OKTA_CLIENT_CLIENTID (the service app's 0oa… id)"))
+        })?;
+        let key_text = s.get("private_key").ok_or_else(|| {
+            AuthError::Config(format!("org '{name}' uses PrivateKey but has no private key: set OKTA_CLIENT_PRIVATEKEY to the PEM/JWK or a file holding it"))
+        })?;
+        let key_text = if key_text.contains("-----BEGIN") || key_text.trim_start().starts_with('{')
+        {
+            key_text.to_string()
+        } else {
+            read_secret_file(Path::new(key_text), "private key file")?
+        };
+        let key = SigningKey::from_text(&key_text).map_err(|e| {
+            AuthError::Config(format!(
+                "org '{name}': private key from {}: {e}",
+                s.origin("private_key")
+            ))
+        })?;
+        let scopes: Vec<String> = s
+            .get("scopes")
+            .unwrap_or_default()
+            .split([',', ' '])
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect();
+        for k in [
+            "mode",
+            "client_id",
+            "private_key",
+            "key_id",
+            "scopes",
+            "dpop",
+        ] {
+            if s.get(k).is_some() {
+                origins.push((k.to_string(), s.origin(k)));
+            }
+        }
+        Credential::ServiceApp(Box::new(ServiceApp {
+            client_id: client_id.to_string(),
+            key,
+            key_id: s.get("key_id").map(str::to_string),
+            scopes,
+            dpop: matches!(s.get("dpop"), Some("1" | "true" | "yes")),
+        }))
+    } else {
+        let (token, origin) = if let Some(t) = s.get("token") {
+            (t.to_string(), s.origin("token"))
+        } else if let Some(p) = s.get("token_file") {
+            (
+                read_secret_file(Path::new(p), "token file")?,
+                s.origin("token_file"),
+            )
+        } else if let Some(t) = api_token {
+            (t, "OKTA_API_TOKEN".to_string())
+        } else {
+            return Err(AuthError::Config(format!(
+                "org '{name}' ({url}) has no credential: give it a token (OKTA_CLIENT_TOKEN, token: in the config file) or a service app (OKTA_CLIENT_AUTHORIZATIONMODE=PrivateKey with client id and private key)"
+            )));
+        };
+        origins.push(("token".to_string(), origin));
+        Credential::ApiToken(Secret::new(token.trim()))
+    };
+    Ok(Org {
+        name,
+        url,
+        credential,
+        origins,
+    })
+}
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Array(a) => Some(a.iter().filter_map(text).collect::<Vec<_>>().join(" ")),
+        _ => None,
+    }
+}
+
+fn read_yaml(path: &Path) -> Result<Value, AuthError> {
+    let raw = std::fs::read_to_string(path)
+        .map_err(|e| AuthError::Config(format!("cannot read {}: {e}", path.display())))?;
+    serde_norway::from_str(&raw)
+        .map_err(|e| AuthError::Config(format!("{} is not valid YAML: {e}", path.display())))
+}
+
+fn read_okta_yaml(path: &Path, sdk: &mut Settings) -> Result<(), AuthError> {
+    let doc = read_yaml(path)?;
+    let c = &doc["okta"]["client"];
+    let origin = path.display().to_string();
+    for (key, yaml_key) in [
+        ("url", "orgUrl"),
+        ("mode", "authorizationMode"),
+        ("token", "token"),
+        ("client_id", "clientId"),
+        ("scopes", "scopes"),
+        ("private_key", "privateKey"),
+        ("key_id", "privateKeyId"),
+        ("key_id", "kid"),
+    ] {
+        sdk.set(key, c.get(yaml_key).and_then(text), &origin);
+    }
+    if c.get("dpop").is_some() {
+        sdk.set(
+            "dpop",
+            c["dpop"].get("enabled").or(c.get("dpop")).and_then(text),
+            &origin,
+        );
+    }
+    Ok(())
+}
+
+/// Named orgs of the config file, in file order.
+type NamedOrgs = Vec<(String, Settings)>;
+
+fn read_own_config(path: &Path) -> Result<(NamedOrgs, Option<String>), AuthError> {
+    let doc = read_yaml(path)?;
+    let origin = path.display().to_string();
+    let mut orgs = Vec::new();
+    if let Some(map) = doc.get("orgs").and_then(Value::as_object) {
+        for (name, o) in map {
+            let mut s = Settings::default();
+            for key in [
+                "url",
+                "mode",
+                "token",
+                "token_file",
+                "client_id",
+                "scopes",
+                "private_key",
+                "key_id",
+                "dpop",
+            ] {
+                s.set(key, o.get(key).and_then(text), &origin);
+            }
+            if s.get("url").is_none() {
+                return Err(AuthError::Config(format!(
+                    "{origin}: org '{name}' has no url"
+                )));
+            }
+            orgs.push((name.clone(), s));
+        }
+    } else if doc.get("orgs").is_some() {
+        return Err(AuthError::Config(format!(
+            "{origin}: orgs must be a map of org name to settings"
+        )));
+    }
+    Ok((orgs, doc.get("default").and_then(text)))
+}
+
+/// Refuses a file that users other than its owner can read or write.
+pub fn owner_only(path: &Path, what: &str) -> Result<(), AuthError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path).map_err(|e| {
+            AuthError::Config(format!("cannot read {what} {}: {e}", path.display()))
+        })?;
+        if meta.is_dir() {
+            return Err(AuthError::Config(format!(
+                "{what} {} is a directory: give the path of the file that holds it",
+                path.display()
+            )));
+        }
+        let mode = meta.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(AuthError::Config(format!(
+                "{what} {} can be read by other users (mode {:o}): run chmod 600 {}",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads a secret from an owner-only file.
+pub fn read_secret_file(path: &Path, what: &str) -> Result<String, AuthError> {
+    owner_only(path, what)?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AuthError::Config(format!("cannot read {what} {}: {e}", path.display())))?;
+    if text.trim().is_empty() {
+        return Err(AuthError::Config(format!(
+            "{what} {} is empty",
+            path.display()
+        )));
+    }
+    Ok(text.trim().to_string())
+}
