@@ -9,7 +9,13 @@ use oktaql::sandbox::cli::SandboxArgs;
 
 /// SQL over the Okta Management API.
 #[derive(Parser, Debug)]
-#[command(name = "oktaql", version, about, long_about = None, after_help = ENV_HELP)]
+#[command(
+    name = "oktaql",
+    version,
+    about = ABOUT,
+    after_help = help::TOP,
+    after_long_help = help::TOP
+)]
 pub struct Cli {
     /// What to do; with none, an interactive shell on a terminal, or a script read from
     /// standard input otherwise.
@@ -17,8 +23,73 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Environment variables, listed under `--help` (docs/auth.md explains each).
-pub const ENV_HELP: &str = "Environment variables (flags override them; they override okta.yaml and the config file):
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run SQL statements from the command line, files (-f) or standard input.
+    #[command(after_help = help::EXEC)]
+    Exec(ExecArgs),
+    /// Start the interactive SQL shell.
+    #[command(after_help = help::SHELL)]
+    Shell(SessionArgs),
+    /// Run the local Okta sandbox server.
+    #[command(after_help = help::SANDBOX)]
+    Sandbox(SandboxArgs),
+    /// List the configured orgs: name, URL, method, and where each setting came from.
+    #[command(after_help = help::ORGS)]
+    Orgs(SessionArgs),
+    /// Check each org's credential: get a token (service app) or make one cheap call.
+    #[command(after_help = help::CHECK)]
+    Check(SessionArgs),
+    /// Print a shell completion script on standard output.
+    #[command(after_help = help::COMPLETIONS)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on standard output.
+    #[command(after_help = help::MAN)]
+    Man,
+    /// Write one Markdown reference page per resource into a directory.
+    #[command(after_help = help::DOCS)]
+    Docs(DocsArgs),
+}
+
+/// Arguments of `oktaql docs`.
+#[derive(Args, Debug)]
+pub struct DocsArgs {
+    /// Read providers from this registry directory instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub registry: Option<PathBuf>,
+    /// Directory to write the pages into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Arguments of `oktaql completions`.
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// The one-line description shown above the usage.
+const ABOUT: &str = "SQL over the Okta Management API: SELECT reads, INSERT/DELETE/EXEC write.";
+
+/// Every help text beyond the flags, kept together so that additions (new variables, new
+/// subcommands) land in one place.
+pub mod help {
+    /// Shown after the top-level flags: overview, examples, environment, exit codes, docs.
+    pub const TOP: &str = "\
+Without a subcommand oktaql starts the shell on a terminal, or runs the SQL read from
+standard input otherwise.
+
+Examples:
+  oktaql exec --sandbox \"SHOW RESOURCES IN okta.apps\"
+  oktaql exec --sandbox \"SELECT id, status FROM okta.apps.secrets
+      WHERE subdomain='my-org' AND appId='0oa8f2kr7HwM3cPeL9s2'\"
+  OKTA_API_TOKEN=... oktaql exec -f rotate.sql --var app=0oa... -o json
+  oktaql shell --sandbox          (try .help, .tables, \\d okta.apps.secrets)
+
+Environment (flags override them; they override okta.yaml and the config file):
   OKTA_CLIENT_ORGURL             the org's URL (https://acme.okta.com)
   OKTA_CLIENT_AUTHORIZATIONMODE  SSWS (API token) or PrivateKey (OAuth 2.0 service app)
   OKTA_CLIENT_TOKEN              API token of that org
@@ -28,41 +99,121 @@ pub const ENV_HELP: &str = "Environment variables (flags override them; they ove
   OKTA_CLIENT_PRIVATEKEYID       key id (kid) of that key
   OKTAQL_DPOP                    1: send DPoP proofs from the first token request
   OKTA_API_TOKEN                 API token without an org (StackQL's): one Okta-domain org per run
-  OKTAQL_CONFIG                  oktaql's config file of named orgs (default <config dir>/oktaql/config.yaml)
+  OKTAQL_CONFIG                  config file of named orgs (default <config dir>/oktaql/config.yaml)
   OKTAQL_SERVER_URL              server URL template, e.g. http://127.0.0.1:8787/{subdomain}
   OKTAQL_CACHE_DIR, OKTAQL_NO_CACHE  --registry cache location, or 1 to turn it off
+  OKTAQL_HISTORY                 the shell's history file (off: none)
   NO_COLOR                       no colours
-Files: ./.okta.yaml and ~/.okta/okta.yaml (okta.client.* keys, as Okta's SDKs read them).";
+Files: ./.okta.yaml and ~/.okta/okta.yaml (okta.client.* keys, as Okta's SDKs read them);
+docs/auth.md explains each.
 
-/// The subcommands.
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Run SQL statements from the command line, files (-f) or standard input.
-    Exec(ExecArgs),
-    /// Start the interactive SQL shell.
-    Shell(SessionArgs),
-    /// Run the local Okta sandbox server.
-    Sandbox(SandboxArgs),
-    /// List the configured orgs: name, URL, method, and where each setting came from.
-    Orgs(SessionArgs),
-    /// Check each org's credential: get a token (service app) or make one cheap call.
-    Check(SessionArgs),
+Exit status:
+  0  every statement succeeded
+  1  a statement failed (with --continue-on-error: after running the rest)
+  2  usage error: bad arguments, unreadable files, an --outfile that cannot be written
+  3  writes were applied but the output could not be saved (kept beside it, or on stderr)
+  129, 130, 143  stopped by SIGHUP, Ctrl-C, SIGTERM
+
+Docs: README.md and docs/ in the source tree (shell.md, rotation.md, sandbox.md);
+docs/reference/ has a page per resource ('oktaql docs --out DIR' writes them);
+'oktaql man' prints the manual page, 'oktaql completions SHELL' a completion script.";
+
+    /// After `oktaql exec --help`.
+    pub const EXEC: &str = "\
+Examples:
+  oktaql exec --sandbox \"SELECT id, label FROM okta.apps.applications WHERE subdomain='my-org' LIMIT 5\"
+  oktaql exec -f rotate.sql --var app=0oa... --continue-on-error
+  oktaql exec -f audit.sql -o json --one-document | jq '.[1]'
+  echo \"SHOW SERVICES IN okta\" | oktaql exec --sandbox -o csv
+
+Environment: OKTA_CLIENT_* (the org and its credential), OKTA_API_TOKEN, OKTAQL_CONFIG,
+OKTAQL_DPOP, OKTAQL_SERVER_URL (same as --server-url), OKTAQL_CACHE_DIR and
+OKTAQL_NO_CACHE (registry cache), NO_COLOR; oktaql --help lists them all.";
+
+    /// After `oktaql shell --help`.
+    pub const SHELL: &str = "\
+Examples:
+  oktaql shell --sandbox
+  OKTA_API_TOKEN=... oktaql shell
+Inside: .help, .tables [pattern], .schema RESOURCE, \\d RESOURCE, \\dt, \\x, \\?.
+
+Environment: OKTA_CLIENT_*, OKTA_API_TOKEN, OKTAQL_CONFIG, OKTAQL_SERVER_URL,
+OKTAQL_HISTORY (history file), OKTAQL_CACHE_DIR, OKTAQL_NO_CACHE, NO_COLOR.";
+
+    /// After `oktaql sandbox --help`.
+    pub const SANDBOX: &str = "\
+The demo org is my-org. Point oktaql at the sandbox with the export line it prints.
+
+Examples:
+  oktaql sandbox
+  oktaql sandbox --listen 127.0.0.1:0 --state org.json --apps 30 --rate-limit 600
+
+Environment: none read by the sandbox; clients use OKTAQL_SERVER_URL and OKTA_API_TOKEN.";
+
+    /// After `oktaql completions --help`.
+    pub const COMPLETIONS: &str = "\
+Examples:
+  oktaql completions bash > ~/.local/share/bash-completion/completions/oktaql
+  oktaql completions zsh > ~/.zfunc/_oktaql
+  oktaql completions fish > ~/.config/fish/completions/oktaql.fish
+  oktaql completions powershell >> $PROFILE
+
+Environment: none.";
+
+    /// After `oktaql orgs --help`.
+    pub const ORGS: &str = "\
+Examples:
+  oktaql orgs
+  OKTA_CLIENT_ORGURL=https://acme.okta.com OKTA_CLIENT_TOKEN=... oktaql orgs
+
+Environment: OKTA_CLIENT_* (an org from the environment), OKTA_API_TOKEN, OKTAQL_CONFIG;
+files ./.okta.yaml and ~/.okta/okta.yaml.";
+
+    /// After `oktaql check --help`.
+    pub const CHECK: &str = "\
+Examples:
+  oktaql check
+  oktaql check --sandbox
+
+Environment: OKTA_CLIENT_* (an org from the environment), OKTA_API_TOKEN, OKTAQL_CONFIG,
+OKTAQL_DPOP, OKTAQL_SERVER_URL.";
+
+    /// After `oktaql docs --help`.
+    pub const DOCS: &str = "\
+Examples:
+  oktaql docs --out docs/reference
+  oktaql docs --registry ./stackql-registry --out ref
+
+Environment: OKTAQL_CACHE_DIR and OKTAQL_NO_CACHE (registry cache).";
+
+    /// After `oktaql man --help`.
+    pub const MAN: &str = "\
+Examples:
+  oktaql man > oktaql.1 && man ./oktaql.1
+  oktaql man | gzip > /usr/local/share/man/man1/oktaql.1.gz
+
+Environment: none.";
 }
 
 /// Arguments of `oktaql exec`.
 #[derive(Args, Debug)]
 pub struct ExecArgs {
-    /// SQL statements (separated by `;`). With no SQL and no -f, standard input is read.
+    /// SQL statements (separated by ';'). With no SQL and no -f, standard input is read.
     pub sql: Vec<String>,
-    /// Run statements from a file (repeatable; `-` is standard input).
+    /// Run statements from a file (repeatable; - is standard input).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Plan every statement and print the plans; send nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Keep running after a failed statement (exit status is still 1).
+    /// Keep running after a failed statement (exit status is still 1); a closing summary
+    /// on stderr lists where each failure is.
     #[arg(long)]
     pub continue_on_error: bool,
+    /// With -o json, print the whole run as one JSON document: an array holding each
+    /// statement's array of rows, in order.
+    #[arg(long)]
+    pub one_document: bool,
     #[command(flatten)]
     /// Settings shared with the shell.
     pub session: SessionArgs,
@@ -71,7 +222,7 @@ pub struct ExecArgs {
 /// Settings shared by `exec` and `shell`.
 #[derive(Args, Debug, Clone)]
 pub struct SessionArgs {
-    /// Run against a built-in sandbox started in this process (demo org `my-org`).
+    /// Run against a built-in sandbox started in this process (demo org my-org).
     #[arg(long)]
     pub sandbox: bool,
     /// Load providers from this registry directory instead of the built-in ones. The
@@ -120,7 +271,7 @@ pub struct SessionArgs {
     /// Leave out header rows.
     #[arg(long)]
     pub hide_headers: bool,
-    /// Template variable `name=value` (repeatable).
+    /// Template variable name=value (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
     /// Template variables from a JSON object file.
@@ -160,6 +311,7 @@ impl Default for ExecArgs {
                 files: Vec::new(),
                 dry_run: false,
                 continue_on_error: false,
+                one_document: false,
                 session: SessionArgs::fallback(),
             },
         }
@@ -217,5 +369,91 @@ mod tests {
         let fallback = SessionArgs::fallback();
         assert_eq!(fallback.timeout, args.session.timeout);
         assert_eq!(fallback.concurrency, args.session.concurrency);
+    }
+
+    /// Every command and subcommand, with its path (`oktaql exec`).
+    fn all_commands() -> Vec<(String, clap::Command)> {
+        let mut root = <Cli as clap::CommandFactory>::command();
+        root.build();
+        let mut out = Vec::new();
+        let mut stack = vec![("oktaql".to_string(), root)];
+        while let Some((path, cmd)) = stack.pop() {
+            for sub in cmd.get_subcommands() {
+                if sub.get_name() != "help" {
+                    stack.push((format!("{path} {}", sub.get_name()), sub.clone()));
+                }
+            }
+            out.push((path, cmd));
+        }
+        out
+    }
+
+    #[test]
+    fn no_help_text_carries_rustdoc_markup() {
+        let commands = all_commands();
+        assert!(commands.len() >= 6, "top level and five subcommands");
+        for (path, mut cmd) in commands {
+            for text in [cmd.render_help(), cmd.render_long_help()] {
+                let text = text.to_string();
+                assert!(!text.contains('`'), "{path} help has a backtick:\n{text}");
+                for link in ["[Self", "[crate::", "[super::", "[`"] {
+                    assert!(
+                        !text.contains(link),
+                        "{path} help has a doc link {link}:\n{text}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_subcommand_names_its_environment_and_gives_an_example() {
+        for (path, mut cmd) in all_commands() {
+            let text = cmd.render_long_help().to_string();
+            assert!(
+                text.contains("Examples:"),
+                "{path} help has no example:\n{text}"
+            );
+            assert!(
+                text.contains("Environment"),
+                "{path} help names no env vars:\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn top_level_help_teaches() {
+        let mut root = <Cli as clap::CommandFactory>::command();
+        let text = root.render_long_help().to_string();
+        for needle in [
+            "OKTA_API_TOKEN",
+            "OKTAQL_SERVER_URL",
+            "OKTAQL_CACHE_DIR",
+            "Exit status",
+            "  3  writes were applied",
+            "README.md and docs/",
+            "oktaql exec --sandbox",
+            "completions",
+        ] {
+            assert!(
+                text.contains(needle),
+                "top-level help lacks {needle:?}:\n{text}"
+            );
+        }
+        // One screen: the overview part fits in a tall terminal.
+        assert!(
+            text.lines().count() <= 60,
+            "help is {} lines",
+            text.lines().count()
+        );
+    }
+
+    #[test]
+    fn sandbox_help_names_the_demo_org() {
+        let root = <Cli as clap::CommandFactory>::command();
+        let mut sandbox = root.find_subcommand("sandbox").unwrap().clone();
+        let text = sandbox.render_long_help().to_string();
+        assert!(text.contains("my-org"), "{text}");
+        assert!(!text.contains("DEMO_ORG]"), "{text}");
     }
 }

@@ -20,6 +20,7 @@ pub mod error;
 pub mod exec;
 pub mod plan;
 pub mod provider;
+pub mod reference;
 pub mod relational;
 pub mod render;
 pub mod rows;

@@ -37,6 +37,10 @@ fn main() -> ExitCode {
         Some(Command::Shell(_)) | None => !interactive,
         Some(Command::Sandbox(_)) => false,
         Some(Command::Orgs(_)) | Some(Command::Check(_)) => true,
+        // Printing text needs no runtime at all.
+        Some(Command::Completions(args)) => return print_completions(args.shell),
+        Some(Command::Man) => return print_man(),
+        Some(Command::Docs(args)) => return write_docs(args),
     };
     let mut builder = if one_thread {
         tokio::runtime::Builder::new_current_thread()
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
         Some(Command::Exec(args)) => runtime.block_on(exec(args)),
         Some(Command::Orgs(args)) => runtime.block_on(orgs(args, false)),
         Some(Command::Check(args)) => runtime.block_on(orgs(args, true)),
+        Some(Command::Completions(_) | Command::Man | Command::Docs(_)) => Ok(ExitCode::SUCCESS),
         Some(Command::Sandbox(args)) => runtime.block_on(async {
             let mut out = std::io::stdout();
             oktaql::sandbox::cli::run(args, &mut out).await?;
@@ -73,6 +78,51 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `oktaql completions SHELL`: the script for that shell on stdout.
+fn print_completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut command, "oktaql", &mut std::io::stdout());
+    ExitCode::SUCCESS
+}
+
+/// `oktaql docs --out DIR`: the reference pages.
+fn write_docs(args: &cli::DocsArgs) -> ExitCode {
+    let registry = match &args.registry {
+        Some(dir) => match Registry::from_dir_with_cache(dir, ServiceCache::from_env()) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: cannot load the registry at {}: {e}", dir.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => Registry::embedded(),
+    };
+    match oktaql::reference::write_pages(&registry, &args.out) {
+        Ok(files) => {
+            eprintln!("wrote {} page(s) under {}", files.len(), args.out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `oktaql man`: the manual page (roff) on stdout.
+fn print_man() -> ExitCode {
+    let command = <Cli as clap::CommandFactory>::command();
+    let mut out = std::io::stdout().lock();
+    match clap_mangen::Man::new(command).render(&mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write the manual page: {e}");
             ExitCode::from(2)
         }
     }
@@ -154,6 +204,7 @@ async fn session(args: &SessionArgs) -> Result<Session> {
             hide_headers: args.hide_headers,
             width: if to_terminal { terminal_width() } else { None },
             color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
+            expanded: false,
         },
         vars,
         continue_on_error: false,
@@ -161,6 +212,7 @@ async fn session(args: &SessionArgs) -> Result<Session> {
         summaries: std::io::stderr().is_terminal(),
         timer: false,
         writes: Arc::default(),
+        one_document: false,
     };
     Ok(Session {
         engine,
@@ -352,6 +404,7 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
     let mut s = session(&args.session).await?;
     s.options.continue_on_error = args.continue_on_error;
     s.options.dry_run = args.dry_run;
+    s.options.one_document = args.one_document;
     let writes = s.options.writes.clone();
     let stop = stop_signal();
     let work = async {

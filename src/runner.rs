@@ -48,6 +48,9 @@ pub struct RunOptions {
     /// Where the run records the writes it sends, so that whoever stops it (a failed
     /// output file, a signal) can say what was applied.
     pub writes: Arc<WriteLog>,
+    /// With JSON output, write the whole run as one document: an array holding each
+    /// statement's array of rows, in order (`--one-document`).
+    pub one_document: bool,
 }
 
 /// The writes (INSERT, DELETE, EXEC of a non-GET method) a run has sent: those applied, and
@@ -118,6 +121,8 @@ pub struct RunReport {
     /// Whether any rendered row set had a secret-named column or a cell holding a secret
     /// value this run received or sent (whatever the column is called).
     pub wrote_secrets: bool,
+    /// Where each failure is: `file:line: first line of the statement`.
+    pub failures: Vec<String>,
 }
 
 /// Why a run ended early without a statement failure.
@@ -180,6 +185,10 @@ fn plan_all(engine: &Engine, sources: &[(usize, Source)]) -> Vec<Result<Plan, Er
 /// Runs scripts in order. Every statement of every script is rendered, parsed and planned
 /// before the first is executed, so a mistake anywhere stops the run before anything is
 /// sent. Result rows go to `out`, errors and summaries to `diag`.
+///
+/// With `continue_on_error`, a closing summary (statements run, failed, and where each
+/// failure is) ends the diagnostics. With `one_document` and JSON output, `out` receives one
+/// JSON array whose elements are the statements' row arrays.
 pub async fn run_scripts(
     engine: &Engine,
     scripts: &[Script],
@@ -187,7 +196,37 @@ pub async fn run_scripts(
     out: &mut dyn Write,
     diag: &mut dyn Write,
 ) -> Result<RunReport, RunError> {
+    let document = options.one_document && options.format == OutputFormat::Json && !options.dry_run;
+    if document {
+        write_out(out, b"[\n")?;
+    }
+    let report = run_inner(engine, scripts, options, out, diag).await?;
+    if document {
+        write_out(out, b"]\n")?;
+    }
+    if options.continue_on_error {
+        let ran = report.succeeded + report.failed;
+        let _ = writeln!(
+            diag,
+            "ran {ran} statement(s): {} succeeded, {} failed",
+            report.succeeded, report.failed
+        );
+        for f in &report.failures {
+            let _ = writeln!(diag, "  failed: {f}");
+        }
+    }
+    Ok(report)
+}
+
+async fn run_inner(
+    engine: &Engine,
+    scripts: &[Script],
+    options: &RunOptions,
+    out: &mut dyn Write,
+    diag: &mut dyn Write,
+) -> Result<RunReport, RunError> {
     let mut report = RunReport::default();
+    let document = options.one_document && options.format == OutputFormat::Json && !options.dry_run;
     // 1. Templates: report every undefined variable of every script up front.
     let mut rendered = Vec::with_capacity(scripts.len());
     let mut template_failed = false;
@@ -204,6 +243,7 @@ pub async fn run_scripts(
             Err(e) => {
                 let text = engine.secrets().mask_text(&e.to_string()).into_owned();
                 let _ = writeln!(diag, "error: {}: {text}", s.name);
+                report.failures.push(format!("{}: template", s.name));
                 template_failed = true;
                 rendered.push(String::new());
             }
@@ -224,6 +264,10 @@ pub async fn run_scripts(
                     "error: {}:{}:{}: {}",
                     scripts[i].name, e.line, e.column, e.message
                 );
+                report.failures.push(format!(
+                    "{}:{}: could not be split",
+                    scripts[i].name, e.line
+                ));
                 report.failed += 1;
             }
         }
@@ -268,12 +312,14 @@ pub async fn run_scripts(
     }
     // 3. Execute (or print plans).
     let total = prepared.len();
+    let mut results = 0usize;
     for (n, p) in prepared.iter().enumerate() {
         let name = &scripts[p.script].name;
         let plan = match &p.plan {
             Ok(plan) => plan,
             Err(e) => {
                 statement_error(diag, name, &p.source, e, engine.secrets());
+                report.failures.push(failure(name, &p.source));
                 report.failed += 1;
                 continue;
             }
@@ -308,9 +354,22 @@ pub async fn run_scripts(
         if write {
             options.writes.finish(executed.is_ok());
         }
+        if document && executed.is_ok() {
+            // A statement that failed before any output leaves no element: the separator
+            // goes only between results.
+            if results > 0 {
+                write_out(out, b",\n")?;
+            }
+            results += 1;
+        }
+        // EXEC answers carry Okta's `_links` (lifecycle URLs): noise in a table or text
+        // line, kept in the machine formats (JSON, JSONL, CSV) where a script may want them.
+        let hide_links = matches!(plan, Plan::Mutation(m) if m.verb == crate::provider::SqlVerb::Exec)
+            && matches!(options.format, OutputFormat::Table | OutputFormat::Text);
         let done = match executed {
             Ok(outcome) => emit(
                 outcome,
+                hide_links,
                 started,
                 options,
                 engine.secrets(),
@@ -325,6 +384,7 @@ pub async fn run_scripts(
             Err(Emit::Output(e)) => return Err(e),
             Err(Emit::Statement(e)) => {
                 statement_error(diag, name, &p.source, &e, engine.secrets());
+                report.failures.push(failure(name, &p.source));
                 report.failed += 1;
                 if !options.continue_on_error {
                     report.skipped = total - n - 1;
@@ -377,8 +437,10 @@ impl From<RenderError> for Emit {
 
 /// Writes a statement's rows to `out` as they are read (the result is never held whole),
 /// then its summary to `diag`.
+#[allow(clippy::too_many_arguments)]
 fn emit(
     mut outcome: StreamedOutcome,
+    hide_links: bool,
     started: Instant,
     options: &RunOptions,
     secrets: &SecretValues,
@@ -389,15 +451,29 @@ fn emit(
     let mut written = 0;
     if let Some(rows) = outcome.rows.take() {
         let secret = std::cell::Cell::new(report.wrote_secrets);
+        // Which columns are shown (all but `_links` when hidden).
+        let shown = std::cell::RefCell::new(Vec::<bool>::new());
+        let mut kept: Vec<serde_json::Value> = Vec::new();
         let writer = rows.for_each(
             |columns| {
                 if columns.iter().any(|c| is_secret_key(c)) {
                     secret.set(true);
                 }
+                let keep: Vec<bool> = columns
+                    .iter()
+                    .map(|c| !(hide_links && c == "_links"))
+                    .collect();
+                let names: Vec<String> = columns
+                    .iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(c, _)| c.clone())
+                    .collect();
+                *shown.borrow_mut() = keep;
                 Ok::<_, Emit>(RowWriter::new(
                     options.format,
                     &options.render,
-                    columns,
+                    &names,
                     &mut *out,
                 )?)
             },
@@ -412,7 +488,19 @@ fn emit(
                         _ => false,
                     }));
                 }
-                Ok(writer.write_row(cells)?)
+                let shown = shown.borrow();
+                if shown.iter().all(|k| *k) {
+                    return Ok(writer.write_row(cells)?);
+                }
+                kept.clear();
+                kept.extend(
+                    cells
+                        .iter()
+                        .zip(shown.iter())
+                        .filter(|(_, k)| **k)
+                        .map(|(c, _)| c.clone()),
+                );
+                Ok(writer.write_row(&kept)?)
             },
         )?;
         report.wrote_secrets = secret.get();
@@ -466,6 +554,11 @@ fn first_line(text: &str) -> String {
     } else {
         line.to_string()
     }
+}
+
+/// `file:line: first line` of a failed statement, for the closing summary.
+fn failure(name: &str, source: &Source) -> String {
+    format!("{name}:{}: {}", source.line, first_line(&source.text))
 }
 
 fn completed_list(done: &[Prepared]) -> String {

@@ -341,3 +341,172 @@ fn long_batches_run_in_order_and_fail_before_anything_runs() {
         .stderr(predicate::str::contains("statuz"))
         .stderr(predicate::str::contains("nothing was run"));
 }
+
+#[test]
+fn continue_on_error_ends_with_a_summary_naming_each_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = write(
+        dir.path(),
+        "checks.sql",
+        &format!(
+            "SELECT count(*) AS n FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';\n\
+             SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '0oaMISSING1';\n\
+             SELECT 'ok' AS x FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP_ONE}';\n\
+             \n\
+             SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '0oaMISSING2';\n"
+        ),
+    );
+    let assert = oktaql()
+        .args([
+            "exec",
+            "--sandbox",
+            "-o",
+            "csv",
+            "--continue-on-error",
+            "-f",
+        ])
+        .arg(&runbook)
+        .assert()
+        .code(1)
+        .stdout("n\n2\nx\nok\n");
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let summary: Vec<&str> = stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("ran "))
+        .collect();
+    let file = runbook.display().to_string();
+    assert_eq!(summary.len(), 3, "{stderr}");
+    assert_eq!(summary[0], "ran 4 statement(s): 2 succeeded, 2 failed");
+    for (line, at) in [(summary[1], 2), (summary[2], 5)] {
+        let head = format!("  failed: {file}:{at}: SELECT id FROM okta.apps.secrets WHERE");
+        assert!(line.starts_with(&head), "{line}\n{stderr}");
+    }
+}
+
+#[test]
+fn one_document_makes_a_multi_statement_json_run_one_valid_document() {
+    let sql = format!(
+        "SELECT id, status FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';\n\
+         SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '0oaMISSING';\n\
+         SELECT count(*) AS n FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP_ONE}';\n\
+         SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}' AND status = 'NONE'"
+    );
+    // Without the flag: one document per statement, which a JSON parser rejects as a whole.
+    let plain = oktaql()
+        .args([
+            "exec",
+            "--sandbox",
+            "-o",
+            "json",
+            "--continue-on-error",
+            &sql,
+        ])
+        .output()
+        .unwrap();
+    assert!(serde_json::from_slice::<serde_json::Value>(&plain.stdout).is_err());
+    let out = oktaql()
+        .args([
+            "exec",
+            "--sandbox",
+            "-o",
+            "json",
+            "--one-document",
+            "--continue-on-error",
+            &sql,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    // The failed statement leaves no element; the others appear in order.
+    let results = doc.as_array().unwrap();
+    assert_eq!(results.len(), 3, "{doc}");
+    assert_eq!(results[0].as_array().unwrap().len(), 2);
+    assert_eq!(results[0][1]["status"], "ACTIVE");
+    assert_eq!(results[1], serde_json::json!([{"n": 1}]));
+    assert_eq!(results[2], serde_json::json!([]));
+}
+
+/// The statements of the shell's `.help`: indented lines from the first example to the
+/// `Templates:` line, joined up to each `;`.
+fn help_examples() -> Vec<String> {
+    let text = oktaql::shell::meta::Help.to_string();
+    let mut statements = Vec::new();
+    let mut current = String::new();
+    for line in text.lines().take_while(|l| !l.starts_with("Templates:")) {
+        if !line.starts_with("  ") {
+            continue;
+        }
+        current.push_str(line.trim());
+        current.push(' ');
+        if line.trim_end().ends_with(';') {
+            statements.push(std::mem::take(&mut current));
+        }
+    }
+    assert!(current.is_empty(), "unterminated example: {current}");
+    statements
+}
+
+#[test]
+fn every_help_example_runs_on_the_demo_org_in_order() {
+    let examples = help_examples();
+    assert!(examples.len() >= 9, "{examples:?}");
+    for verb in ["SELECT", "INSERT", "EXEC", "DELETE", "SHOW", "DESCRIBE"] {
+        assert!(
+            examples.iter().any(|e| e.starts_with(verb)),
+            "no {verb} example"
+        );
+    }
+    // One run, one sandbox: each write sees what the ones before it did.
+    let out = oktaql()
+        .args(["exec", "--sandbox", "-o", "csv", &examples.join("\n")])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(",ACTIVE"), "the new secret: {stdout}");
+}
+
+#[test]
+fn exec_output_leaves_out_links_in_table_and_text_only() {
+    let exec = format!(
+        "EXEC okta.apps.secrets.get_oauth2_client_secret @subdomain='my-org', @appId='{APP}', @secretId='ocsnpBqEzjeUjeBLRktC'"
+    );
+    for (format, links) in [
+        ("text", false),
+        ("table", false),
+        ("json", true),
+        ("csv", true),
+    ] {
+        let out = oktaql()
+            .args(["exec", "--sandbox", "-o", format, &exec])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains("ocsnpBqEzjeUjeBLRktC"),
+            "{format}: {stdout}"
+        );
+        assert_eq!(stdout.contains("_links"), links, "{format}: {stdout}");
+        assert_eq!(
+            stdout.contains("lifecycle/deactivate"),
+            links,
+            "{format}: {stdout}"
+        );
+    }
+    // A SELECT that names _links still gets it in a table.
+    let out = oktaql()
+        .args([
+            "exec",
+            "--sandbox",
+            "-o",
+            "text",
+            &format!("SELECT id, _links FROM okta.apps.secrets WHERE subdomain='my-org' AND appId='{APP}'"),
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("_links"));
+}

@@ -423,6 +423,7 @@ fn row_writer_writes_what_render_writes() {
             width: Some(40),
             color: true,
             hide_headers: false,
+            expanded: false,
         },
     ];
     let row_sets = [

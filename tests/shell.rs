@@ -382,3 +382,49 @@ fn history_redacts_union_rows_dollar_strings_and_refuses_a_hostile_set() {
     }
     assert!(text.contains("'my-org'"), "{text}");
 }
+
+#[test]
+fn tables_schema_and_expanded_display_as_in_sqlite3_and_psql() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = shell(home.path(), &["--sandbox"], &[]);
+    s.expect(PROMPT).unwrap();
+
+    enter(&mut s, ".tables secret");
+    s.expect("okta.apps.secrets\r\n").unwrap();
+    s.expect(PROMPT).unwrap();
+    enter(&mut s, "\\dt okta.apps.*");
+    s.expect("okta.apps.applications\r\n").unwrap();
+    s.expect(PROMPT).unwrap();
+    enter(&mut s, ".tables nothing-like-this");
+    s.expect("no resource matches 'nothing-like-this'").unwrap();
+    s.expect(PROMPT).unwrap();
+
+    // \d RESOURCE is its DESCRIBE: the columns with their types.
+    enter(&mut s, "\\d okta.apps.secrets");
+    s.expect("client_secret").unwrap();
+    s.expect(PROMPT).unwrap();
+    enter(&mut s, ".schema okta.apps.nosuch");
+    s.expect("nosuch").unwrap();
+    s.expect(PROMPT).unwrap();
+
+    // \x toggles expanded display: one block per row.
+    enter(&mut s, "\\x");
+    s.expect("expanded display: on").unwrap();
+    s.expect(PROMPT).unwrap();
+    enter(
+        &mut s,
+        &format!("SELECT id, status FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';"),
+    );
+    s.expect("-[ RECORD 1 ]").unwrap();
+    s.expect("status | INACTIVE").unwrap();
+    s.expect("-[ RECORD 2 ]").unwrap();
+    s.expect("status | ACTIVE").unwrap();
+    s.expect(PROMPT).unwrap();
+    enter(&mut s, "\\x off");
+    s.expect("expanded display: off").unwrap();
+    s.expect(PROMPT).unwrap();
+    enter(&mut s, "\\?");
+    s.expect(".tables").unwrap();
+    s.expect(PROMPT).unwrap();
+    leave_with_ctrl_d(s);
+}

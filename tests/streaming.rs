@@ -159,7 +159,12 @@ async fn a_query_failing_part_way_is_a_failed_statement() {
     let (out, diag, failed) = streamed(&engine, &sql, &opts).await;
     assert_eq!(failed, 1);
     assert!(out.ends_with("after\n2\n"), "{out}");
-    assert!(diag.ends_with("1 row\n"), "{diag}");
+    // The last statement's summary, then the run's closing summary.
+    assert!(
+        diag.contains("1 row\nran 2 statement(s): 1 succeeded, 1 failed\n"),
+        "{diag}"
+    );
+    assert!(diag.contains("  failed: <test>:1: "), "{diag}");
 }
 
 /// A writer that takes `left` bytes, then reports a closed pipe.

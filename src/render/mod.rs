@@ -13,6 +13,7 @@
 //! for results stepped through as they are produced.
 
 mod delimited;
+mod expanded;
 mod json;
 mod markdown;
 mod stream;
@@ -92,6 +93,9 @@ pub struct RenderOptions {
     pub width: Option<u16>,
     /// Style the table header (bold) with ANSI escapes.
     pub color: bool,
+    /// Table format only: one block per row, a `column | value` line per column (the
+    /// shell's `\x`, as in psql), for rows too wide to read across.
+    pub expanded: bool,
 }
 
 /// Writing the output failed.

@@ -11,7 +11,7 @@ use std::io::{BufWriter, Write};
 use serde_json::Value;
 
 use super::table::TableWriter;
-use super::{delimited, json, markdown, OutputFormat, RenderError, RenderOptions};
+use super::{delimited, expanded, json, markdown, OutputFormat, RenderError, RenderOptions};
 
 /// Writes one result in one format, a row at a time.
 ///
@@ -43,6 +43,10 @@ enum Sink<W: Write> {
     Table {
         out: BufWriter<W>,
         table: Box<TableWriter>,
+    },
+    Expanded {
+        out: BufWriter<W>,
+        columns: Vec<String>,
     },
 }
 
@@ -88,6 +92,10 @@ impl<W: Write> RowWriter<W> {
                 markdown::write_header(columns, &mut out)?;
                 Sink::Markdown(out)
             }
+            OutputFormat::Table if opts.expanded => Sink::Expanded {
+                out: BufWriter::new(out),
+                columns: columns.to_vec(),
+            },
             OutputFormat::Table => Sink::Table {
                 out: BufWriter::new(out),
                 table: Box::new(TableWriter::new(columns, opts)),
@@ -106,6 +114,9 @@ impl<W: Write> RowWriter<W> {
             Sink::Json { out, keys } => json::write_document_row(keys, cells, self.rows == 0, out)?,
             Sink::Jsonl { out, keys } => json::write_line(keys, cells, out)?,
             Sink::Table { table, .. } => table.add(cells),
+            Sink::Expanded { out, columns } => {
+                expanded::write_record(columns, cells, self.rows + 1, out)?
+            }
         }
         self.rows += 1;
         Ok(())
@@ -121,9 +132,10 @@ impl<W: Write> RowWriter<W> {
         match self.sink {
             Sink::Nothing(mut out) => out.flush()?,
             Sink::Csv(mut csv) => csv.flush()?,
-            Sink::Text(mut out) | Sink::Markdown(mut out) | Sink::Jsonl { mut out, .. } => {
-                out.flush()?
-            }
+            Sink::Text(mut out)
+            | Sink::Markdown(mut out)
+            | Sink::Jsonl { mut out, .. }
+            | Sink::Expanded { mut out, .. } => out.flush()?,
             Sink::Json { mut out, .. } => {
                 json::end_document(self.rows, &mut out)?;
                 out.flush()?;

@@ -21,7 +21,7 @@ pub struct SandboxArgs {
     /// Initial data when there is no state file.
     #[arg(long, value_enum, default_value_t = Seed::Demo)]
     pub seed: Seed,
-    /// The API token clients must send (`Authorization: SSWS <TOKEN>`).
+    /// The API token clients must send (as 'Authorization: SSWS TOKEN').
     #[arg(long, default_value = DEFAULT_TOKEN)]
     pub token: String,
     /// Requests per minute per org; beyond it the sandbox answers 429 (E0000047).
@@ -123,12 +123,10 @@ fn print_banner(
             "  state file:          none (changes are lost on exit)"
         )?,
     }
-    if args.seed == Seed::Demo {
-        writeln!(
-            out,
-            "  demo org:            {org} ({} apps)",
-            args.apps.max(6)
-        )?;
+    // Counted from the running store: after a restart the state file decides, not --apps.
+    let apps = sandbox.initial_apps(org);
+    if args.seed == Seed::Demo || apps > 0 {
+        writeln!(out, "  demo org:            {org} ({apps} apps)")?;
     }
     if let Some(limit) = args.rate_limit {
         writeln!(
@@ -136,6 +134,11 @@ fn print_banner(
             "  rate limit:          {limit} requests/minute per org"
         )?;
     }
+    writeln!(out, "Use it from oktaql in this shell:")?;
+    writeln!(
+        out,
+        "  export OKTAQL_SERVER_URL='{template}' OKTA_API_TOKEN='{token}'"
+    )?;
     writeln!(out, "Try:")?;
     writeln!(
         out,
@@ -143,12 +146,11 @@ fn print_banner(
     )?;
     writeln!(
         out,
-        "Point oktaql at it with the server URL template and token above, or let oktaql run \
-         its own in-process sandbox:"
+        "  oktaql exec \"SELECT id, status FROM okta.apps.secrets WHERE subdomain='{org}' AND appId='{app}'\""
     )?;
     writeln!(
         out,
-        "  oktaql exec --sandbox \"SELECT id, status FROM okta.apps.secrets WHERE subdomain='{org}' AND appId='{app}'\""
+        "(or let oktaql run its own in-process sandbox: oktaql exec --sandbox \"...\")"
     )?;
     writeln!(out, "Press Ctrl-C to stop.")?;
     Ok(())
@@ -176,4 +178,60 @@ fn service_app_key(path: &std::path::Path) -> Result<crate::auth::SigningKey, Sa
         .and_then(|()| file.sync_all())
         .map_err(|e| bad(e.to_string()))?;
     Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        args: SandboxArgs,
+    }
+
+    fn args(extra: &[&str]) -> SandboxArgs {
+        let mut argv = vec!["sandbox", "--listen", "127.0.0.1:0"];
+        argv.extend_from_slice(extra);
+        Wrap::parse_from(argv).args
+    }
+
+    async fn banner(args: &SandboxArgs) -> String {
+        let sandbox = Sandbox::start(args.config().unwrap()).await.unwrap();
+        let mut out = Vec::new();
+        print_banner(&sandbox, args, &mut out).unwrap();
+        sandbox.shutdown().await;
+        String::from_utf8(out).unwrap()
+    }
+
+    #[tokio::test]
+    async fn banner_prints_the_export_line_a_client_needs() {
+        let args = args(&[]);
+        let text = banner(&args).await;
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("export "))
+            .unwrap_or_else(|| panic!("no export line:\n{text}"));
+        assert!(
+            line.contains("OKTAQL_SERVER_URL='http://127.0.0.1:"),
+            "{line}"
+        );
+        assert!(line.contains("/{subdomain}'"), "{line}");
+        assert!(line.contains("OKTA_API_TOKEN='sandbox-token'"), "{line}");
+        assert!(text.contains("my-org (260 apps)"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn banner_counts_the_apps_of_the_state_file_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.json");
+        let state = state.to_str().unwrap();
+        // First start seeds 30 apps into the state file.
+        let first = banner(&args(&["--state", state, "--apps", "30"])).await;
+        assert!(first.contains("my-org (30 apps)"), "{first}");
+        // Restarted without --apps (default 260): the file's 30 apps are what is served.
+        let again = banner(&args(&["--state", state])).await;
+        assert!(again.contains("my-org (30 apps)"), "{again}");
+    }
 }

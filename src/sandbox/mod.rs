@@ -89,7 +89,7 @@ pub const DEMO_APP_SAML: &str = "0oa8f2ku5ZrC1aVoN6p8";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Seed {
-    /// Org [`DEMO_ORG`] with a realistic mix of apps and secrets.
+    /// Org my-org (DEMO_ORG) with a realistic mix of apps and secrets.
     #[default]
     Demo,
     /// No apps at all.
@@ -201,6 +201,8 @@ pub enum SandboxError {
 pub struct Sandbox {
     addr: SocketAddr,
     token: String,
+    /// Apps per org when it started (from the state file or the seed).
+    initial_apps: std::collections::HashMap<String, usize>,
     oauth: Arc<oauth::AuthServer>,
     service_app_key: crate::auth::SigningKey,
     stop: Option<oneshot::Sender<()>>,
@@ -217,6 +219,7 @@ impl Sandbox {
             });
         }
         let (store, persister) = initial_state(&config).await?;
+        let initial_apps = store.app_counts();
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| SandboxError::Bind {
@@ -257,6 +260,7 @@ impl Sandbox {
         Ok(Sandbox {
             addr,
             token: config.token,
+            initial_apps,
             oauth,
             service_app_key,
             stop: Some(stop),
@@ -301,6 +305,12 @@ impl Sandbox {
     /// The API token the sandbox accepts.
     pub fn token(&self) -> &str {
         &self.token
+    }
+
+    /// How many apps `org` held when the sandbox started: the state file's count after a
+    /// restart, the seed's otherwise.
+    pub fn initial_apps(&self, org: &str) -> usize {
+        self.initial_apps.get(org).copied().unwrap_or(0)
     }
 
     /// Stops accepting connections, lets in-flight requests finish (up to 5 seconds), and returns.

@@ -121,6 +121,15 @@ impl Store {
         data
     }
 
+    /// The number of apps in each org that has any, by org name.
+    pub fn app_counts(&self) -> HashMap<String, usize> {
+        self.read_orgs()
+            .iter()
+            .map(|(name, org)| (name.clone(), org.read_apps().list.len()))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
     /// The number of writes applied so far.
     pub fn version(&self) -> u64 {
         self.version.load(Ordering::SeqCst)

@@ -31,6 +31,13 @@ pub enum MetaCommand {
     },
     /// `.unset NAME`: remove a template variable.
     Unset(String),
+    /// `.tables [PATTERN]`, `\dt [PATTERN]`, bare `\d`: list resources, optionally only
+    /// those whose full name matches PATTERN (a substring, or a glob with `*` and `?`).
+    Tables(Option<String>),
+    /// `.schema RESOURCE`, `\d RESOURCE`: the resource's columns (its `DESCRIBE`).
+    Schema(String),
+    /// `\x [on|off]`, `.expanded [on|off]`: expanded display (toggles without an argument).
+    Expanded(Option<bool>),
     /// `.quit`, `.exit`, `\q`, `exit`, `quit`: leave the shell.
     Quit,
 }
@@ -71,6 +78,21 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     (".unset", "NAME", "remove a template variable"),
     (
+        ".tables",
+        "[PATTERN]",
+        "list resources, or those matching PATTERN (also \\dt)",
+    ),
+    (
+        ".schema",
+        "RESOURCE",
+        "the columns of a resource (also \\d RESOURCE)",
+    ),
+    (
+        ".expanded",
+        "[on|off]",
+        "one block per row, column | value (also \\x)",
+    ),
+    (
         ".quit",
         "",
         "leave the shell (also .exit, \\q, exit, Ctrl-D)",
@@ -94,6 +116,23 @@ fn on_off(command: &str, arg: Option<&str>) -> Result<bool, MetaError> {
         Some("on" | "true" | "1" | "yes") => Ok(true),
         Some("off" | "false" | "0" | "no") => Ok(false),
         _ => Err(MetaError(format!("usage: {command} on|off"))),
+    }
+}
+
+/// A resource name as typed: `provider.service.resource`, letters, digits, `_` and `-`.
+fn resource_name(name: &str) -> Result<String, MetaError> {
+    let parts: Vec<&str> = name.split('.').collect();
+    let plain = parts.iter().all(|p| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    });
+    if parts.len() == 3 && plain {
+        Ok(name.to_string())
+    } else {
+        Err(MetaError(format!(
+            "'{name}' is not a resource name: write provider.service.resource (e.g. okta.apps.secrets); .tables lists them"
+        )))
     }
 }
 
@@ -161,6 +200,19 @@ impl MetaCommand {
                     value: unquote(value).to_string(),
                 })
             }
+            ".tables" | "\\dt" => Ok(MetaCommand::Tables(arg.map(str::to_string))),
+            ".schema" | "\\d" | "\\d+" => match arg {
+                Some(name) => resource_name(name).map(MetaCommand::Schema),
+                None if lower.starts_with('\\') => Ok(MetaCommand::Tables(None)),
+                None => Err(MetaError(
+                    "usage: .schema RESOURCE (e.g. .schema okta.apps.secrets); .tables lists them"
+                        .into(),
+                )),
+            },
+            ".expanded" | "\\x" => match arg {
+                None => Ok(MetaCommand::Expanded(None)),
+                Some(_) => on_off(command, arg).map(|on| MetaCommand::Expanded(Some(on))),
+            },
             ".unset" => match arg {
                 Some(name) => Ok(MetaCommand::Unset(name.to_string())),
                 None => Err(MetaError("usage: .unset NAME".into())),
@@ -200,7 +252,20 @@ impl fmt::Display for Help {
             f,
             "    WHERE subdomain = 'my-org' AND appId = '0oa8f2kr7HwM3cPeL9s2';"
         )?;
-        writeln!(f, "Change:")?;
+        // A rotation of Grafana's secrets, in the order it is done: every example runs on
+        // the demo org as written, one after another (the app holds at most two secrets).
+        writeln!(
+            f,
+            "Change (rotate a secret: drop the inactive one, add, deactivate the old):"
+        )?;
+        writeln!(
+            f,
+            "  DELETE FROM okta.apps.secrets WHERE subdomain = 'my-org'"
+        )?;
+        writeln!(
+            f,
+            "    AND appId = '0oa8f2kr7HwM3cPeL9s2' AND secretId = 'ocsOBwKiaHGmdZc4DOc9';"
+        )?;
         writeln!(f, "  INSERT INTO okta.apps.secrets (subdomain, appId)")?;
         writeln!(
             f,
@@ -212,10 +277,8 @@ impl fmt::Display for Help {
         )?;
         writeln!(
             f,
-            "    @subdomain='my-org', @appId='0oa8f2kr7HwM3cPeL9s2', @secretId='ocs…';"
+            "    @subdomain='my-org', @appId='0oa8f2kr7HwM3cPeL9s2', @secretId='ocsnpBqEzjeUjeBLRktC';"
         )?;
-        writeln!(f, "  DELETE FROM okta.apps.secrets")?;
-        writeln!(f, "    WHERE subdomain = 'my-org' AND appId = '0oa8f2kr7HwM3cPeL9s2' AND secretId = 'ocs…';")?;
         writeln!(
             f,
             "Templates: .set subdomain my-org, then WHERE subdomain = '{{{{ subdomain }}}}'."
@@ -294,6 +357,33 @@ mod tests {
             p(".unset subdomain"),
             Ok(MetaCommand::Unset("subdomain".into()))
         );
+        assert_eq!(p(".tables"), Ok(MetaCommand::Tables(None)));
+        assert_eq!(p("\\dt"), Ok(MetaCommand::Tables(None)));
+        assert_eq!(p("\\d"), Ok(MetaCommand::Tables(None)));
+        assert_eq!(
+            p(".tables secret*"),
+            Ok(MetaCommand::Tables(Some("secret*".into())))
+        );
+        assert_eq!(
+            p("\\d okta.apps.secrets"),
+            Ok(MetaCommand::Schema("okta.apps.secrets".into()))
+        );
+        assert_eq!(
+            p(".schema okta.apps.secrets;"),
+            Ok(MetaCommand::Schema("okta.apps.secrets".into()))
+        );
+        assert_eq!(p("\\x"), Ok(MetaCommand::Expanded(None)));
+        assert_eq!(p("\\x on"), Ok(MetaCommand::Expanded(Some(true))));
+        assert_eq!(p(".expanded off"), Ok(MetaCommand::Expanded(Some(false))));
+        assert_eq!(p("\\?"), Ok(MetaCommand::Help));
+    }
+
+    #[test]
+    fn schema_takes_a_resource_name_only() {
+        assert!(p(".schema").unwrap_err().0.contains(".schema RESOURCE"));
+        let e = p("\\d okta.apps.secrets;DROP").unwrap_err().0;
+        assert!(e.contains("provider.service.resource"), "{e}");
+        assert!(p("\\d secrets").is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! dropped) or clearing a partial input; Ctrl-D leaving. An error never ends the shell.
 //! Must not: parse or plan SQL itself (the runner and engine do), or write a secret to disk.
 
+pub mod catalog;
 pub mod complete;
 #[cfg(feature = "shell")]
 pub mod editor;
@@ -368,6 +369,30 @@ impl Shell<'_> {
                 } else {
                     writeln!(self.err, "error: no variable {name} (.vars lists them)")?;
                 }
+            }
+            MetaCommand::Tables(pattern) => {
+                match catalog::resource_names(self.engine.registry(), pattern.as_deref()) {
+                    Ok(names) if names.is_empty() => writeln!(
+                        self.err,
+                        "no resource matches '{}' (.tables lists them all)",
+                        pattern.unwrap_or_default()
+                    )?,
+                    Ok(names) => {
+                        for name in names {
+                            writeln!(self.out, "{name}")?;
+                        }
+                    }
+                    Err(e) => writeln!(self.err, "error: {e}")?,
+                }
+            }
+            MetaCommand::Schema(resource) => {
+                // The same answer as the statement, rendered in the current output format.
+                self.execute(format!("DESCRIBE {resource};"))?;
+            }
+            MetaCommand::Expanded(on) => {
+                let on = on.unwrap_or(!opts.render.expanded);
+                opts.render.expanded = on;
+                writeln!(self.err, "expanded display: {}", on_off(on))?;
             }
             MetaCommand::Quit => {}
         }
