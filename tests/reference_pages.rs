@@ -75,9 +75,11 @@ fn every_example_plans_and_every_select_runs_on_the_sandbox() {
         .args(["exec", "--sandbox", "--dry-run", &examples.join("\n")])
         .assert()
         .success();
+    // A SELECT whose page names a placeholder (`'<keyId>'`: an id the demo org's example app
+    // does not have) is planned above; every other SELECT must return rows.
     let selects: Vec<&String> = examples
         .iter()
-        .filter(|e| e.starts_with("SELECT"))
+        .filter(|e| e.starts_with("SELECT") && !e.contains("'<"))
         .collect();
     assert!(!selects.is_empty());
     for sql in selects {

@@ -450,7 +450,7 @@ servers:
     fn shortcuts_match_a_plain_parse_of_the_stackql_document() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/reference/stackql-registry/okta/v00.00.00000/services/apps.yaml"
+            "/../../../shared/reference/stackql-registry/okta/v00.00.00000/services/apps.yaml"
         );
         let Ok(text) = std::fs::read_to_string(path) else {
             // The reference registry is not checked out next to the crate: say so past the
