@@ -8,11 +8,13 @@
 mod cursor;
 mod error;
 mod exec;
+mod number;
 mod parse;
 mod show;
 mod split;
 
 pub use error::SqlError;
+pub use number::number_value;
 pub use parse::{parse, statement_kind};
 pub use split::{is_complete, split, split_checked};
 
