@@ -3,17 +3,17 @@
 //! not declare, and LIMIT answered from the first pages only. Run against the repository's
 //! own StackQL-layout fixture (served by a loopback server) and against the sandbox.
 
-mod registry_support;
+mod common;
 
 use std::sync::Arc;
 
+use crate::common::registry::{canned_server, fixture_registry, Canned};
 use oktaql::exec::MemoryDiagnostics;
 use oktaql::plan::plan_text;
 use oktaql::provider::Registry;
 use oktaql::sandbox::{Sandbox, SandboxConfig};
 use oktaql::sql::Source;
 use oktaql::{Engine, EngineConfig, Rows};
-use registry_support::{canned_server, fixture_registry, Canned};
 use serde_json::{json, Value};
 
 async fn fixture_engine() -> (Engine, Arc<Canned>) {

@@ -2,7 +2,8 @@
 //! statement, and where settings come from — against the sandbox's authorization server
 //! and a second loopback server that must never be reached.
 
-mod exec_support;
+mod common;
+use crate::common::{exec, registry};
 
 use std::sync::Arc;
 
@@ -119,7 +120,7 @@ async fn a_missing_scope_is_refused_at_plan_time() {
 #[tokio::test]
 async fn a_credential_reaches_only_its_org() {
     let sb = sandbox(false).await;
-    let (addr, seen) = exec_support::serve(Router::new().fallback(|| async { "[]" })).await;
+    let (addr, seen) = exec::serve(Router::new().fallback(|| async { "[]" })).await;
     let diag = Arc::new(MemoryDiagnostics::new());
     let e = engine(
         app_org(&sb, &ALL, false),
@@ -239,6 +240,9 @@ async fn the_sandbox_enforces_scopes_and_refuses_replayed_assertions() {
         scopes: vec![],
         dpop: false,
     };
+    // A bare client needs the TLS provider the engine installs; this test may run first
+    // (alone in its process under nextest), before any engine exists.
+    oktaql::exec::install_tls_provider();
     let http = reqwest::Client::new();
     let assertion = oktaql::auth::oauth::client_assertion(&app, &token_url).unwrap();
     let ask = |scope: &str, a: &str| {
@@ -516,10 +520,10 @@ async fn a_403_for_scope_names_the_scope_to_grant() {
         );
         (StatusCode::FORBIDDEN, h, r#"{"errorCode":"E0000006","errorSummary":"You do not have permission to perform the requested action"}"#)
     });
-    let (_addr, seen) = exec_support::serve(router).await;
-    let (client, _) = exec_support::client(|_| {});
+    let (_addr, seen) = exec::serve(router).await;
+    let (client, _) = exec::client(|_| {});
     let err = client
-        .send(&exec_support::req(
+        .send(&exec::req(
             "create_secret",
             "POST",
             format!("{}/api/v1/apps/0oa1/credentials/secrets", seen.base()),
@@ -535,19 +539,14 @@ async fn a_403_for_scope_names_the_scope_to_grant() {
 /// they give the same least-privilege checks.
 #[test]
 fn stackql_registry_documents_carry_scopes() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/reference/stackql-registry");
-    if !dir.join("okta").is_dir() {
-        eprintln!("SKIPPED: {} is absent", dir.display());
+    let Some(dir) = registry::reference_registry("stackql_registry_documents_carry_scopes") else {
         return;
-    }
+    };
     let registry = Registry::from_dir(&dir).unwrap();
     let resolved = oktaql::plan::resolve::resource(&registry, "okta", "apps", "secrets")
         .or_else(|_| oktaql::plan::resolve::resource(&registry, "okta", "application", "secrets"));
-    let Ok(resolved) = resolved else {
-        eprintln!("SKIPPED: the registry has no okta.apps.secrets");
-        return;
-    };
+    // The published registry serves okta.apps.secrets (or the older okta.application).
+    let resolved = resolved.expect("the reference registry has the secrets resource");
     let scopes: Vec<(String, Vec<String>)> = resolved
         .resource()
         .methods
@@ -577,4 +576,57 @@ fn our_provider_documents_carry_the_specs_scopes() {
         };
         assert_eq!(m.scopes, vec![want.to_string()], "{}", m.name);
     }
+}
+
+/// `expires_in` is a server number: one beyond any clock is capped (the token is cached and
+/// reused), not an overflow when the refresh moment is computed.
+#[tokio::test]
+async fn a_token_lifetime_beyond_any_clock_is_capped_not_a_panic() {
+    use crate::common::exec::{json_response, serve, S};
+    use axum::http::HeaderMap;
+    use axum::routing::{get, post};
+    let router = Router::new()
+        .route(
+            "/my-org/oauth2/v1/token",
+            post(
+                |axum::extract::State(seen): S, headers: HeaderMap| async move {
+                    seen.record(&headers);
+                    json_response(
+                        200,
+                        serde_json::json!({
+                            "token_type": "Bearer",
+                            "access_token": "canned-access-token",
+                            "expires_in": u64::MAX,
+                            "scope": "okta.apps.read"
+                        }),
+                    )
+                },
+            ),
+        )
+        .route(
+            "/my-org/api/v1/apps/{app}/credentials/secrets",
+            get(|| async { json_response(200, serde_json::json!([])) }),
+        );
+    let (addr, seen) = serve(router).await;
+    let org = Org {
+        name: DEMO_ORG.into(),
+        url: format!("http://{addr}/{DEMO_ORG}"),
+        credential: Credential::ServiceApp(Box::new(ServiceApp {
+            client_id: "0oacanned".into(),
+            key: SigningKey::generate_es256(),
+            key_id: None,
+            scopes: vec!["okta.apps.read".into()],
+            dpop: false,
+        })),
+        origins: vec![],
+    };
+    let e = engine(org, None, Arc::new(MemoryDiagnostics::new()));
+    let sql = format!(
+        "SELECT id FROM okta.apps.secrets WHERE subdomain = '{DEMO_ORG}' AND appId = '0oa1'"
+    );
+    for _ in 0..2 {
+        let out = run(&e, &sql).await.unwrap();
+        assert_eq!(out.rows.unwrap().rows.len(), 0);
+    }
+    assert_eq!(seen.hits(), 1, "one token request, the token reused");
 }

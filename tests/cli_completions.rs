@@ -2,6 +2,8 @@
 //! parses in its shell (skipped, with a printed notice, where that shell is not installed),
 //! names the subcommands and flags, and the manual page is roff covering them.
 
+mod common;
+
 use std::process::Command as Process;
 
 use assert_cmd::Command;
@@ -28,7 +30,9 @@ fn installed(program: &str, version_flag: &str) -> bool {
 /// Checks `text` with `program args… FILE` (a syntax-only run), or says why it was skipped.
 fn parses_in(program: &str, version_flag: &str, args: &[&str], text: &str, ext: &str) {
     if !installed(program, version_flag) {
-        println!("SKIPPED: {program} is not installed; its completion script was not parsed");
+        crate::common::skipped(&format!(
+            "{program} is not installed; its completion script was not parsed"
+        ));
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -108,7 +112,7 @@ fn powershell_script_parses() {
     assert!(text.contains("Register-ArgumentCompleter"), "{text}");
     // pwsh has no syntax-only switch: parse the file with the language parser.
     if !installed("pwsh", "-Version") {
-        println!("SKIPPED: pwsh is not installed; the PowerShell script was not parsed");
+        crate::common::skipped("pwsh is not installed; the PowerShell script was not parsed");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -164,6 +168,6 @@ fn man_page_is_roff_covering_every_subcommand() {
             .unwrap();
         assert!(out.status.success(), "{out:?}");
     } else {
-        println!("SKIPPED: groff is not installed; the man page was not rendered");
+        crate::common::skipped("groff is not installed; the man page was not rendered");
     }
 }

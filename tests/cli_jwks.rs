@@ -2,11 +2,11 @@
 //! SELECT, INSERT, DELETE and EXEC, every Okta key rule as an exit-1 error, and keys that
 //! survive a restart with `--state`.
 
-mod cred_support;
+mod common;
 
+use crate::common::cli::{add_key_sql, modulus, org, org_with};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use cred_support::{add_key_sql, modulus, org, org_with};
 use oktaql::sandbox::{
     SandboxConfig, SandboxError, DEMO_APP_ONE_SECRET, DEMO_APP_PRIVATE_KEY_JWT, DEMO_APP_SAML,
     DEMO_ORG,

@@ -1,82 +1,15 @@
 //! The four verbs and discovery, through the `oktaql` binary, against a sandbox started in
 //! this test process (each test its own, so state does not leak between tests).
 
-mod registry_support;
-
-use std::process::Output;
+mod common;
+use crate::common::cli::{org, Org};
+use crate::common::registry;
 
 use assert_cmd::Command;
 use oktaql::sandbox::{
-    Sandbox, SandboxConfig, DEMO_APP_JWT, DEMO_APP_ONE_SECRET, DEMO_APP_PRIVATE_KEY_JWT,
-    DEMO_APP_TWO_SECRETS, DEMO_ORG,
+    DEMO_APP_JWT, DEMO_APP_ONE_SECRET, DEMO_APP_PRIVATE_KEY_JWT, DEMO_APP_TWO_SECRETS, DEMO_ORG,
 };
 use serde_json::Value;
-
-/// A sandbox on its own runtime, alive as long as this value.
-struct Org {
-    url: String,
-    token: String,
-    _sandbox: Sandbox,
-    _rt: tokio::runtime::Runtime,
-}
-
-fn org() -> Org {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sandbox = rt
-        .block_on(Sandbox::start(SandboxConfig::default()))
-        .expect("sandbox starts");
-    Org {
-        url: sandbox.url_template(),
-        token: sandbox.token().to_string(),
-        _sandbox: sandbox,
-        _rt: rt,
-    }
-}
-
-impl Org {
-    fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_oktaql"));
-        c.env("OKTAQL_SERVER_URL", &self.url)
-            .env("OKTA_API_TOKEN", &self.token)
-            .env("NO_COLOR", "1");
-        c
-    }
-
-    /// Runs statements with JSON output; returns the output.
-    fn run(&self, sql: &str) -> Output {
-        self.cmd()
-            .args(["exec", "-o", "json", sql])
-            .output()
-            .unwrap()
-    }
-
-    /// Runs one statement that must succeed and returns its rows.
-    fn rows(&self, sql: &str) -> Vec<serde_json::Map<String, Value>> {
-        let out = self.run(sql);
-        assert!(
-            out.status.success(),
-            "{sql}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
-        v.as_array()
-            .expect("an array")
-            .iter()
-            .map(|r| r.as_object().unwrap().clone())
-            .collect()
-    }
-
-    /// Runs one statement that must fail with exit 1; returns stderr.
-    fn fails(&self, sql: &str) -> String {
-        let out = self.run(sql);
-        assert_eq!(out.status.code(), Some(1), "{sql} should fail");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    }
-}
 
 fn secrets_of(org: &Org, app: &str) -> Vec<serde_json::Map<String, Value>> {
     org.rows(&format!(
@@ -286,8 +219,7 @@ fn discovery_is_answered_from_the_provider() {
 
 #[test]
 fn stackql_registry_plans_the_same_calls_and_runs() {
-    let Some(root) =
-        registry_support::reference_registry("stackql_registry_plans_the_same_calls_and_runs")
+    let Some(root) = registry::reference_registry("stackql_registry_plans_the_same_calls_and_runs")
     else {
         return;
     };

@@ -9,15 +9,15 @@
 //! (as in CI); otherwise, with a notice, on oktaql's own provider documents and the
 //! repository's StackQL-layout fixture. Each run prints which registry it covered.
 
-mod registry_support;
+mod common;
 
 use std::io::Write as _;
 
+use crate::common::registry::{canned_server, fixture_registry, reference_registry, Canned};
 use oktaql::plan::{plan_text, Plan, Requests, DATA_PREFIX};
 use oktaql::provider::{Column, Method, ParamLocation, Registry, Resource, ResponseShape, SqlVerb};
 use oktaql::sql::Source;
 use oktaql::{Engine, EngineConfig};
-use registry_support::{canned_server, fixture_registry, reference_registry, Canned};
 use serde_json::{json, Map, Value};
 
 const PROVIDER: &str = "okta";

@@ -1,6 +1,8 @@
 //! Runs every ```sql block of `docs/credentials.md`, in order, against a sandbox, so the
 //! credential and System Log queries never rot.
 
+mod common;
+
 use std::collections::HashMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,8 +15,7 @@ use oktaql::sandbox::{
 use oktaql::template::{render, Vars};
 use oktaql::{Engine, EngineConfig, Rows};
 
-mod doc_support;
-use doc_support::{blocks, column};
+use crate::common::docs::{blocks, column};
 
 #[tokio::test]
 async fn credentials_doc_queries_run() {

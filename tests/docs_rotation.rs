@@ -1,6 +1,8 @@
 //! Runs every ```sql block of `docs/rotation.md`, in order, against a sandbox, so the
 //! worked rotation queries never rot.
 
+mod common;
+
 use std::collections::HashMap;
 
 use oktaql::exec::ClientConfig;
@@ -9,8 +11,7 @@ use oktaql::sandbox::{Sandbox, SandboxConfig, DEMO_APP_ONE_SECRET};
 use oktaql::template::{render, Vars};
 use oktaql::{Engine, EngineConfig, Rows};
 
-mod doc_support;
-use doc_support::{blocks, column};
+use crate::common::docs::{blocks, column};
 
 #[tokio::test]
 async fn rotation_doc_queries_run() {

@@ -2,16 +2,16 @@
 //! the proxies and misconfigurations in front of it): rows, pagination, error bodies,
 //! redirects, URL safety, debug traces. Retries, rate limits and fan-out: `exec_retry.rs`.
 
-mod exec_support;
+mod common;
 
 use std::time::{Duration, Instant};
 
+use crate::common::exec::*;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Response, StatusCode};
 use axum::routing::{any, get};
 use axum::Router;
-use exec_support::*;
 use oktaql::exec::ExecError;
 use oktaql::provider::ResponseShape;
 use serde_json::{json, Value};

@@ -5,19 +5,19 @@
 //! timeouts, slow handlers) advance it without taking real time, so a test takes
 //! milliseconds and asserts the waits themselves.
 
-mod exec_support;
+mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::common::exec::*;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Response, StatusCode};
 use axum::routing::{any, get};
 use axum::Router;
-use exec_support::*;
 use oktaql::exec::ExecError;
 use oktaql::plan::HttpRequest;
 use oktaql::provider::ResponseShape;

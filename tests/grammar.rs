@@ -12,7 +12,8 @@
 //!
 //! To rewrite the expectations after a deliberate change: `UPDATE_EXPECT=1 cargo test --test grammar`.
 
-mod registry_support;
+mod common;
+use crate::common::registry;
 
 use std::path::{Path, PathBuf};
 
@@ -83,7 +84,7 @@ fn grammar_corpus() {
         let first = text.lines().next().unwrap_or("");
         // `-- registry: fixture` plans against the repository's StackQL-layout fixture.
         let main = if first.contains("registry: fixture") {
-            Registry::from_dir(&registry_support::fixture_registry()).expect("fixture loads")
+            Registry::from_dir(&registry::fixture_registry()).expect("fixture loads")
         } else {
             Registry::embedded()
         };
@@ -95,7 +96,7 @@ fn grammar_corpus() {
         let mut registries = vec![("embedded", actual, expected.clone())];
         if first.contains("stackql") {
             let name = case.file_name().unwrap_or_default().to_string_lossy();
-            let Some(root) = registry_support::reference_registry(&format!(
+            let Some(root) = registry::reference_registry(&format!(
                 "grammar-tests/cases/{name} against StackQL's registry"
             )) else {
                 continue;

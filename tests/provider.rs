@@ -1,7 +1,8 @@
 //! The provider loader against both registries (the compiled-in one and StackQL's), and
 //! against small hand-made registries that are incomplete, misspelt or malicious.
 
-mod registry_support;
+mod common;
+use crate::common::registry;
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,7 @@ use oktaql::provider::{
 
 /// StackQL's registry, or `None` (with a notice naming `what`) when it is not checked out.
 fn stackql_root(what: &str) -> Option<PathBuf> {
-    registry_support::reference_registry(what)
+    registry::reference_registry(what)
 }
 
 /// oktaql's own provider, and StackQL's registry when it is checked out.
@@ -553,7 +554,7 @@ fn registry_is_shareable_across_threads() {
     fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
     assert_send_sync_clone::<Registry>();
     // StackQL's registry when present; the repository's own StackQL-layout fixture always.
-    let mut roots = vec![registry_support::fixture_registry()];
+    let mut roots = vec![registry::fixture_registry()];
     roots.extend(stackql_root(
         "registry_is_shareable_across_threads on StackQL's registry",
     ));
@@ -583,7 +584,7 @@ fn shared_across_threads(registry: Registry) {
 /// column that a parameter is named like, arrays of scalars, `allOf`, and every SQL verb.
 #[test]
 fn the_fixture_registry_loads_in_stackql_layout() {
-    let registry = Registry::from_dir(&registry_support::fixture_registry()).unwrap();
+    let registry = Registry::from_dir(&registry::fixture_registry()).unwrap();
     let names: Vec<String> = registry
         .services("okta")
         .unwrap()

@@ -3,7 +3,8 @@
 //! its entry, a damaged entry is ignored and repaired, and a cache directory that cannot be
 //! used never gets in the way. Every test uses its own temporary cache directory.
 
-mod registry_support;
+mod common;
+use crate::common::registry;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use oktaql::{Engine, EngineConfig};
 /// StackQL's registry when it is checked out; otherwise, after a notice, oktaql's own
 /// `providers/` directory, which has the same layout (a provider.yaml and `services/apps.yaml`).
 fn stackql_root() -> PathBuf {
-    registry_support::reference_registry(
+    registry::reference_registry(
         "provider cache tests on StackQL's registry (run on providers/ instead)",
     )
     .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("providers"))

@@ -2,15 +2,15 @@
 //! acknowledged or kept in memory that is not durable, state files held to the API's rules,
 //! Okta-shaped errors, honest banners and bounded sizes.
 
-mod security_support;
+mod common;
 
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::security::*;
 use oktaql::sandbox::{Sandbox, SandboxConfig, DEMO_APP_ONE_SECRET, DEMO_APP_PRIVATE_KEY_JWT};
-use security_support::*;
 
 /// Starts `oktaql sandbox ARGS` with its output piped.
 fn spawn_sandbox(args: &[&str]) -> Child {

@@ -2,6 +2,8 @@
 //! app holds an RSA key (the SDK signs RS256 only). Runs only where `python3 -c 'import okta'`
 //! works (pip install 'okta==3.4.6'); says so when it skips.
 
+mod common;
+
 use std::process::Command;
 
 use oktaql::auth::SigningKey;
@@ -14,7 +16,7 @@ async fn okta_python_sdk_in_private_key_mode() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !has_sdk {
-        eprintln!("SKIPPED: Okta's Python SDK is not installed (pip install 'okta==3.4.6')");
+        crate::common::skipped("Okta's Python SDK is not installed (pip install 'okta==3.4.6')");
         return;
     }
     let key = SigningKey::generate_rs256(2048).unwrap();

@@ -3,11 +3,11 @@
 //! never along a redirect to another server, read only from a private token file, and
 //! never shown in a trace.
 
-mod security_support;
+mod common;
 
 use std::sync::Arc;
 
-use security_support::*;
+use crate::common::security::*;
 use serde_json::json;
 
 const APP: &str = oktaql::sandbox::DEMO_APP_ONE_SECRET;

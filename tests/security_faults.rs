@@ -2,18 +2,18 @@
 //! retries only where they are safe, non-JSON error pages, the report of a runbook that
 //! stops halfway, and `--outfile` never left half-written.
 
-mod security_support;
+mod common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::common::security::*;
 use axum::Router;
 use oktaql::exec::MemoryDiagnostics;
 use oktaql::provider::Registry;
 use oktaql::sandbox::{DEMO_APP_JWT, DEMO_APP_ONE_SECRET};
 use oktaql::sql::Source;
 use oktaql::{Engine, EngineConfig};
-use security_support::*;
 use serde_json::json;
 
 const SELECT: &str =

@@ -2,14 +2,14 @@
 //! never lost, secrets are recognised by value, nothing loops or panics on what a server
 //! sends.
 
-mod security_support;
+mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::common::security::*;
 use oktaql::sandbox::DEMO_APP_ONE_SECRET;
-use security_support::*;
 use serde_json::json;
 
 /// The number of secrets of `app` on the sandbox.

@@ -1,6 +1,5 @@
-//! Shared by the credential tests: a sandbox on its own runtime and the `oktaql` binary
-//! run against it.
-#![allow(dead_code)]
+//! The `oktaql` binary run against a sandbox started in the test process, on its own
+//! runtime (each test its own sandbox, so state does not leak between tests).
 
 use std::process::Output;
 
@@ -44,16 +43,24 @@ pub fn org() -> Org {
 pub type Row = Map<String, Value>;
 
 impl Org {
-    pub fn run(&self, sql: &str) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_oktaql"))
-            .env("OKTAQL_SERVER_URL", &self.url)
+    /// The binary pointed at this sandbox with its token (no colours).
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_oktaql"));
+        c.env("OKTAQL_SERVER_URL", &self.url)
             .env("OKTA_API_TOKEN", &self.token)
-            .env("NO_COLOR", "1")
+            .env("NO_COLOR", "1");
+        c
+    }
+
+    /// Runs statements with JSON output; returns the output.
+    pub fn run(&self, sql: &str) -> Output {
+        self.cmd()
             .args(["exec", "-o", "json", sql])
             .output()
             .unwrap()
     }
 
+    /// Runs one statement that must succeed and returns its rows.
     pub fn rows(&self, sql: &str) -> Vec<Row> {
         let out = self.run(sql);
         assert!(
@@ -69,6 +76,7 @@ impl Org {
             .collect()
     }
 
+    /// Runs one statement that must fail with exit 1; returns stderr.
     pub fn fails(&self, sql: &str) -> String {
         let out = self.run(sql);
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

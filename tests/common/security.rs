@@ -1,6 +1,5 @@
 //! Helpers of the security tests: running the `oktaql` binary, and small loopback servers
 //! that record every request they receive (method, raw path, `Authorization`).
-#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -1,10 +1,8 @@
 //! Shared by the tests that read StackQL-layout registries: where the reference registry is
 //! (and a visible notice when it is not checked out), the repository's own fixture, and a
 //! loopback server that answers each path with pages the test chose.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -25,20 +23,11 @@ pub fn reference_registry(what: &str) -> Option<PathBuf> {
     None
 }
 
-/// Writes the skip notice past the test harness's output capture, so that it shows in a
-/// plain `cargo test` run.
+/// The notice for a check that needs the reference registry (see [`super::skipped`]).
 pub fn skipped(what: &str) {
-    // Once per test binary and notice: helpers may be asked many times.
-    static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
-    if said.iter().any(|s| s == what) {
-        return;
-    }
-    said.push(what.to_string());
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED (reference data absent: ../shared/reference/stackql-registry is not checked out): {what}"
-    );
+    super::skipped(&format!(
+        "reference data absent (../shared/reference/stackql-registry is not checked out): {what}"
+    ));
 }
 
 /// The repository's own small registry in StackQL's layout.

@@ -1,5 +1,4 @@
 //! Loopback servers and helpers shared by the execute-stage tests.
-#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
