@@ -344,6 +344,19 @@ async fn a_huge_timeout_is_an_error_not_a_panic() {
         assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
         assert!(err.contains("--timeout"), "{err}");
     }
+    // orgs and check build a client with the timeout too (with a token, so that they get
+    // that far).
+    for cmd in ["orgs", "check"] {
+        for timeout in ["1e20", "-1"] {
+            let mut c = oktaql();
+            c.env("OKTA_API_TOKEN", TOKEN)
+                .args([cmd, &format!("--timeout={timeout}")]);
+            let out = run(c).await;
+            let (_, err) = texts(&out);
+            assert_eq!(out.status.code(), Some(2), "{cmd} {timeout}: {err}");
+            assert!(err.contains("--timeout must be a positive number"), "{err}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
