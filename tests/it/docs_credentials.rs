@@ -1,8 +1,6 @@
 //! Runs every ```sql block of `docs/credentials.md`, in order, against a sandbox, so the
 //! credential and System Log queries never rot.
 
-mod common;
-
 use std::collections::HashMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -4,7 +4,7 @@
 use oktaql::provider::parse_service_document;
 use proptest::prelude::*;
 
-const APPS: &str = include_str!("../providers/okta/v00.00.00000/services/apps.yaml");
+const APPS: &str = include_str!("../../providers/okta/v00.00.00000/services/apps.yaml");
 
 /// Characters that matter to YAML, JSON pointers and templates.
 const NASTY: &[&str] = &[

@@ -2,8 +2,6 @@
 //! the proxies and misconfigurations in front of it): rows, pagination, error bodies,
 //! redirects, URL safety, debug traces. Retries, rate limits and fan-out: `exec_retry.rs`.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use crate::common::exec::*;

@@ -1,7 +1,6 @@
 //! The provider loader against both registries (the compiled-in one and StackQL's), and
 //! against small hand-made registries that are incomplete, misspelt or malicious.
 
-mod common;
 use crate::common::registry;
 
 use std::path::{Path, PathBuf};

@@ -3,8 +3,6 @@
 //! none, the seeded history answers "who deactivated this secret", pages are followed, bad
 //! parameters are exit-1 errors, and the log survives a restart with `--state`.
 
-mod common;
-
 use crate::common::cli::{add_key_sql, modulus, org, org_with, Org, Row};
 use oktaql::sandbox::{
     SandboxConfig, DEMO_APP_ONE_SECRET, DEMO_APP_PRIVATE_KEY_JWT, DEMO_APP_TWO_SECRETS, DEMO_ORG,

@@ -34,11 +34,19 @@ fn sandbox_child_process() {
     });
 }
 
+/// The child test's full name: its module path inside the test binary, without the crate.
+fn child_test_name() -> String {
+    match module_path!().split_once("::") {
+        Some((_, module)) => format!("{module}::sandbox_child_process"),
+        None => "sandbox_child_process".to_string(),
+    }
+}
+
 fn spawn_child(state: &std::path::Path) -> (Child, String) {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "sandbox_child_process",
+            &child_test_name(),
             "--ignored",
             "--nocapture",
             "--test-threads=1",

@@ -2,7 +2,6 @@
 //! statement, and where settings come from — against the sandbox's authorization server
 //! and a second loopback server that must never be reached.
 
-mod common;
 use crate::common::{exec, registry};
 
 use std::sync::Arc;

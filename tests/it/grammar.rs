@@ -10,9 +10,8 @@
 //! bound parameters) and errors; column and method order, which that document lists
 //! differently, are left out.
 //!
-//! To rewrite the expectations after a deliberate change: `UPDATE_EXPECT=1 cargo test --test grammar`.
+//! To rewrite the expectations after a deliberate change: `UPDATE_EXPECT=1 cargo test --test it grammar`.
 
-mod common;
 use crate::common::registry;
 
 use std::path::{Path, PathBuf};

@@ -3,8 +3,6 @@
 //! not declare, and LIMIT answered from the first pages only. Run against the repository's
 //! own StackQL-layout fixture (served by a loopback server) and against the sandbox.
 
-mod common;
-
 use std::sync::Arc;
 
 use crate::common::registry::{canned_server, fixture_registry, Canned};

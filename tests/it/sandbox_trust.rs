@@ -2,8 +2,6 @@
 //! acknowledged or kept in memory that is not durable, state files held to the API's rules,
 //! Okta-shaped errors, honest banners and bounded sizes.
 
-mod common;
-
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Stdio};

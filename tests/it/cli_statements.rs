@@ -1,7 +1,6 @@
 //! The four verbs and discovery, through the `oktaql` binary, against a sandbox started in
 //! this test process (each test its own, so state does not leak between tests).
 
-mod common;
 use crate::common::cli::{org, Org};
 use crate::common::registry;
 

@@ -5,8 +5,6 @@
 //! timeouts, slow handlers) advance it without taking real time, so a test takes
 //! milliseconds and asserts the waits themselves.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 

@@ -2,8 +2,6 @@
 //! SELECT, INSERT, DELETE and EXEC, every Okta key rule as an exit-1 error, and keys that
 //! survive a restart with `--state`.
 
-mod common;
-
 use crate::common::cli::{add_key_sql, modulus, org, org_with};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;

@@ -2,8 +2,6 @@
 //! app holds an RSA key (the SDK signs RS256 only). Runs only where `python3 -c 'import okta'`
 //! works (pip install 'okta==3.4.6'); says so when it skips.
 
-mod common;
-
 use std::process::Command;
 
 use oktaql::auth::SigningKey;

@@ -3,8 +3,6 @@
 //! never along a redirect to another server, read only from a private token file, and
 //! never shown in a trace.
 
-mod common;
-
 use std::sync::Arc;
 
 use crate::common::security::*;

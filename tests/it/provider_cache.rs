@@ -3,7 +3,6 @@
 //! its entry, a damaged entry is ignored and repaired, and a cache directory that cannot be
 //! used never gets in the way. Every test uses its own temporary cache directory.
 
-mod common;
 use crate::common::registry;
 
 use std::path::{Path, PathBuf};

@@ -1,8 +1,6 @@
 //! Runs every ```sql block of `docs/rotation.md`, in order, against a sandbox, so the
 //! worked rotation queries never rot.
 
-mod common;
-
 use std::collections::HashMap;
 
 use oktaql::exec::ClientConfig;

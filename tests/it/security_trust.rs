@@ -2,8 +2,6 @@
 //! never lost, secrets are recognised by value, nothing loops or panics on what a server
 //! sends.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Arc;

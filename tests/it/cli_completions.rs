@@ -2,8 +2,6 @@
 //! parses in its shell (skipped, with a printed notice, where that shell is not installed),
 //! names the subcommands and flags, and the manual page is roff covering them.
 
-mod common;
-
 use std::process::Command as Process;
 
 use assert_cmd::Command;

@@ -2,8 +2,6 @@
 //! retries only where they are safe, non-JSON error pages, the report of a runbook that
 //! stops halfway, and `--outfile` never left half-written.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -9,8 +9,6 @@
 //! (as in CI); otherwise, with a notice, on oktaql's own provider documents and the
 //! repository's StackQL-layout fixture. Each run prints which registry it covered.
 
-mod common;
-
 use std::io::Write as _;
 
 use crate::common::registry::{canned_server, fixture_registry, reference_registry, Canned};
