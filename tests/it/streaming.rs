@@ -7,7 +7,7 @@ use std::io::Write;
 use oktaql::provider::Registry;
 use oktaql::render::{render, OutputFormat, RenderOptions};
 use oktaql::runner::{run_scripts, RunError, RunOptions, Script};
-use oktaql::sandbox::{Sandbox, SandboxConfig, DEFAULT_DEMO_APPS, DEMO_APP_TWO_SECRETS, DEMO_ORG};
+use oktaql::sandbox::{Sandbox, SandboxConfig, DEMO_APP_TWO_SECRETS, DEMO_ORG};
 use oktaql::sql::Source;
 use oktaql::{Engine, EngineConfig, Rows};
 
@@ -20,9 +20,18 @@ const ALL: [OutputFormat; 6] = [
     OutputFormat::Markdown,
 ];
 
+/// Apps in the demo org: one more than the largest page (200), so every list is two pages
+/// and no more rows than that are rendered nine ways.
+const APPS: usize = 201;
+
 /// The sandbox (its demo org has more apps than one page holds) and an engine using it.
 async fn env() -> (Engine, Sandbox) {
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let sandbox = Sandbox::start(SandboxConfig {
+        demo_apps: APPS,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
     let mut config = EngineConfig::new(Registry::embedded());
     config.server_url = Some(sandbox.url_template());
     config.client.token = Some(sandbox.token().to_string());
@@ -126,7 +135,7 @@ async fn a_query_failing_part_way_is_a_failed_statement() {
     let (engine, _sandbox) = env().await;
     // SQLite fails on the last row, after the others were written.
     let sql = format!(
-        "SELECT CASE WHEN rowid = {DEFAULT_DEMO_APPS} THEN abs(-9223372036854775808) ELSE id END AS x \
+        "SELECT CASE WHEN rowid = {APPS} THEN abs(-9223372036854775808) ELSE id END AS x \
          FROM okta.apps.applications WHERE subdomain = '{DEMO_ORG}'; \
          SELECT count(*) AS after FROM okta.apps.secrets \
          WHERE subdomain = '{DEMO_ORG}' AND appId = '{DEMO_APP_TWO_SECRETS}'"
@@ -145,7 +154,7 @@ async fn a_query_failing_part_way_is_a_failed_statement() {
     );
     // The rows before the failing one were written as they came: the header and all but one.
     assert!(out.starts_with("x\n"), "{out}");
-    assert_eq!(out.lines().count(), DEFAULT_DEMO_APPS, "{out}");
+    assert_eq!(out.lines().count(), APPS, "{out}");
     assert!(
         !out.contains("after"),
         "the next statement did not run: {out}"
