@@ -45,6 +45,8 @@ pub mod cli;
 mod errors;
 mod jwks;
 mod jwks_api;
+mod keys;
+mod keys_api;
 mod model;
 pub mod oauth;
 mod persist;

@@ -128,6 +128,9 @@ fn validate(orgs: &[OrgData]) -> Result<(), String> {
                     return Err(format!("org {}: key id {} is repeated", org.name, k.id));
                 }
             }
+            super::keys::validate_keys(&a.keys).map_err(|e| {
+                format!("org {}: app {}: key credentials: {e}", org.name, a.app.id)
+            })?;
         }
     }
     Ok(())

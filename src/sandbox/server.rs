@@ -134,7 +134,7 @@ impl Shared {
             return Ok(done);
         };
         let mut written = p.written.lock().await;
-        let before = (entry.secrets(), entry.jwks());
+        let before = entry.snapshot();
         let done = apply()?;
         org.record(event(&done));
         let version = self.store.bump();
@@ -151,8 +151,7 @@ impl Shared {
                 Ok(done)
             }
             Err(e) => {
-                entry.restore_secrets(before.0);
-                entry.restore_jwks(before.1);
+                entry.restore(before);
                 org.unrecord();
                 Err(ApiError::internal(format!(
                     "the sandbox could not save its state, so nothing was changed: {e}"
@@ -208,6 +207,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             post(deactivate_secret),
         )
         .merge(super::jwks_api::routes())
+        .merge(super::keys_api::routes())
         .merge(super::syslog_api::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

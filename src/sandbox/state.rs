@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::errors::ApiError;
 use super::jwks::{self, Jwk, NewJwk};
+use super::keys::{self, AppKey};
 use super::model::{self, App, Secret, ACTIVE, INACTIVE};
 use super::syslog::LogEvent;
 
@@ -45,13 +46,21 @@ struct Apps {
     index: HashMap<String, usize>,
 }
 
-/// One app, its secrets and its JSON Web Keys.
+/// One app, its secrets, JSON Web Keys and signing key credentials.
 #[derive(Debug)]
 pub struct AppEntry {
     /// The app (immutable once created).
     pub app: App,
     secrets: Mutex<Vec<Secret>>,
     jwks: Mutex<Vec<Jwk>>,
+    keys: Mutex<Vec<AppKey>>,
+}
+
+/// A copy of an app's credentials, to put back when a write cannot be saved.
+pub struct Snapshot {
+    secrets: Vec<Secret>,
+    jwks: Vec<Jwk>,
+    keys: Vec<AppKey>,
 }
 
 /// A fixed one-minute window of request counts.
@@ -94,6 +103,9 @@ pub struct AppData {
     /// Its JSON Web Keys, oldest first (absent in state files written before keys existed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub jwks: Vec<Jwk>,
+    /// Its signing key credentials, oldest first (absent in older state files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<AppKey>,
 }
 
 impl Store {
@@ -185,6 +197,7 @@ impl Org {
                 app: a.app,
                 secrets: Mutex::new(a.secrets),
                 jwks: Mutex::new(a.jwks),
+                keys: Mutex::new(a.keys),
             }));
         }
         Org {
@@ -207,6 +220,7 @@ impl Org {
                     app: e.app.clone(),
                     secrets: e.secrets(),
                     jwks: e.jwks(),
+                    keys: e.keys(),
                 })
                 .collect(),
         }
@@ -297,10 +311,49 @@ impl AppEntry {
         self.secrets.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Puts back the secrets [`AppEntry::secrets`] returned (undoing a write that could not
-    /// be saved).
-    pub fn restore_secrets(&self, secrets: Vec<Secret>) {
-        *self.lock() = secrets;
+    /// A copy of every credential of the app, for [`AppEntry::restore`].
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            secrets: self.secrets(),
+            jwks: self.jwks(),
+            keys: self.keys(),
+        }
+    }
+
+    /// Puts back what [`AppEntry::snapshot`] copied (undoing a write that could not be saved).
+    pub fn restore(&self, s: Snapshot) {
+        *self.lock() = s.secrets;
+        *self.lock_jwks() = s.jwks;
+        *self.lock_keys() = s.keys;
+    }
+
+    fn lock_keys(&self) -> std::sync::MutexGuard<'_, Vec<AppKey>> {
+        self.keys.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the app's signing key credentials, oldest first.
+    pub fn keys(&self) -> Vec<AppKey> {
+        self.lock_keys().clone()
+    }
+
+    /// One key credential by `kid`, or Okta's 404.
+    pub fn key(&self, kid: &str) -> Result<AppKey, ApiError> {
+        self.lock_keys()
+            .iter()
+            .find(|k| k.kid == kid)
+            .cloned()
+            .ok_or_else(|| keys::not_found(kid))
+    }
+
+    /// Generates a key credential valid for `years` years ([`keys::generate`]).
+    pub fn generate_key(&self, years: i64) -> Result<AppKey, ApiError> {
+        let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::now_utc());
+        keys::generate(&self.app.label, &mut self.lock_keys(), years, now)
+    }
+
+    /// Adds a copy of another app's key credential ([`keys::clone_to`]).
+    pub fn clone_key_in(&self, key: &AppKey) -> Result<AppKey, ApiError> {
+        keys::clone_to(key, &mut self.lock_keys(), &model::now())
     }
 
     /// A copy of the app's secrets, oldest first.
@@ -315,11 +368,6 @@ impl AppEntry {
     /// A copy of the app's JSON Web Keys, oldest first.
     pub fn jwks(&self) -> Vec<Jwk> {
         self.lock_jwks().clone()
-    }
-
-    /// Puts back the keys [`AppEntry::jwks`] returned (undoing a write that could not be saved).
-    pub fn restore_jwks(&self, keys: Vec<Jwk>) {
-        *self.lock_jwks() = keys;
     }
 
     /// One JSON Web Key, or Okta's 404 (also for apps that are not OAuth 2.0 clients).
@@ -506,6 +554,7 @@ mod tests {
             },
             secrets: Mutex::new(secrets),
             jwks: Mutex::new(Vec::new()),
+            keys: Mutex::new(Vec::new()),
         }
     }
 

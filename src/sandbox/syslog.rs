@@ -123,6 +123,12 @@ pub enum Action {
     Deactivate,
     /// Deleted.
     Delete,
+    /// Generated (a signing key credential).
+    Generate,
+    /// Cloned from another app (a signing key credential).
+    Clone,
+    /// Revoked (a refresh token).
+    Revoke,
 }
 
 impl Action {
@@ -132,6 +138,9 @@ impl Action {
             Action::Activate => ("activate", "Activate"),
             Action::Deactivate => ("deactivate", "Deactivate"),
             Action::Delete => ("delete", "Delete"),
+            Action::Generate => ("generate", "Generate"),
+            Action::Clone => ("clone", "Clone"),
+            Action::Revoke => ("revoke", "Revoke"),
         }
     }
 }
@@ -152,6 +161,13 @@ pub enum Credential<'a> {
         /// Its `kid`.
         kid: Option<&'a str>,
     },
+    /// An app's signing key credential (X.509 certificate).
+    Key {
+        /// Its `kid`.
+        kid: &'a str,
+        /// When its certificate expires.
+        expires_at: &'a str,
+    },
 }
 
 /// The event for `action` on `credential` of `app`, by `actor`, at `published`.
@@ -163,7 +179,8 @@ pub fn credential_event(
     published: &str,
 ) -> LogEvent {
     let (verb, title) = action.word();
-    let (target, what) = match credential {
+    let client_event = || format!("app.oauth2.credentials.lifecycle.{verb}");
+    let (target, what, event_type) = match credential {
         Credential::Secret { id, hash } => (
             Party {
                 id: id.to_string(),
@@ -172,7 +189,8 @@ pub fn credential_event(
                 display_name: "Client secret".to_string(),
                 detail: Some(serde_json::json!({"secret_hash": hash})),
             },
-            "client secret",
+            "client secret for OAuth 2.0 client",
+            client_event(),
         ),
         Credential::Jwk { id, kid } => (
             Party {
@@ -182,14 +200,27 @@ pub fn credential_event(
                 display_name: "JSON Web Key".to_string(),
                 detail: kid.map(|k| serde_json::json!({"kid": k})),
             },
-            "JSON Web Key",
+            "JSON Web Key for OAuth 2.0 client",
+            client_event(),
+        ),
+        // Okta's own event types for app key credentials: app.keys.generate, app.keys.clone.
+        Credential::Key { kid, expires_at } => (
+            Party {
+                id: kid.to_string(),
+                kind: "AppInstanceKeyCredential".to_string(),
+                alternate_id: kid.to_string(),
+                display_name: "Signing key credential".to_string(),
+                detail: Some(serde_json::json!({"kid": kid, "expiresAt": expires_at})),
+            },
+            "key credential for app",
+            format!("app.keys.{verb}"),
         ),
     };
     LogEvent {
         uuid: uuid_like(),
         published: published.to_string(),
-        event_type: format!("app.oauth2.credentials.lifecycle.{verb}"),
-        display_message: format!("{title} {what} for OAuth 2.0 client"),
+        event_type,
+        display_message: format!("{title} {what}"),
         outcome: "SUCCESS".to_string(),
         actor,
         target: vec![
