@@ -55,6 +55,8 @@ mod server;
 mod state;
 mod syslog;
 mod syslog_api;
+mod tokens;
+mod tokens_api;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;

@@ -131,6 +131,14 @@ fn validate(orgs: &[OrgData]) -> Result<(), String> {
             super::keys::validate_keys(&a.keys).map_err(|e| {
                 format!("org {}: app {}: key credentials: {e}", org.name, a.app.id)
             })?;
+            super::tokens::validate_tokens(&a.tokens).map_err(|e| {
+                format!("org {}: app {}: refresh tokens: {e}", org.name, a.app.id)
+            })?;
+            for t in &a.tokens {
+                if !ids.insert(t.id.as_str()) {
+                    return Err(format!("org {}: token id {} is repeated", org.name, t.id));
+                }
+            }
         }
     }
     Ok(())

@@ -114,6 +114,10 @@ pub fn demo_org_at(org: &str, apps: usize, today: time::OffsetDateTime) -> OrgDa
         }
     }
     log.sort_by(|x, y| x.published.cmp(&y.published));
+    let mut token_rng = StdRng::seed_from_u64(SEED ^ TOKEN_SEED);
+    for a in out.iter_mut() {
+        a.tokens = demo_tokens(&mut token_rng, &a.app, today);
+    }
     OrgData {
         name: org.to_string(),
         apps: out,
@@ -125,6 +129,39 @@ pub fn demo_org_at(org: &str, apps: usize, today: time::OffsetDateTime) -> OrgDa
 const KEY_SEED: u64 = 0x6a77_6b73;
 /// Mixed into [`SEED`] for the stream the demo signing certificates are drawn from.
 const CERT_SEED: u64 = 0x6365_7274;
+/// Mixed into [`SEED`] for the stream the demo refresh tokens are drawn from.
+const TOKEN_SEED: u64 = 0x746f_6b6e;
+
+/// Refresh tokens of an app, oldest first, issued in the 80 days before `today`: web apps
+/// (the authorization-code flow with refresh tokens) only; [`super::DEMO_APP_ONE_SECRET`]
+/// has three and [`super::DEMO_APP_TWO_SECRETS`] two; about a third of the other active web
+/// apps have one to four.
+fn demo_tokens(
+    rng: &mut StdRng,
+    app: &App,
+    today: time::OffsetDateTime,
+) -> Vec<super::tokens::RefreshToken> {
+    if app.application_type.as_deref() != Some("web") {
+        return Vec::new();
+    }
+    let count = if app.id == super::DEMO_APP_ONE_SECRET {
+        3
+    } else if app.id == super::DEMO_APP_TWO_SECRETS {
+        2
+    } else if app.status == ACTIVE && rng.random_range(0..3) == 0 {
+        rng.random_range(1..=4)
+    } else {
+        0
+    };
+    let mut issued: Vec<i64> = (0..count)
+        .map(|_| today.unix_timestamp() - rng.random_range(3600..80 * 86_400))
+        .collect();
+    issued.sort_unstable();
+    issued
+        .into_iter()
+        .map(|at| super::tokens::new_token(rng, at))
+        .collect()
+}
 
 /// The signing certificates of the `i`-th SAML app, oldest first, dated from `today`. The
 /// demo app [`super::DEMO_APP_SAML`] has two: one expired ten days ago, its successor expiring
@@ -276,6 +313,7 @@ fn app(spec: Spec<'_>, secrets: Vec<Secret>) -> AppData {
         secrets,
         jwks: Vec::new(),
         keys: Vec::new(),
+        tokens: Vec::new(),
     }
 }
 

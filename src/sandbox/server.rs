@@ -117,9 +117,7 @@ impl Shared {
     }
 
     /// Applies one write to an app's credentials, records its System Log event, and, with a
-    /// state file, makes both durable before they count: writes take turns, and when the save
-    /// fails the app's credentials and the log are put back as they were, so a failed save
-    /// changes nothing (the answer is a 500).
+    /// state file, makes both durable before they count (see [`Shared::write_events`]).
     pub(super) async fn write<T>(
         self: &Arc<Self>,
         org: &Org,
@@ -127,16 +125,37 @@ impl Shared {
         apply: impl FnOnce() -> Result<T, ApiError>,
         event: impl FnOnce(&T) -> super::syslog::LogEvent,
     ) -> Result<T, ApiError> {
+        self.write_events(org, entry, apply, |done| vec![event(done)])
+            .await
+    }
+
+    /// Applies one write to an app's credentials, records its System Log events, and, with a
+    /// state file, makes both durable before they count: writes take turns, and when the save
+    /// fails the app's credentials and the log are put back as they were, so a failed save
+    /// changes nothing (the answer is a 500).
+    pub(super) async fn write_events<T>(
+        self: &Arc<Self>,
+        org: &Org,
+        entry: &super::state::AppEntry,
+        apply: impl FnOnce() -> Result<T, ApiError>,
+        events: impl FnOnce(&T) -> Vec<super::syslog::LogEvent>,
+    ) -> Result<T, ApiError> {
         let Some(p) = &self.persister else {
             let done = apply()?;
-            org.record(event(&done));
+            for e in events(&done) {
+                org.record(e);
+            }
             self.store.bump();
             return Ok(done);
         };
         let mut written = p.written.lock().await;
         let before = entry.snapshot();
         let done = apply()?;
-        org.record(event(&done));
+        let recorded = events(&done);
+        let n = recorded.len();
+        for e in recorded {
+            org.record(e);
+        }
         let version = self.store.bump();
         let shared = self.clone();
         let path = p.path.clone();
@@ -152,7 +171,7 @@ impl Shared {
             }
             Err(e) => {
                 entry.restore(before);
-                org.unrecord();
+                org.unrecord(n);
                 Err(ApiError::internal(format!(
                     "the sandbox could not save its state, so nothing was changed: {e}"
                 )))
@@ -208,6 +227,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .merge(super::jwks_api::routes())
         .merge(super::keys_api::routes())
+        .merge(super::tokens_api::routes())
         .merge(super::syslog_api::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::errors::ApiError;
 use super::jwks::{self, Jwk, NewJwk};
 use super::keys::{self, AppKey};
+use super::tokens::{self, RefreshToken};
 use super::model::{self, App, Secret, ACTIVE, INACTIVE};
 use super::syslog::LogEvent;
 
@@ -54,6 +55,7 @@ pub struct AppEntry {
     secrets: Mutex<Vec<Secret>>,
     jwks: Mutex<Vec<Jwk>>,
     keys: Mutex<Vec<AppKey>>,
+    tokens: Mutex<Vec<RefreshToken>>,
 }
 
 /// A copy of an app's credentials, to put back when a write cannot be saved.
@@ -61,6 +63,7 @@ pub struct Snapshot {
     secrets: Vec<Secret>,
     jwks: Vec<Jwk>,
     keys: Vec<AppKey>,
+    tokens: Vec<RefreshToken>,
 }
 
 /// A fixed one-minute window of request counts.
@@ -106,6 +109,9 @@ pub struct AppData {
     /// Its signing key credentials, oldest first (absent in older state files).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<AppKey>,
+    /// Its OAuth 2.0 refresh tokens, oldest first (absent in older state files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<RefreshToken>,
 }
 
 impl Store {
@@ -198,6 +204,7 @@ impl Org {
                 secrets: Mutex::new(a.secrets),
                 jwks: Mutex::new(a.jwks),
                 keys: Mutex::new(a.keys),
+                tokens: Mutex::new(a.tokens),
             }));
         }
         Org {
@@ -221,6 +228,7 @@ impl Org {
                     secrets: e.secrets(),
                     jwks: e.jwks(),
                     keys: e.keys(),
+                    tokens: e.tokens(),
                 })
                 .collect(),
         }
@@ -241,9 +249,11 @@ impl Org {
         }
     }
 
-    /// Removes the newest event (undoing a write that could not be saved).
-    pub fn unrecord(&self) {
-        self.lock_log().pop();
+    /// Removes the newest `n` events (undoing a write that could not be saved).
+    pub fn unrecord(&self, n: usize) {
+        let mut log = self.lock_log();
+        let keep = log.len().saturating_sub(n);
+        log.truncate(keep);
     }
 
     /// Runs `f` over the org's System Log, oldest first, under its lock.
@@ -317,6 +327,7 @@ impl AppEntry {
             secrets: self.secrets(),
             jwks: self.jwks(),
             keys: self.keys(),
+            tokens: self.tokens(),
         }
     }
 
@@ -325,6 +336,35 @@ impl AppEntry {
         *self.lock() = s.secrets;
         *self.lock_jwks() = s.jwks;
         *self.lock_keys() = s.keys;
+        *self.lock_tokens() = s.tokens;
+    }
+
+    fn lock_tokens(&self) -> std::sync::MutexGuard<'_, Vec<RefreshToken>> {
+        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the app's refresh tokens, oldest first.
+    pub fn tokens(&self) -> Vec<RefreshToken> {
+        self.lock_tokens().clone()
+    }
+
+    /// One refresh token, or Okta's 404.
+    pub fn token(&self, id: &str) -> Result<RefreshToken, ApiError> {
+        self.lock_tokens()
+            .iter()
+            .find(|t| t.id == id)
+            .cloned()
+            .ok_or_else(|| tokens::not_found(id))
+    }
+
+    /// Revokes one refresh token; returns it.
+    pub fn revoke_token(&self, id: &str) -> Result<RefreshToken, ApiError> {
+        tokens::revoke(&mut self.lock_tokens(), id)
+    }
+
+    /// Revokes every refresh token of the app; returns them (none is not an error).
+    pub fn revoke_all_tokens(&self) -> Result<Vec<RefreshToken>, ApiError> {
+        Ok(std::mem::take(&mut *self.lock_tokens()))
     }
 
     fn lock_keys(&self) -> std::sync::MutexGuard<'_, Vec<AppKey>> {
@@ -555,6 +595,7 @@ mod tests {
             secrets: Mutex::new(secrets),
             jwks: Mutex::new(Vec::new()),
             keys: Mutex::new(Vec::new()),
+            tokens: Mutex::new(Vec::new()),
         }
     }
 

@@ -161,6 +161,13 @@ pub enum Credential<'a> {
         /// Its `kid`.
         kid: Option<&'a str>,
     },
+    /// An OAuth 2.0 refresh token issued for the app.
+    Token {
+        /// Its id.
+        id: &'a str,
+        /// The user it was issued to.
+        user_id: &'a str,
+    },
     /// An app's signing key credential (X.509 certificate).
     Key {
         /// Its `kid`.
@@ -202,6 +209,18 @@ pub fn credential_event(
             },
             "JSON Web Key for OAuth 2.0 client",
             client_event(),
+        ),
+        // Okta's event type for a token of the org authorization server revoked.
+        Credential::Token { id, user_id } => (
+            Party {
+                id: id.to_string(),
+                kind: "RefreshToken".to_string(),
+                alternate_id: id.to_string(),
+                display_name: "Refresh token".to_string(),
+                detail: Some(serde_json::json!({"userId": user_id})),
+            },
+            "refresh token for OAuth 2.0 client",
+            format!("app.oauth2.token.{verb}"),
         ),
         // Okta's own event types for app key credentials: app.keys.generate, app.keys.clone.
         Credential::Key { kid, expires_at } => (
