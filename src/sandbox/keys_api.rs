@@ -19,7 +19,7 @@ use super::server::{ctx, json, OrgCtx, Shared};
 use super::syslog::{self, Action, Credential};
 
 /// The System Log event of a key credential generated for, or cloned to, `app`.
-fn key_event(action: Action, app: &App, k: &AppKey) -> syslog::LogEvent {
+fn key_event(action: Action, app: &App, k: &AppKey, actor: &syslog::Party) -> syslog::LogEvent {
     syslog::credential_event(
         action,
         app,
@@ -27,7 +27,7 @@ fn key_event(action: Action, app: &App, k: &AppKey) -> syslog::LogEvent {
             kid: &k.kid,
             expires_at: &k.expires_at,
         },
-        syslog::admin(),
+        actor.clone(),
         &super::model::now(),
     )
 }
@@ -86,7 +86,7 @@ async fn generate(
             &ctx.org,
             &entry,
             || entry.generate_key(years),
-            |k| key_event(Action::Generate, &entry.app, k),
+            |k| key_event(Action::Generate, &entry.app, k, &ctx.actor),
         )
         .await?;
     Ok(json(StatusCode::CREATED, &keys::view(&key)))
@@ -124,7 +124,7 @@ async fn clone(
             &ctx.org,
             &target,
             || target.clone_key_in(&key),
-            |k| key_event(Action::Clone, &target.app, k),
+            |k| key_event(Action::Clone, &target.app, k, &ctx.actor),
         )
         .await?;
     Ok(json(StatusCode::CREATED, &keys::view(&copy)))

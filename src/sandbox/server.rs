@@ -181,7 +181,12 @@ impl Shared {
 }
 
 /// The System Log event of a change to a client secret, by the token's principal.
-fn secret_event(action: Action, app: &App, s: &super::model::Secret) -> syslog::LogEvent {
+fn secret_event(
+    action: Action,
+    app: &App,
+    s: &super::model::Secret,
+    actor: &syslog::Party,
+) -> syslog::LogEvent {
     syslog::credential_event(
         action,
         app,
@@ -189,7 +194,7 @@ fn secret_event(action: Action, app: &App, s: &super::model::Secret) -> syslog::
             id: &s.id,
             hash: &s.secret_hash,
         },
-        syslog::admin(),
+        actor.clone(),
         &super::model::now(),
     )
 }
@@ -199,6 +204,8 @@ fn secret_event(action: Action, app: &App, s: &super::model::Secret) -> syslog::
 pub(super) struct OrgCtx {
     pub(super) org: Arc<Org>,
     pub(super) base: Arc<str>,
+    /// The principal of the request's credential: the actor of the events it causes.
+    pub(super) actor: syslog::Party,
 }
 
 /// Largest request body the sandbox reads (axum's default limit, stated here so the 413
@@ -289,7 +296,8 @@ async fn envelope(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
     // The token endpoint authenticates the client itself; everything else needs the API
     // token or an access token with the method's scope.
     let token_endpoint = req.uri().path().ends_with("/oauth2/v1/token");
-    let denied = if token_endpoint || authorized(req.headers(), &shared.token) {
+    let api_token = authorized(req.headers(), &shared.token);
+    let denied = if token_endpoint || api_token {
         None
     } else {
         let url = format!("http://{host}{}", req.uri());
@@ -309,7 +317,15 @@ async fn envelope(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
                 .and_then(|h| h.to_str().ok())
                 .unwrap_or("127.0.0.1");
             let base: Arc<str> = format!("http://{host}/{}", org.name).into();
-            req.extensions_mut().insert(OrgCtx { org, base });
+            // The API token is the admin's; an access token is the service app's.
+            let actor = if api_token {
+                syslog::admin()
+            } else {
+                let id = shared.oauth.client_id();
+                let label = org.app(id).map(|e| e.app.label.clone()).ok();
+                syslog::client_app(id, label.as_deref())
+            };
+            req.extensions_mut().insert(OrgCtx { org, base, actor });
         }
         next.run(req).await
     };
@@ -530,7 +546,7 @@ async fn create_secret(
             &ctx.org,
             &entry,
             || entry.create_secret(req),
-            |s| secret_event(Action::Create, &entry.app, s),
+            |s| secret_event(Action::Create, &entry.app, s, &ctx.actor),
         )
         .await?;
     Ok(json(StatusCode::CREATED, &secret.view(&ctx.base, &app_id)))
@@ -579,7 +595,7 @@ async fn delete_secret(
             &ctx.org,
             &entry,
             || entry.delete_secret(&secret_id),
-            |s| secret_event(Action::Delete, &entry.app, s),
+            |s| secret_event(Action::Delete, &entry.app, s, &ctx.actor),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -605,7 +621,7 @@ async fn set_status(
                 } else {
                     Action::Deactivate
                 };
-                secret_event(action, &entry.app, s)
+                secret_event(action, &entry.app, s, &ctx.actor)
             },
         )
         .await?;

@@ -112,6 +112,17 @@ pub fn admin() -> Party {
     }
 }
 
+/// An OAuth 2.0 service app acting with an access token it obtained (its client id).
+pub fn client_app(client_id: &str, label: Option<&str>) -> Party {
+    Party {
+        id: client_id.to_string(),
+        kind: "PublicClientApp".to_string(),
+        alternate_id: client_id.to_string(),
+        display_name: label.unwrap_or(client_id).to_string(),
+        detail: None,
+    }
+}
+
 /// What happened to a credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {

@@ -20,7 +20,7 @@ use super::syslog::{self, Action, Credential};
 use super::tokens::{self, RefreshToken};
 
 /// The System Log event of a refresh token revoked.
-fn revoke_event(app: &App, t: &RefreshToken) -> syslog::LogEvent {
+fn revoke_event(app: &App, t: &RefreshToken, actor: &syslog::Party) -> syslog::LogEvent {
     syslog::credential_event(
         Action::Revoke,
         app,
@@ -28,7 +28,7 @@ fn revoke_event(app: &App, t: &RefreshToken) -> syslog::LogEvent {
             id: &t.id,
             user_id: &t.user_id,
         },
-        syslog::admin(),
+        actor.clone(),
         &super::model::now(),
     )
 }
@@ -121,7 +121,7 @@ async fn revoke(
             &ctx.org,
             &entry,
             || entry.revoke_token(&token_id),
-            |t| revoke_event(&entry.app, t),
+            |t| revoke_event(&entry.app, t, &ctx.actor),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -139,7 +139,7 @@ async fn revoke_all(
             &ctx.org,
             &entry,
             || entry.revoke_all_tokens(),
-            |all| all.iter().map(|t| revoke_event(&entry.app, t)).collect(),
+            |all| all.iter().map(|t| revoke_event(&entry.app, t, &ctx.actor)).collect(),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
