@@ -59,7 +59,7 @@ fn seeded_tokens_list_page_and_get() {
 
     // One token per page: the engine follows the next links to all three.
     let paged = org.rows(&format!(
-        "SELECT id FROM okta.apps.tokens WHERE subdomain = '{DEMO_ORG}' AND appId = '{DEMO_APP_ONE_SECRET}' AND limit = 1"
+        "SELECT id FROM okta.apps.tokens WHERE subdomain = '{DEMO_ORG}' AND appId = '{DEMO_APP_ONE_SECRET}' AND \"limit\" = 1"
     ));
     assert_eq!(paged.len(), 3);
 

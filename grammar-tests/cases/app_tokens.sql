@@ -2,7 +2,7 @@
 -- An app's OAuth 2.0 refresh tokens: the same SQL plans the same in both documents.
 SELECT id, userId, scopes, expiresAt FROM okta.apps.tokens WHERE subdomain = 'acme' AND appId = '0oa1';
 
-SELECT id, _embedded FROM okta.apps.tokens WHERE subdomain = 'acme' AND appId = '0oa1' AND expand = 'scope' AND limit = 50;
+SELECT id, _embedded FROM okta.apps.tokens WHERE subdomain = 'acme' AND appId = '0oa1' AND expand = 'scope' AND "limit" = 50;
 
 SELECT id, status FROM okta.apps.tokens WHERE subdomain = 'acme' AND appId = '0oa1' AND tokenId = 'oar1';
 
