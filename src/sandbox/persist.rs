@@ -76,6 +76,8 @@ fn validate(orgs: &[OrgData]) -> Result<(), String> {
                 super::syslog::MAX_EVENTS
             ));
         }
+        super::integrations::validate(&org.integrations)
+            .map_err(|e| format!("org {}: {e}", org.name))?;
         let mut ids = std::collections::HashSet::new();
         for a in &org.apps {
             if !ids.insert(a.app.id.as_str()) {

@@ -118,11 +118,76 @@ pub fn demo_org_at(org: &str, apps: usize, today: time::OffsetDateTime) -> OrgDa
     for a in out.iter_mut() {
         a.tokens = demo_tokens(&mut token_rng, &a.app, today);
     }
+    let integrations = demo_integrations(&mut token_rng, today, &mut log);
+    log.sort_by(|x, y| x.published.cmp(&y.published));
     OrgData {
         name: org.to_string(),
         apps: out,
         log,
+        integrations,
     }
+}
+
+/// Three API service integrations with secrets dated from `today`: a SIEM export on one
+/// secret 400 days old, an access-review sync rotated 20 days ago (the old secret INACTIVE),
+/// and a device feed on a 30-day-old secret. Their creation events go into `log`.
+fn demo_integrations(
+    rng: &mut StdRng,
+    today: time::OffsetDateTime,
+    log: &mut Vec<LogEvent>,
+) -> Vec<super::integrations::Instance> {
+    let day = |d: i64| today.unix_timestamp() - d * 86_400 + 9 * 3600;
+    let specs: [(&str, &str, &[&str], &[(&str, i64)]); 3] = [
+        ("siem_log_export", "SIEM Log Export", &["okta.logs.read"], &[(ACTIVE, 400)]),
+        (
+            "access_review_sync",
+            "Access Review Sync",
+            &["okta.users.read", "okta.groups.read", "okta.apps.read"],
+            &[(INACTIVE, 200), (ACTIVE, 20)],
+        ),
+        ("device_posture_feed", "Device Posture Feed", &["okta.devices.read"], &[(ACTIVE, 30)]),
+    ];
+    let mut out = Vec::new();
+    for (kind, name, scopes, secrets) in specs {
+        let created = day(secrets[0].1 + 1);
+        let mut instance = super::integrations::Instance {
+            id: model::new_id_with(rng, "0oa"),
+            kind: kind.to_string(),
+            name: name.to_string(),
+            granted_scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            created_at: at(created),
+            created_by: syslog::ADMIN_ID.to_string(),
+            secrets: Vec::new(),
+        };
+        for (status, age) in secrets {
+            let mut s = secret(rng, ACTIVE, day(*age), 40);
+            if *status == INACTIVE {
+                s.status = INACTIVE.to_string();
+                s.last_updated = at(day(20) + 3600);
+            }
+            instance.secrets.push(s);
+        }
+        let app = super::integrations::as_app(&instance);
+        let mut e = syslog::app_event(Action::Create, &app, syslog::admin(), &instance.created_at);
+        e.uuid = syslog::uuid_with(rng);
+        log.push(e);
+        for s in &instance.secrets {
+            let c = || Credential::Secret {
+                id: &s.id,
+                hash: &s.secret_hash,
+            };
+            let mut e = syslog::credential_event(Action::Create, &app, c(), syslog::admin(), &s.created);
+            e.uuid = syslog::uuid_with(rng);
+            log.push(e);
+            if s.status == INACTIVE {
+                let mut e = syslog::credential_event(Action::Deactivate, &app, c(), syslog::admin(), &s.last_updated);
+                e.uuid = syslog::uuid_with(rng);
+                log.push(e);
+            }
+        }
+        out.push(instance);
+    }
+    out
 }
 
 /// Mixed into [`SEED`] for the stream the demo JSON Web Keys are drawn from.

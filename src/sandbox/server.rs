@@ -140,6 +140,27 @@ impl Shared {
         apply: impl FnOnce() -> Result<T, ApiError>,
         events: impl FnOnce(&T) -> Vec<super::syslog::LogEvent>,
     ) -> Result<T, ApiError> {
+        self.write_undoable(
+            org,
+            || entry.snapshot(),
+            |before| entry.restore(before),
+            apply,
+            events,
+        )
+        .await
+    }
+
+    /// The one write path: `apply` a change, record its `events`, and with a state file save
+    /// both before they count; when the save fails, `restore` what `snapshot` copied and drop
+    /// the events, so a failed save changes nothing (the answer is a 500).
+    pub(super) async fn write_undoable<T, S>(
+        self: &Arc<Self>,
+        org: &Org,
+        snapshot: impl FnOnce() -> S,
+        restore: impl FnOnce(S),
+        apply: impl FnOnce() -> Result<T, ApiError>,
+        events: impl FnOnce(&T) -> Vec<super::syslog::LogEvent>,
+    ) -> Result<T, ApiError> {
         let Some(p) = &self.persister else {
             let done = apply()?;
             for e in events(&done) {
@@ -149,7 +170,7 @@ impl Shared {
             return Ok(done);
         };
         let mut written = p.written.lock().await;
-        let before = entry.snapshot();
+        let before = snapshot();
         let done = apply()?;
         let recorded = events(&done);
         let n = recorded.len();
@@ -170,7 +191,7 @@ impl Shared {
                 Ok(done)
             }
             Err(e) => {
-                entry.restore(before);
+                restore(before);
                 org.unrecord(n);
                 Err(ApiError::internal(format!(
                     "the sandbox could not save its state, so nothing was changed: {e}"
@@ -235,6 +256,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .merge(super::jwks_api::routes())
         .merge(super::keys_api::routes())
         .merge(super::tokens_api::routes())
+        .merge(super::integrations_api::routes())
         .merge(super::syslog_api::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -272,6 +294,8 @@ fn authorized(headers: &HeaderMap, token: &str) -> bool {
 fn org_segment(path: &str) -> Option<&str> {
     let rest = path.strip_prefix('/')?;
     let (org, tail) = rest.split_once('/')?;
+    // API service integrations live under /integrations/api/…, the rest under /api/….
+    let tail = tail.strip_prefix("integrations/").unwrap_or(tail);
     (!org.is_empty() && (tail == "api" || tail.starts_with("api/"))).then_some(org)
 }
 

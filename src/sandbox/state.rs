@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::errors::ApiError;
 use super::jwks::{self, Jwk, NewJwk};
 use super::keys::{self, AppKey};
+use super::integrations::Instance;
 use super::tokens::{self, RefreshToken};
 use super::model::{self, App, Secret, ACTIVE, INACTIVE};
 use super::syslog::LogEvent;
@@ -39,6 +40,7 @@ pub struct Org {
     apps: RwLock<Apps>,
     rate: Mutex<RateWindow>,
     log: Mutex<Vec<LogEvent>>,
+    integrations: Mutex<Vec<Instance>>,
 }
 
 #[derive(Debug, Default)]
@@ -92,6 +94,9 @@ pub struct OrgData {
     /// Its System Log, oldest first (absent in state files written before the log existed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log: Vec<LogEvent>,
+    /// Its API service integrations, oldest first (absent in older state files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub integrations: Vec<Instance>,
 }
 
 /// The persisted form of one app.
@@ -133,7 +138,7 @@ impl Store {
         let mut data: Vec<OrgData> = orgs
             .iter()
             .map(|o| o.to_data())
-            .filter(|o| !o.apps.is_empty())
+            .filter(|o| !o.apps.is_empty() || !o.integrations.is_empty())
             .collect();
         data.sort_by(|a, b| a.name.cmp(&b.name));
         data
@@ -175,6 +180,7 @@ impl Store {
             name: name.to_string(),
             apps: Vec::new(),
             log: Vec::new(),
+            integrations: Vec::new(),
         }));
         map.insert(name.to_string(), org.clone());
         Some(org)
@@ -192,6 +198,7 @@ impl Org {
             name: name.to_string(),
             apps: Vec::new(),
             log: Vec::new(),
+            integrations: Vec::new(),
         })
     }
 
@@ -212,6 +219,7 @@ impl Org {
             apps: RwLock::new(apps),
             rate: Mutex::new(RateWindow::default()),
             log: Mutex::new(data.log),
+            integrations: Mutex::new(data.integrations),
         }
     }
 
@@ -220,6 +228,7 @@ impl Org {
         OrgData {
             name: self.name.clone(),
             log: self.lock_log().clone(),
+            integrations: self.integrations(),
             apps: apps
                 .list
                 .iter()
@@ -232,6 +241,22 @@ impl Org {
                 })
                 .collect(),
         }
+    }
+
+    /// The org's API service integrations, locked (held only while a rule is checked and a
+    /// change applied).
+    pub fn lock_integrations(&self) -> std::sync::MutexGuard<'_, Vec<Instance>> {
+        self.integrations.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the org's API service integrations, oldest first.
+    pub fn integrations(&self) -> Vec<Instance> {
+        self.lock_integrations().clone()
+    }
+
+    /// Puts back what [`Org::integrations`] returned (undoing a write that could not be saved).
+    pub fn restore_integrations(&self, list: Vec<Instance>) {
+        *self.lock_integrations() = list;
     }
 
     fn lock_log(&self) -> std::sync::MutexGuard<'_, Vec<LogEvent>> {
@@ -493,61 +518,78 @@ impl AppEntry {
             None => model::generate_secret(),
         };
         let now = model::now();
-        let mut secrets = self.lock();
-        if secrets.len() >= MAX_SECRETS {
-            return Err(ApiError::validation(
-                "OAuth2ClientSecretMediated",
-                "You've reached the maximum number of client secrets per client.",
-            ));
-        }
-        let secret = Secret::new(client_secret, status, &now);
-        secrets.push(secret.clone());
-        Ok(secret)
+        add_secret(&mut self.lock(), Secret::new(client_secret, status, &now))
     }
 
-    /// Activates or deactivates a secret. Deactivating the only active secret is refused;
-    /// setting the status it already has changes nothing.
+    /// Activates or deactivates a secret ([`set_secret_status`]).
     pub fn set_status(&self, id: &str, active: bool) -> Result<Secret, ApiError> {
-        let now = model::now();
-        let mut secrets = self.lock();
-        let active_count = secrets.iter().filter(|s| s.status == ACTIVE).count();
-        let secret = secrets
-            .iter_mut()
-            .find(|s| s.id == id)
-            .ok_or_else(|| secret_not_found(id))?;
-        let want = if active { ACTIVE } else { INACTIVE };
-        if secret.status == want {
-            return Ok(secret.clone());
-        }
-        if !active && active_count <= 1 {
-            return Err(ApiError::validation(
-                "OAuth2ClientSecretMediated",
-                "You can't deactivate the only active client secret.",
-            ));
-        }
-        secret.status = want.to_string();
-        secret.last_updated = now;
-        Ok(secret.clone())
+        set_secret_status(&mut self.lock(), id, active)
     }
 
-    /// Deletes an INACTIVE secret and returns it; an ACTIVE one is refused.
+    /// Deletes an INACTIVE secret ([`delete_secret_in`]).
     pub fn delete_secret(&self, id: &str) -> Result<Secret, ApiError> {
-        let mut secrets = self.lock();
-        let pos = secrets
-            .iter()
-            .position(|s| s.id == id)
-            .ok_or_else(|| secret_not_found(id))?;
-        if secrets[pos].status == ACTIVE {
-            return Err(ApiError::validation(
-                "OAuth2ClientSecretMediated",
-                "You can't delete an active client secret. Deactivate the secret before deleting it.",
-            ));
-        }
-        Ok(secrets.remove(pos))
+        delete_secret_in(&mut self.lock(), id)
     }
 }
 
-fn secret_not_found(id: &str) -> ApiError {
+/// Adds a secret to a client's secrets, at most [`MAX_SECRETS`] (Okta's rule for app and API
+/// service integration secrets alike). Returns it.
+pub fn add_secret(secrets: &mut Vec<Secret>, secret: Secret) -> Result<Secret, ApiError> {
+    if secrets.len() >= MAX_SECRETS {
+        return Err(ApiError::validation(
+            "OAuth2ClientSecretMediated",
+            "You've reached the maximum number of client secrets per client.",
+        ));
+    }
+    secrets.push(secret.clone());
+    Ok(secret)
+}
+
+/// Activates or deactivates one of a client's secrets. Deactivating the only active secret is
+/// refused; setting the status it already has changes nothing.
+pub fn set_secret_status(
+    secrets: &mut [Secret],
+    id: &str,
+    active: bool,
+) -> Result<Secret, ApiError> {
+    let now = model::now();
+    let active_count = secrets.iter().filter(|s| s.status == ACTIVE).count();
+    let secret = secrets
+        .iter_mut()
+        .find(|s| s.id == id)
+        .ok_or_else(|| secret_not_found(id))?;
+    let want = if active { ACTIVE } else { INACTIVE };
+    if secret.status == want {
+        return Ok(secret.clone());
+    }
+    if !active && active_count <= 1 {
+        return Err(ApiError::validation(
+            "OAuth2ClientSecretMediated",
+            "You can't deactivate the only active client secret.",
+        ));
+    }
+    secret.status = want.to_string();
+    secret.last_updated = now;
+    Ok(secret.clone())
+}
+
+/// Deletes an INACTIVE secret of a client and returns it; an ACTIVE one is refused.
+pub fn delete_secret_in(secrets: &mut Vec<Secret>, id: &str) -> Result<Secret, ApiError> {
+    let pos = secrets
+        .iter()
+        .position(|s| s.id == id)
+        .ok_or_else(|| secret_not_found(id))?;
+    if secrets[pos].status == ACTIVE {
+        return Err(ApiError::validation(
+            "OAuth2ClientSecretMediated",
+            "You can't delete an active client secret. Deactivate the secret before deleting it.",
+        ));
+    }
+    Ok(secrets.remove(pos))
+}
+
+/// Okta's 404 for a secret id the client does not have.
+pub fn secret_not_found(id: &str) -> ApiError {
     ApiError::not_found(&format!("{id} (OAuth2ClientSecret)"))
 }
 

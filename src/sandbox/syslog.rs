@@ -266,6 +266,27 @@ pub fn credential_event(
     }
 }
 
+/// The event of an app itself created or deleted (`application.lifecycle.{create,delete}`,
+/// Okta's types), with the app as the only target.
+pub fn app_event(action: Action, app: &App, actor: Party, published: &str) -> LogEvent {
+    let (verb, title) = action.word();
+    LogEvent {
+        uuid: uuid_like(),
+        published: published.to_string(),
+        event_type: format!("application.lifecycle.{verb}"),
+        display_message: format!("{title} application"),
+        outcome: "SUCCESS".to_string(),
+        actor,
+        target: vec![Party {
+            id: app.id.clone(),
+            kind: "AppInstance".to_string(),
+            alternate_id: app.label.clone(),
+            display_name: app.label.clone(),
+            detail: None,
+        }],
+    }
+}
+
 /// A random id in the 8-4-4-4-12 hex shape of Okta's event uuids.
 pub fn uuid_like() -> String {
     uuid_with(&mut rand::rng())
