@@ -99,7 +99,11 @@ fn example(resource: &Resource, verb: SqlVerb, m: &Method) -> String {
                 for c in &body.required_columns {
                     names.push(format!("data__{c}"));
                     // Arrays and objects are written as JSON text, so their placeholder is too.
-                    let ty = body.columns.iter().find(|col| &col.name == c).map(|col| col.ty.as_str());
+                    let ty = body
+                        .columns
+                        .iter()
+                        .find(|col| &col.name == c)
+                        .map(|col| col.ty.as_str());
                     values.push(match ty {
                         Some("array") => format!("'[\"<{c}>\"]'"),
                         Some("object") => format!("'{{\"<{c}>\": \"…\"}}'"),

@@ -600,7 +600,10 @@ async fn the_log_actor_is_the_tokens_principal_and_reading_it_needs_okta_logs_re
         let req = http
             .post(&token_url)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(oktaql::auth::oauth::token_form(&[scope.to_string()], &assertion));
+            .body(oktaql::auth::oauth::token_form(
+                &[scope.to_string()],
+                &assertion,
+            ));
         async move {
             let body: serde_json::Value = req.send().await.unwrap().json().await.unwrap();
             body["access_token"].as_str().unwrap().to_string()
@@ -608,7 +611,9 @@ async fn the_log_actor_is_the_tokens_principal_and_reading_it_needs_okta_logs_re
     };
     let manage = token_for("okta.apps.manage").await;
     let created: serde_json::Value = http
-        .post(format!("{base}/api/v1/apps/{DEMO_APP_ONE_SECRET}/credentials/secrets"))
+        .post(format!(
+            "{base}/api/v1/apps/{DEMO_APP_ONE_SECRET}/credentials/secrets"
+        ))
         .bearer_auth(&manage)
         .json(&serde_json::json!({"status": "INACTIVE"}))
         .send()
@@ -634,7 +639,10 @@ async fn the_log_actor_is_the_tokens_principal_and_reading_it_needs_okta_logs_re
     );
     let r = http.get(&logs).bearer_auth(&manage).send().await.unwrap();
     assert_eq!(r.status(), 403);
-    let www = r.headers()["www-authenticate"].to_str().unwrap().to_string();
+    let www = r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(
         www.contains("scope=\"okta.logs.read\"") && www.contains("insufficient_scope"),
         "{www}"
@@ -654,11 +662,17 @@ async fn the_log_actor_is_the_tokens_principal_and_reading_it_needs_okta_logs_re
         .unwrap();
     let events = events.as_array().unwrap();
     assert_eq!(events.len(), 2, "{events:?}");
-    assert_eq!(events[0]["eventType"], "app.oauth2.credentials.lifecycle.create");
+    assert_eq!(
+        events[0]["eventType"],
+        "app.oauth2.credentials.lifecycle.create"
+    );
     assert_eq!(events[0]["actor"]["id"], sb.client_id());
     assert_eq!(events[0]["actor"]["type"], "PublicClientApp");
     assert_eq!(events[0]["actor"]["displayName"], "Data Sync Service");
-    assert_eq!(events[1]["eventType"], "app.oauth2.credentials.lifecycle.delete");
+    assert_eq!(
+        events[1]["eventType"],
+        "app.oauth2.credentials.lifecycle.delete"
+    );
     assert_eq!(events[1]["actor"]["type"], "User");
     // The logs scope reads only the log.
     let r = http

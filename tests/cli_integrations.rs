@@ -24,10 +24,7 @@ fn secrets(org: &Org, id: &str) -> Vec<Row> {
 }
 
 fn by_type(org: &Org, kind: &str) -> String {
-    instances(org)
-        .iter()
-        .find(|i| i["type"] == kind)
-        .unwrap()["id"]
+    instances(org).iter().find(|i| i["type"] == kind).unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string()
@@ -72,7 +69,10 @@ fn seeded_integrations_and_their_secrets() {
     let e = org.fails(&format!(
         "SELECT id FROM okta.integrations.instances WHERE subdomain = '{DEMO_ORG}' AND apiServiceId = '0oaNoSuchService0000'"
     ));
-    assert!(e.contains("E0000007") && e.contains("0oaNoSuchService0000"), "{e}");
+    assert!(
+        e.contains("E0000007") && e.contains("0oaNoSuchService0000"),
+        "{e}"
+    );
     // The seeded history names who created each secret.
     assert_eq!(
         events(&org, s[0]["id"].as_str().unwrap()),
@@ -92,7 +92,10 @@ fn secret_lifecycle_follows_the_app_secret_rules() {
     let e = org.fails(&format!(
         "EXEC okta.integrations.instance_secrets.deactivate_api_service_integration_instance_secret @subdomain='{DEMO_ORG}', @apiServiceId='{id}', @secretId='{old}'"
     ));
-    assert!(e.contains("You can't deactivate the only active client secret."), "{e}");
+    assert!(
+        e.contains("You can't deactivate the only active client secret."),
+        "{e}"
+    );
     let e = org.fails(&format!(
         "DELETE FROM okta.integrations.instance_secrets WHERE subdomain = '{DEMO_ORG}' AND apiServiceId = '{id}' AND secretId = '{old}'"
     ));
@@ -119,7 +122,11 @@ fn secret_lifecycle_follows_the_app_secret_rules() {
     let out = org.run(&format!(
         "DELETE FROM okta.integrations.instance_secrets WHERE subdomain = '{DEMO_ORG}' AND apiServiceId = '{id}' AND secretId = '{old}'"
     ));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let left = secrets(&org, &id);
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["id"], new_id.as_str());
@@ -149,9 +156,15 @@ fn create_and_delete_an_integration() {
     assert_eq!(made[0]["clientSecret"].as_str().unwrap().len(), 40);
     assert_eq!(secrets(&org, &id).len(), 1);
     for (body, cause) in [
-        ("'Not A Type', '[\"okta.logs.read\"]'", "not an integration name"),
+        (
+            "'Not A Type', '[\"okta.logs.read\"]'",
+            "not an integration name",
+        ),
         ("'ok_type', '[]'", "at least one Okta management scope"),
-        ("'ok_type', '[\"logs.read\"]'", "not an Okta management scope"),
+        (
+            "'ok_type', '[\"logs.read\"]'",
+            "not an Okta management scope",
+        ),
     ] {
         let e = org.fails(&format!(
             "INSERT INTO okta.integrations.instances (data__type, data__grantedScopes, subdomain) SELECT {body}, '{DEMO_ORG}'"
@@ -161,7 +174,11 @@ fn create_and_delete_an_integration() {
     let out = org.run(&format!(
         "DELETE FROM okta.integrations.instances WHERE subdomain = '{DEMO_ORG}' AND apiServiceId = '{id}'"
     ));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(instances(&org).len(), 3);
     assert_eq!(
         events(&org, &id),

@@ -63,13 +63,19 @@ fn seeded_certificates_are_expired_or_expiring_and_carry_their_key() {
     };
     let old = ks[0]["expiresAt"].as_str().unwrap();
     let new = ks[1]["expiresAt"].as_str().unwrap();
-    assert!(old < now.as_str(), "the older certificate has expired: {old}");
+    assert!(
+        old < now.as_str(),
+        "the older certificate has expired: {old}"
+    );
     assert!(
         new > now.as_str() && new < in_30_days.as_str(),
         "the newer one expires within 30 days: {new}"
     );
     for k in &ks {
-        assert_eq!((k["kty"].as_str(), k["use"].as_str()), (Some("RSA"), Some("sig")));
+        assert_eq!(
+            (k["kty"].as_str(), k["use"].as_str()),
+            (Some("RSA"), Some("sig"))
+        );
         assert_eq!(k["e"], "AQAB");
         assert_eq!(k["kid"].as_str().unwrap().len(), 43);
         let der = first_cert(k);
@@ -141,7 +147,11 @@ fn generate_and_clone_write_keys_and_log_events() {
     let created = made[0]["created"].as_str().unwrap();
     let expires = made[0]["expiresAt"].as_str().unwrap();
     let year: i32 = created[..4].parse().unwrap();
-    assert_eq!(&expires[..4], (year + 3).to_string(), "{created} → {expires}");
+    assert_eq!(
+        &expires[..4],
+        (year + 3).to_string(),
+        "{created} → {expires}"
+    );
     assert_eq!(keys(&org, DEMO_APP_SAML).len(), 3);
 
     let cloned = org.rows(&format!(
@@ -155,7 +165,11 @@ fn generate_and_clone_write_keys_and_log_events() {
         .into_iter()
         .find(|k| k["kid"] == kid.as_str())
         .unwrap();
-    assert_eq!(first_cert(copy), first_cert(&original), "the same certificate");
+    assert_eq!(
+        first_cert(copy),
+        first_cert(&original),
+        "the same certificate"
+    );
 
     let events = key_events(&org, &kid);
     let types: Vec<&str> = events
@@ -180,7 +194,8 @@ fn okta_key_rules_are_exit_1_errors_and_write_nothing() {
             "INSERT INTO okta.apps.keys (subdomain, appId, validityYears) SELECT '{DEMO_ORG}', '{DEMO_APP_SAML}', {years}"
         ));
         assert!(
-            e.contains("E0000001") && e.contains("Validity years out of range. It should be 2 - 10 years."),
+            e.contains("E0000001")
+                && e.contains("Validity years out of range. It should be 2 - 10 years."),
             "{years}: {e}"
         );
     }
@@ -191,13 +206,19 @@ fn okta_key_rules_are_exit_1_errors_and_write_nothing() {
     let e = org.fails(&format!(
         "INSERT INTO okta.apps.keys (subdomain, appId, validityYears) SELECT '{DEMO_ORG}', '0oaNoSuchApp00000000', 2"
     ));
-    assert!(e.contains("E0000007") && e.contains("0oaNoSuchApp00000000"), "{e}");
+    assert!(
+        e.contains("E0000007") && e.contains("0oaNoSuchApp00000000"),
+        "{e}"
+    );
 
     let kid = before[1]["kid"].as_str().unwrap();
     let e = org.fails(&format!(
         "EXEC okta.apps.keys.clone_application_key @subdomain='{DEMO_ORG}', @appId='{DEMO_APP_SAML}', @keyId='{kid}', @targetAid='0oaNoSuchApp00000000'"
     ));
-    assert!(e.contains("E0000007") && e.contains("0oaNoSuchApp00000000"), "{e}");
+    assert!(
+        e.contains("E0000007") && e.contains("0oaNoSuchApp00000000"),
+        "{e}"
+    );
     let e = org.fails(&format!(
         "EXEC okta.apps.keys.clone_application_key @subdomain='{DEMO_ORG}', @appId='{DEMO_APP_SAML}', @keyId='noSuchKid', @targetAid='{other}'"
     ));
@@ -219,12 +240,20 @@ fn okta_key_rules_are_exit_1_errors_and_write_nothing() {
             "{e}"
         );
     }
-    assert_eq!(keys(&org, DEMO_APP_SAML), before, "refused writes change nothing");
+    assert_eq!(
+        keys(&org, DEMO_APP_SAML),
+        before,
+        "refused writes change nothing"
+    );
     let types: Vec<String> = key_events(&org, kid)
         .iter()
         .map(|e| e["eventType"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(types, ["app.keys.generate", "app.keys.clone"], "one clone, one event");
+    assert_eq!(
+        types,
+        ["app.keys.generate", "app.keys.clone"],
+        "one clone, one event"
+    );
 }
 
 #[test]
@@ -259,6 +288,9 @@ fn keys_survive_a_restart_and_a_repeated_kid_is_refused() {
     let err = org_with(config).err().expect("refused");
     assert!(matches!(err, SandboxError::CorruptState { .. }), "{err}");
     let msg = err.to_string();
-    assert!(msg.contains(DEMO_APP_SAML) && msg.contains("repeated"), "{msg}");
+    assert!(
+        msg.contains(DEMO_APP_SAML) && msg.contains("repeated"),
+        "{msg}"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), broken, "left untouched");
 }

@@ -73,7 +73,10 @@ fn seeded_tokens_list_page_and_get() {
     let e = org.fails(&format!(
         "SELECT id FROM okta.apps.tokens WHERE subdomain = '{DEMO_ORG}' AND appId = '{DEMO_APP_ONE_SECRET}' AND tokenId = 'oarNoSuchToken000000'"
     ));
-    assert!(e.contains("E0000007") && e.contains("oarNoSuchToken000000"), "{e}");
+    assert!(
+        e.contains("E0000007") && e.contains("oarNoSuchToken000000"),
+        "{e}"
+    );
     let e = org.fails(&format!(
         "SELECT id FROM okta.apps.tokens WHERE subdomain = '{DEMO_ORG}' AND appId = '{DEMO_APP_ONE_SECRET}' AND expand = 'user'"
     ));
@@ -97,7 +100,11 @@ fn revoking_one_and_all_removes_them_and_logs_each() {
     let out = org.run(&format!(
         "DELETE FROM okta.apps.tokens WHERE subdomain = '{DEMO_ORG}' AND appId = '{app}' AND tokenId = '{first}'"
     ));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let left = tokens(&org, app);
     assert_eq!(left.len(), 2);
     assert!(left.iter().all(|t| t["id"] != first.as_str()));
@@ -117,7 +124,11 @@ fn revoking_one_and_all_removes_them_and_logs_each() {
     let out = org.run(&format!(
         "DELETE FROM okta.apps.tokens WHERE subdomain = '{DEMO_ORG}' AND appId = '{app}'"
     ));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(tokens(&org, app).is_empty());
     let by_app = revoke_events(&org, app);
     assert_eq!(by_app.len(), 3, "one event per token revoked: {by_app:?}");
@@ -130,7 +141,10 @@ fn revoking_one_and_all_removes_them_and_logs_each() {
     let e = org.fails(&format!(
         "DELETE FROM okta.apps.tokens WHERE subdomain = '{DEMO_ORG}' AND appId = '0oaNoSuchApp00000000'"
     ));
-    assert!(e.contains("E0000007") && e.contains("0oaNoSuchApp00000000"), "{e}");
+    assert!(
+        e.contains("E0000007") && e.contains("0oaNoSuchApp00000000"),
+        "{e}"
+    );
     // The other apps keep theirs.
     assert_eq!(tokens(&org, DEMO_APP_TWO_SECRETS).len(), 2);
 }
@@ -151,7 +165,11 @@ fn revocations_survive_a_restart() {
     let out = org.run(&format!(
         "DELETE FROM okta.apps.tokens WHERE subdomain = '{DEMO_ORG}' AND appId = '{DEMO_APP_TWO_SECRETS}' AND tokenId = '{id}'"
     ));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     org.stop();
     let org = org_with(config).unwrap();
     let after = tokens(&org, DEMO_APP_TWO_SECRETS);

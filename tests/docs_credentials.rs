@@ -77,8 +77,14 @@ async fn credentials_doc_queries_run() {
             }
             "expiring-certs" => {
                 let states = column(first, "state");
-                assert!(states.iter().filter(|s| *s == "expired").count() >= 2, "{states:?}");
-                assert!(states.iter().filter(|s| *s == "expiring").count() >= 2, "{states:?}");
+                assert!(
+                    states.iter().filter(|s| *s == "expired").count() >= 2,
+                    "{states:?}"
+                );
+                assert!(
+                    states.iter().filter(|s| *s == "expiring").count() >= 2,
+                    "{states:?}"
+                );
                 assert!(column(first, "label").iter().any(|l| l == "Salesforce"));
             }
             "cert-generate" => {

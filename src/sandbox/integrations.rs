@@ -143,19 +143,33 @@ pub fn find<'a>(list: &'a mut [Instance], id: &str) -> Result<&'a mut Instance, 
 /// Checks stored instances (the state-file loader's view of the API rules).
 pub fn validate(list: &[Instance]) -> Result<(), String> {
     if list.len() > MAX_INSTANCES {
-        return Err(format!("{} API service integrations (at most {MAX_INSTANCES})", list.len()));
+        return Err(format!(
+            "{} API service integrations (at most {MAX_INSTANCES})",
+            list.len()
+        ));
     }
     let mut ids = std::collections::HashSet::new();
     for i in list {
         if !i.id.starts_with("0oa") || !ids.insert(i.id.as_str()) {
-            return Err(format!("integration id {:?} is not 0oa… or is repeated", i.id));
+            return Err(format!(
+                "integration id {:?} is not 0oa… or is repeated",
+                i.id
+            ));
         }
         if i.secrets.len() > super::state::MAX_SECRETS {
-            return Err(format!("integration {} has {} secrets (at most {})", i.id, i.secrets.len(), super::state::MAX_SECRETS));
+            return Err(format!(
+                "integration {} has {} secrets (at most {})",
+                i.id,
+                i.secrets.len(),
+                super::state::MAX_SECRETS
+            ));
         }
         for s in &i.secrets {
             if !ids.insert(s.id.as_str()) || (s.status != ACTIVE && s.status != model::INACTIVE) {
-                return Err(format!("integration {}: secret {} is repeated or has status {:?}", i.id, s.id, s.status));
+                return Err(format!(
+                    "integration {}: secret {} is repeated or has status {:?}",
+                    i.id, s.id, s.status
+                ));
             }
         }
     }
@@ -218,7 +232,12 @@ mod tests {
     #[test]
     fn create_checks_type_and_scopes() {
         let mut list = Vec::new();
-        let (i, s) = create(&mut list, req("my_siem_log_export", &["okta.logs.read"]), "00u1").unwrap();
+        let (i, s) = create(
+            &mut list,
+            req("my_siem_log_export", &["okta.logs.read"]),
+            "00u1",
+        )
+        .unwrap();
         assert_eq!(i.name, "My Siem Log Export");
         assert_eq!(s.status, ACTIVE);
         assert_eq!(i.secrets.len(), 1);

@@ -183,7 +183,11 @@ async fn list_secrets(
     let mut list = ctx.org.integrations();
     let i = integrations::find(&mut list, &id)?;
     let href = integrations::secrets_href(&ctx.base, &id);
-    let views: Vec<_> = i.secrets.iter().map(|s| s.view_under(&href, false)).collect();
+    let views: Vec<_> = i
+        .secrets
+        .iter()
+        .map(|s| s.view_under(&href, false))
+        .collect();
     Ok(json(StatusCode::OK, &views))
 }
 

@@ -90,10 +90,7 @@ pub fn parse_validity(years: Option<&str>) -> Result<i64, ApiError> {
 fn add_years(t: time::OffsetDateTime, years: i64) -> time::OffsetDateTime {
     let year = t.year() + years as i32;
     t.replace_year(year)
-        .or_else(|_| {
-            t.replace_day(28)
-                .and_then(|t| t.replace_year(year))
-        })
+        .or_else(|_| t.replace_day(28).and_then(|t| t.replace_year(year)))
         .unwrap_or(t + time::Duration::days(365 * years))
 }
 
@@ -186,7 +183,10 @@ pub fn validate_keys(keys: &[AppKey]) -> Result<(), String> {
     let mut kids = std::collections::HashSet::new();
     for k in keys {
         if k.kid.is_empty() || k.kid.len() > 256 || !kids.insert(k.kid.as_str()) {
-            return Err(format!("key credential kid {:?} is empty, too long or repeated", k.kid));
+            return Err(format!(
+                "key credential kid {:?} is empty, too long or repeated",
+                k.kid
+            ));
         }
         if k.x5c.len() != 1 || k.x5c[0].len() > 8192 || STANDARD.decode(&k.x5c[0]).is_err() {
             return Err(format!(
@@ -321,7 +321,10 @@ mod tests {
         assert_eq!(der[0], 0x30, "a DER SEQUENCE");
         assert_eq!(k.x5t_s256, URL_SAFE_NO_PAD.encode(Sha256::digest(&der)));
         let n = URL_SAFE_NO_PAD.decode(&k.n).unwrap();
-        assert!(der.windows(n.len()).any(|w| w == n.as_slice()), "cert carries n");
+        assert!(
+            der.windows(n.len()).any(|w| w == n.as_slice()),
+            "cert carries n"
+        );
         assert!(der.windows(13).any(|w| w == b"260228095959Z"), "notAfter");
         let late = new_key(&mut rng, "x", t("2045-01-01T00:00:00Z"), 10);
         let der = STANDARD.decode(&late.x5c[0]).unwrap();

@@ -130,12 +130,10 @@ fn validate(orgs: &[OrgData]) -> Result<(), String> {
                     return Err(format!("org {}: key id {} is repeated", org.name, k.id));
                 }
             }
-            super::keys::validate_keys(&a.keys).map_err(|e| {
-                format!("org {}: app {}: key credentials: {e}", org.name, a.app.id)
-            })?;
-            super::tokens::validate_tokens(&a.tokens).map_err(|e| {
-                format!("org {}: app {}: refresh tokens: {e}", org.name, a.app.id)
-            })?;
+            super::keys::validate_keys(&a.keys)
+                .map_err(|e| format!("org {}: app {}: key credentials: {e}", org.name, a.app.id))?;
+            super::tokens::validate_tokens(&a.tokens)
+                .map_err(|e| format!("org {}: app {}: refresh tokens: {e}", org.name, a.app.id))?;
             for t in &a.tokens {
                 if !ids.insert(t.id.as_str()) {
                     return Err(format!("org {}: token id {} is repeated", org.name, t.id));

@@ -128,6 +128,14 @@ pub fn demo_org_at(org: &str, apps: usize, today: time::OffsetDateTime) -> OrgDa
     }
 }
 
+/// An integration of the demo seed: type, name, scopes, and its secrets (status, age in days).
+type IntegrationSpec = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, i64)],
+);
+
 /// Three API service integrations with secrets dated from `today`: a SIEM export on one
 /// secret 400 days old, an access-review sync rotated 20 days ago (the old secret INACTIVE),
 /// and a device feed on a 30-day-old secret. Their creation events go into `log`.
@@ -137,15 +145,25 @@ fn demo_integrations(
     log: &mut Vec<LogEvent>,
 ) -> Vec<super::integrations::Instance> {
     let day = |d: i64| today.unix_timestamp() - d * 86_400 + 9 * 3600;
-    let specs: [(&str, &str, &[&str], &[(&str, i64)]); 3] = [
-        ("siem_log_export", "SIEM Log Export", &["okta.logs.read"], &[(ACTIVE, 400)]),
+    let specs: [IntegrationSpec; 3] = [
+        (
+            "siem_log_export",
+            "SIEM Log Export",
+            &["okta.logs.read"],
+            &[(ACTIVE, 400)],
+        ),
         (
             "access_review_sync",
             "Access Review Sync",
             &["okta.users.read", "okta.groups.read", "okta.apps.read"],
             &[(INACTIVE, 200), (ACTIVE, 20)],
         ),
-        ("device_posture_feed", "Device Posture Feed", &["okta.devices.read"], &[(ACTIVE, 30)]),
+        (
+            "device_posture_feed",
+            "Device Posture Feed",
+            &["okta.devices.read"],
+            &[(ACTIVE, 30)],
+        ),
     ];
     let mut out = Vec::new();
     for (kind, name, scopes, secrets) in specs {
@@ -176,11 +194,18 @@ fn demo_integrations(
                 id: &s.id,
                 hash: &s.secret_hash,
             };
-            let mut e = syslog::credential_event(Action::Create, &app, c(), syslog::admin(), &s.created);
+            let mut e =
+                syslog::credential_event(Action::Create, &app, c(), syslog::admin(), &s.created);
             e.uuid = syslog::uuid_with(rng);
             log.push(e);
             if s.status == INACTIVE {
-                let mut e = syslog::credential_event(Action::Deactivate, &app, c(), syslog::admin(), &s.last_updated);
+                let mut e = syslog::credential_event(
+                    Action::Deactivate,
+                    &app,
+                    c(),
+                    syslog::admin(),
+                    &s.last_updated,
+                );
                 e.uuid = syslog::uuid_with(rng);
                 log.push(e);
             }
@@ -242,8 +267,15 @@ fn demo_certificates(
     // A certificate valid for `years` that expires `expires_in` days from today.
     let mut cert = |expires_in: i64, years: i64| {
         let expiry = today + day * expires_in as i32;
-        let created = expiry.replace_year(expiry.year() - years as i32).unwrap_or(expiry - day * (365 * years as i32));
-        super::keys::new_key(rng, &app.label, created + time::Duration::seconds(1) + time::Duration::hours(9), years)
+        let created = expiry
+            .replace_year(expiry.year() - years as i32)
+            .unwrap_or(expiry - day * (365 * years as i32));
+        super::keys::new_key(
+            rng,
+            &app.label,
+            created + time::Duration::seconds(1) + time::Duration::hours(9),
+            years,
+        )
     };
     if app.id == super::DEMO_APP_SAML {
         return vec![cert(-10, 2), cert(20, 2)];

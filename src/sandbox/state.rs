@@ -13,12 +13,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
 use super::errors::ApiError;
+use super::integrations::Instance;
 use super::jwks::{self, Jwk, NewJwk};
 use super::keys::{self, AppKey};
-use super::integrations::Instance;
-use super::tokens::{self, RefreshToken};
 use super::model::{self, App, Secret, ACTIVE, INACTIVE};
 use super::syslog::LogEvent;
+use super::tokens::{self, RefreshToken};
 
 /// Most secrets an app may hold, active or not.
 pub const MAX_SECRETS: usize = 2;
@@ -412,7 +412,9 @@ impl AppEntry {
 
     /// Generates a key credential valid for `years` years ([`keys::generate`]).
     pub fn generate_key(&self, years: i64) -> Result<AppKey, ApiError> {
-        let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::now_utc());
+        let now = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or(time::OffsetDateTime::now_utc());
         keys::generate(&self.app.label, &mut self.lock_keys(), years, now)
     }
 

@@ -122,7 +122,10 @@ pub fn revoke(tokens: &mut Vec<RefreshToken>, id: &str) -> Result<RefreshToken, 
 /// Checks a stored token list (the state-file loader's view of the API's rules).
 pub fn validate_tokens(tokens: &[RefreshToken]) -> Result<(), String> {
     if tokens.len() > MAX_TOKENS {
-        return Err(format!("{} refresh tokens (at most {MAX_TOKENS})", tokens.len()));
+        return Err(format!(
+            "{} refresh tokens (at most {MAX_TOKENS})",
+            tokens.len()
+        ));
     }
     for t in tokens {
         if !t.id.starts_with("oar") || t.status != ACTIVE {
@@ -178,7 +181,9 @@ mod tests {
     #[test]
     fn pages_and_revocation() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-        let mut tokens: Vec<_> = (0..5).map(|i| new_token(&mut rng, 1_700_000_000 + i)).collect();
+        let mut tokens: Vec<_> = (0..5)
+            .map(|i| new_token(&mut rng, 1_700_000_000 + i))
+            .collect();
         let (p, next) = page(&tokens, None, 2);
         assert_eq!(p.len(), 2);
         let (p2, next2) = page(&tokens, next, 2);

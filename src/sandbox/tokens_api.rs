@@ -139,7 +139,11 @@ async fn revoke_all(
             &ctx.org,
             &entry,
             || entry.revoke_all_tokens(),
-            |all| all.iter().map(|t| revoke_event(&entry.app, t, &ctx.actor)).collect(),
+            |all| {
+                all.iter()
+                    .map(|t| revoke_event(&entry.app, t, &ctx.actor))
+                    .collect()
+            },
         )
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
