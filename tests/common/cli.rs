@@ -25,9 +25,23 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// A sandbox with `config` on its own runtime.
+///
+/// A restart on the same state file waits up to two seconds for the state lock: in a test
+/// process that spawns children from other threads, a child between fork and exec briefly
+/// holds a copy of the previous sandbox's lock file (closed at exec).
 pub fn org_with(config: SandboxConfig) -> Result<Org, SandboxError> {
     let rt = runtime();
-    let sandbox = rt.block_on(Sandbox::start(config))?;
+    let mut tries = 0;
+    let sandbox = loop {
+        match rt.block_on(Sandbox::start(config.clone())) {
+            Err(SandboxError::StateInUse { .. }) if tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other?,
+        }
+    };
     Ok(Org {
         url: sandbox.url_template(),
         token: sandbox.token().to_string(),
