@@ -92,7 +92,19 @@ fn multi_line_statement_timer_and_errors_keep_the_shell() {
             "SELECT nosuch FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';"
         ),
     );
-    s.expect("unknown column nosuch").unwrap();
+    s.expect("<shell>:1:8: unknown column nosuch").unwrap();
+    s.expect("  1 | SELECT nosuch FROM").unwrap();
+    s.expect("    |        ^^^^^^\r\n").unwrap();
+    s.expect(PROMPT).unwrap();
+    // Over two lines, the position is the line of the entry that names the table.
+    enter(&mut s, "SELECT id");
+    enter(
+        &mut s,
+        "  FROM okta.apps.secrets WHERE subdomain = 'my-org';",
+    );
+    s.expect("<shell>:2:8: okta.apps.secrets: missing required parameter appId")
+        .unwrap();
+    s.expect("    |        ^^^^^^^^^^^^^^^^^\r\n").unwrap();
     s.expect(PROMPT).unwrap();
     enter(
         &mut s,
