@@ -16,7 +16,7 @@ use oktaql::auth::sources::{Flags, Inputs};
 use oktaql::auth::Credentials;
 use oktaql::exec::{ClientConfig, StderrDiagnostics};
 use oktaql::provider::{Registry, ServiceCache};
-use oktaql::render::RenderOptions;
+use oktaql::render::{terminal_width, RenderOptions};
 use oktaql::runner::{run_scripts, RunError, RunOptions, Script};
 use oktaql::sandbox::{Sandbox, SandboxConfig};
 use oktaql::shell::ShellConfig;
@@ -219,10 +219,6 @@ async fn session(args: &SessionArgs) -> Result<Session> {
         sandbox,
         options,
     })
-}
-
-fn terminal_width() -> Option<u16> {
-    comfy_table::Table::new().width()
 }
 
 /// Reads the credentials from flags, the environment, okta.yaml files and the config file.

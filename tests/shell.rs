@@ -440,3 +440,31 @@ fn tables_schema_and_expanded_display_as_in_sqlite3_and_psql() {
     s.expect(PROMPT).unwrap();
     leave_with_ctrl_d(s);
 }
+
+#[test]
+fn a_terminal_that_reports_no_width_gets_whole_rows() {
+    // `stty cols 0` is what a pseudo-terminal nobody sized reports: before, the table was
+    // fitted to 0 columns and every cell came out one character per line.
+    if Command::new("stty").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: stty is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_oktaql");
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "stty cols 0 rows 0 && exec '{bin}' exec --sandbox \
+             \"SELECT id, status FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}'\""
+        ))
+        .env("NO_COLOR", "1")
+        .env_remove("OKTAQL_SERVER_URL")
+        .env_remove("OKTA_API_TOKEN");
+    let mut s = Session::spawn(cmd).expect("spawn on a pty");
+    s.set_expect_timeout(Some(Duration::from_secs(30)));
+    let out = s.expect(Eof).unwrap();
+    let mut bytes = out.before().to_vec();
+    out.matches().for_each(|m| bytes.extend_from_slice(m));
+    let text = String::from_utf8_lossy(&bytes).to_string();
+    assert!(text.contains("│ ocsnpBqEzjeUjeBLRktC ┆ ACTIVE   │"), "{text}");
+    assert!(text.lines().count() < 10, "{text}");
+}
