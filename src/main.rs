@@ -670,6 +670,7 @@ fn shell(runtime: &tokio::runtime::Runtime, args: SessionArgs) -> Result<ExitCod
         color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
         fit_terminal: to_terminal,
         banner,
+        pager: to_terminal,
     };
     let result = oktaql::shell::run(runtime.handle(), &s.engine, config);
     drop(s);
