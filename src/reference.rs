@@ -37,7 +37,9 @@ fn example_value(p: &Param) -> String {
         "subdomain" => "my-org".into(),
         // The sandbox's DEMO_APP_TWO_SECRETS, spelled out so the library builds without it.
         "appId" => DEMO_APP.into(),
-        "secretId" => "ocsnpBqEzjeUjeBLRktC".into(),
+        // Its inactive secret: deleting, activating and deactivating it all succeed on a fresh
+        // demo org (the active one is the app's only active secret, which Okta keeps).
+        "secretId" => "ocsOBwKiaHGmdZc4DOc9".into(),
         _ => match p.ty.as_str() {
             "integer" | "number" => "1".into(),
             "boolean" => "true".into(),
