@@ -62,7 +62,10 @@ fn no_progress_when_stderr_is_not_a_terminal() {
 
 /// How far the count of a progress line is from half its total (`130/260` → 0).
 fn half_way_distance(line: &str) -> u64 {
-    let count = line.split_whitespace().find(|w| is_count(w)).unwrap_or("0/0");
+    let count = line
+        .split_whitespace()
+        .find(|w| is_count(w))
+        .unwrap_or("0/0");
     let (done, total) = count.split_once('/').unwrap_or(("0", "0"));
     let (done, total): (u64, u64) = (done.parse().unwrap_or(0), total.parse().unwrap_or(0));
     (2 * done).abs_diff(total)

@@ -469,7 +469,10 @@ fn a_terminal_that_reports_no_width_gets_whole_rows() {
     let mut bytes = out.before().to_vec();
     out.matches().for_each(|m| bytes.extend_from_slice(m));
     let text = String::from_utf8_lossy(&bytes).to_string();
-    assert!(text.contains("│ ocsnpBqEzjeUjeBLRktC ┆ ACTIVE   │"), "{text}");
+    assert!(
+        text.contains("│ ocsnpBqEzjeUjeBLRktC ┆ ACTIVE   │"),
+        "{text}"
+    );
     assert!(text.lines().count() < 10, "{text}");
 }
 
