@@ -2,9 +2,11 @@
 //! library.
 
 mod cli;
+mod progress;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{bail, Result};
 use clap::Parser;
@@ -12,7 +14,7 @@ use clap::Parser;
 use oktaql::outfile::{write_outfile, Saved};
 use oktaql::provider::{Registry, ServiceCache};
 use oktaql::runner::{run_scripts, RunError, Script};
-use oktaql::session::{orgs_report, OrgsReport, Session, Terminals};
+use oktaql::session::{orgs_report, OrgsReport, Reporting, Session, Terminals};
 use oktaql::shell::ShellConfig;
 
 use cli::{Cli, Command, ExecArgs, SessionArgs};
@@ -124,6 +126,18 @@ fn print_man() -> ExitCode {
 /// (it is kept in an owner-only file beside it, or printed to stderr).
 const EXIT_OUTPUT_LOST: u8 = 3;
 
+/// Where a session reports: progress bars only on a terminal's stderr and never with
+/// --quiet; notices then print above them.
+fn reporting(quiet: bool, terminals: Terminals) -> Reporting {
+    match (!quiet && terminals.stderr).then(progress::TerminalProgress::new) {
+        Some(p) => Reporting {
+            diagnostics: Arc::new(progress::BarDiagnostics(p.clone())),
+            progress: Some(p),
+        },
+        None => Reporting::default(),
+    }
+}
+
 /// Which standard streams are terminals.
 fn terminals() -> Terminals {
     Terminals {
@@ -164,7 +178,9 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
         }
         scripts.push(Script::from_stdin(std::io::stdin())?);
     }
-    let mut s = Session::start(&args.session.settings(), terminals()).await?;
+    let terminals = terminals();
+    let reporting = reporting(args.session.quiet, terminals);
+    let mut s = Session::start(&args.session.settings(), terminals, reporting).await?;
     s.options.continue_on_error = args.continue_on_error;
     s.options.dry_run = args.dry_run;
     s.options.one_document = args.one_document;
@@ -253,7 +269,8 @@ fn shell(runtime: &tokio::runtime::Runtime, args: SessionArgs) -> Result<ExitCod
         bail!("--outfile is for oktaql exec; in the shell, results go to the terminal");
     }
     let terminals = terminals();
-    let mut s = runtime.block_on(Session::start(&args.settings(), terminals))?;
+    let reporting = reporting(args.quiet, terminals);
+    let mut s = runtime.block_on(Session::start(&args.settings(), terminals, reporting))?;
     s.options.summaries = true;
     let to_terminal = terminals.stdout;
     let mut banner = format!(
@@ -273,6 +290,7 @@ fn shell(runtime: &tokio::runtime::Runtime, args: SessionArgs) -> Result<ExitCod
         color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
         fit_terminal: to_terminal,
         banner,
+        pager: to_terminal,
     };
     let result = oktaql::shell::run(runtime.handle(), &s.engine, config);
     drop(s);

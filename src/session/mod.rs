@@ -20,7 +20,7 @@ use thiserror::Error;
 use crate::auth::sources::{Flags, Inputs};
 use crate::auth::{AuthError, Credentials};
 use crate::engine::{Engine, EngineConfig};
-use crate::exec::{ClientConfig, StderrDiagnostics};
+use crate::exec::{ClientConfig, Diagnostics, Progress, StderrDiagnostics};
 use crate::provider::{ProviderError, Registry, ServiceCache};
 use crate::render::{OutputFormat, RenderOptions};
 use crate::runner::RunOptions;
@@ -66,6 +66,8 @@ pub struct SessionSettings {
     pub strict: bool,
     /// `--debug`.
     pub debug: bool,
+    /// With `sandbox`: a fixed delay added to every request (`--sandbox-latency`).
+    pub sandbox_latency: Option<Duration>,
 }
 
 impl Default for SessionSettings {
@@ -87,6 +89,26 @@ impl Default for SessionSettings {
             max_body_mb: 64,
             strict: false,
             debug: false,
+            sandbox_latency: None,
+        }
+    }
+}
+
+/// Where a session reports besides its results: notices and traces, and progress events
+/// (fan-outs, long lists, rate-limit waits).
+#[derive(Clone)]
+pub struct Reporting {
+    /// Notices and `--debug` traces. Default: standard error.
+    pub diagnostics: Arc<dyn Diagnostics>,
+    /// Progress events. Default: none.
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl Default for Reporting {
+    fn default() -> Self {
+        Reporting {
+            diagnostics: Arc::new(StderrDiagnostics),
+            progress: None,
         }
     }
 }
@@ -158,6 +180,7 @@ impl Session {
     pub async fn start(
         settings: &SessionSettings,
         terminals: Terminals,
+        reporting: Reporting,
     ) -> Result<Session, SessionError> {
         let registry =
             match &settings.registry {
@@ -172,7 +195,7 @@ impl Session {
         let mut server_url = settings.server_url.clone().filter(|u| !u.trim().is_empty());
         let mut sandbox = None;
         let credentials = if settings.sandbox {
-            let sb = start_sandbox().await?;
+            let sb = start_sandbox(settings.sandbox_latency).await?;
             let (url, token) = sandbox_target(&sb);
             server_url = Some(url);
             sandbox = Some(sb);
@@ -191,13 +214,16 @@ impl Session {
             debug: settings.debug,
             ..ClientConfig::default()
         };
-        let engine = Engine::new(EngineConfig {
+        let mut engine = Engine::new(EngineConfig {
             registry,
             server_url,
             client,
             strict: settings.strict,
-            diagnostics: Arc::new(StderrDiagnostics),
+            diagnostics: reporting.diagnostics,
         })?;
+        if let Some(p) = reporting.progress {
+            engine = engine.with_progress(p);
+        }
         let mut vars = Vars::default();
         if let Some(file) = &settings.vars_file {
             vars = Vars::from_json_file(file)?;
@@ -224,14 +250,17 @@ type HeldSandbox = Sandbox;
 type HeldSandbox = std::convert::Infallible;
 
 #[cfg(feature = "sandbox")]
-async fn start_sandbox() -> Result<HeldSandbox, SessionError> {
-    Sandbox::start(SandboxConfig::default())
-        .await
-        .map_err(SessionError::Sandbox)
+async fn start_sandbox(latency: Option<Duration>) -> Result<HeldSandbox, SessionError> {
+    Sandbox::start(SandboxConfig {
+        latency,
+        ..SandboxConfig::default()
+    })
+    .await
+    .map_err(SessionError::Sandbox)
 }
 
 #[cfg(not(feature = "sandbox"))]
-async fn start_sandbox() -> Result<HeldSandbox, SessionError> {
+async fn start_sandbox(_latency: Option<Duration>) -> Result<HeldSandbox, SessionError> {
     Err(SessionError::NoSandbox)
 }
 
@@ -344,7 +373,8 @@ mod tests {
             registry: Some(PathBuf::from("no/such/registry")),
             ..SessionSettings::default()
         };
-        let Err(e) = Session::start(&settings, Terminals::default()).await else {
+        let Err(e) = Session::start(&settings, Terminals::default(), Reporting::default()).await
+        else {
             panic!("a missing registry directory loaded");
         };
         assert!(

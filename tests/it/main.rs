@@ -15,6 +15,7 @@ mod cli_completions;
 mod cli_integrations;
 mod cli_jwks;
 mod cli_keys;
+mod cli_progress;
 mod cli_statements;
 mod cli_syslog;
 mod cli_tokens;
