@@ -323,7 +323,11 @@ impl Client {
         &self,
         reqs: &[HttpRequest],
     ) -> Vec<Result<Vec<Map<String, Value>>, ExecError>> {
-        stream::iter(reqs.iter().map(|r| self.send(r)))
+        // The futures are made first (they do nothing until polled): a stream over a
+        // mapping closure is not `Send` for every lifetime (a rustc limitation), and
+        // servers run statements on spawned tasks.
+        let sends: Vec<_> = reqs.iter().map(|r| self.send(r)).collect();
+        stream::iter(sends)
             .buffered(self.config.concurrency.max(1))
             .collect()
             .await
