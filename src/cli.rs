@@ -35,6 +35,14 @@ pub enum Command {
     /// Run the local Okta sandbox server.
     #[command(after_help = help::SANDBOX)]
     Sandbox(SandboxArgs),
+    /// Serve SQL over the PostgreSQL wire protocol (psql, drivers, BI tools, postgres_fdw).
+    #[cfg(feature = "serve")]
+    #[command(after_help = help::SERVE)]
+    Serve(ServeArgs),
+    /// Serve the Model Context Protocol on stdio (for AI agents): list, describe, query.
+    #[cfg(feature = "mcp")]
+    #[command(after_help = help::MCP)]
+    Mcp(McpArgs),
     /// List the configured orgs: name, URL, method, and where each setting came from.
     #[command(after_help = help::ORGS)]
     Orgs(SessionArgs),
@@ -50,6 +58,56 @@ pub enum Command {
     /// Write one Markdown reference page per resource into a directory.
     #[command(after_help = help::DOCS)]
     Docs(DocsArgs),
+}
+
+/// Arguments of `oktaql serve`.
+#[cfg(feature = "serve")]
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (a non-loopback address needs --tls-cert/--tls-key or
+    /// --insecure-listen).
+    #[arg(long, value_name = "ADDR", default_value = oktaql::serve::DEFAULT_LISTEN)]
+    pub listen: std::net::SocketAddr,
+    /// Allow INSERT, DELETE and EXEC that change Okta (read-only otherwise).
+    #[arg(long)]
+    pub allow_writes: bool,
+    /// The user name clients log in as; its password is OKTAQL_SERVE_PASSWORD.
+    #[arg(long, value_name = "NAME", default_value = oktaql::serve::DEFAULT_USER)]
+    pub user: String,
+    /// TLS certificate chain (PEM); with --tls-key, clients may connect with sslmode=require.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Listen on a non-loopback address without TLS (passwords are still SCRAM; data is not
+    /// encrypted).
+    #[arg(long)]
+    pub insecure_listen: bool,
+    /// Connections served at once; more are closed.
+    #[arg(long, value_name = "N", default_value_t = oktaql::serve::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Org, credentials and engine settings, as for exec.
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// Arguments of `oktaql mcp`.
+#[cfg(feature = "mcp")]
+#[derive(Args, Debug)]
+pub struct McpArgs {
+    /// Allow INSERT, DELETE and EXEC that change Okta, and offer the dry_run tool.
+    #[arg(long)]
+    pub allow_writes: bool,
+    /// Show secret values in results (masked otherwise).
+    #[arg(long)]
+    pub reveal_secrets: bool,
+    /// Most rows one query returns.
+    #[arg(long, value_name = "N", default_value_t = oktaql::mcp::DEFAULT_MAX_ROWS)]
+    pub max_rows: usize,
+    /// Org, credentials and engine settings, as for exec.
+    #[command(flatten)]
+    pub session: SessionArgs,
 }
 
 /// Arguments of `oktaql docs`.
@@ -149,6 +207,33 @@ Examples:
   oktaql sandbox --listen 127.0.0.1:0 --state org.json --apps 30 --rate-limit 600
 
 Environment: none read by the sandbox; clients use OKTAQL_SERVER_URL and OKTA_API_TOKEN.";
+
+    /// After `oktaql serve --help`.
+    pub const SERVE: &str = "\
+The database is okta, each service a schema, each resource a table:
+  SELECT id, status FROM okta.apps.secrets WHERE appId = '0oa...'
+
+Examples:
+  OKTAQL_SERVE_PASSWORD=pw oktaql serve --sandbox
+  psql 'host=127.0.0.1 port=5433 user=oktaql dbname=okta'      (\\dt, \\d okta.apps.secrets)
+  OKTAQL_SERVE_PASSWORD=pw oktaql serve --listen 0.0.0.0:5433 --tls-cert c.pem --tls-key k.pem
+
+Environment: OKTAQL_SERVE_PASSWORD (required: the password, SCRAM-SHA-256), and the org
+settings of exec (OKTA_CLIENT_*, OKTA_API_TOKEN, OKTAQL_CONFIG, OKTAQL_SERVER_URL).
+docs/serve.md has psql, Python, Grafana and postgres_fdw set-ups.";
+
+    /// After `oktaql mcp --help`.
+    pub const MCP: &str = "\
+Tools: list_resources, describe_resource, query (JSON rows, at most --max-rows), and with
+--allow-writes dry_run (the exact REST calls, nothing sent). Secrets are masked unless
+--reveal-secrets.
+
+Examples:
+  oktaql mcp --sandbox
+  an MCP client configuration: {\"command\": \"oktaql\", \"args\": [\"mcp\"]}
+
+Environment: the org settings of exec (OKTA_CLIENT_*, OKTA_API_TOKEN, OKTAQL_CONFIG,
+OKTAQL_SERVER_URL).";
 
     /// After `oktaql completions --help`.
     pub const COMPLETIONS: &str = "\
