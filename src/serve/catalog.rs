@@ -12,8 +12,13 @@ use std::collections::HashMap;
 use pgwire::api::Type;
 use pgwire::error::PgWireError;
 use serde_json::Value;
-use sqlparser::ast::{Expr, FunctionArguments, SelectItem, SetExpr, Statement};
-use sqlparser::dialect::PostgreSqlDialect;
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    visit_relations_mut, Expr, FunctionArguments, Ident, ObjectNamePart, SelectItem, SetExpr,
+    Statement,
+};
+use sqlparser::dialect::{GenericDialect, PostgreSqlDialect};
 use sqlparser::parser::Parser;
 
 use super::error::{pg_error, state};
@@ -115,6 +120,37 @@ impl Catalog {
             schemas,
             tables,
             read_only,
+        })
+    }
+
+    /// `sql` with its `schema.table` names (a schema of this database) written
+    /// `okta.schema.table`, as PostgreSQL resolves them (postgres_fdw sends such names);
+    /// `None` when it has none to rewrite.
+    pub(crate) fn qualify(&self, sql: &str) -> Option<String> {
+        let mut statements = Parser::parse_sql(&GenericDialect {}, sql).ok()?;
+        let mut changed = false;
+        for s in &mut statements {
+            let _ = visit_relations_mut(s, |name| {
+                if let [ObjectNamePart::Identifier(first), _] = name.0.as_slice() {
+                    if self
+                        .schemas
+                        .iter()
+                        .any(|(_, s, _)| s.eq_ignore_ascii_case(&first.value))
+                    {
+                        name.0
+                            .insert(0, ObjectNamePart::Identifier(Ident::new(DATABASE)));
+                        changed = true;
+                    }
+                }
+                ControlFlow::<()>::Continue(())
+            });
+        }
+        changed.then(|| {
+            statements
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
         })
     }
 

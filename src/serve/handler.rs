@@ -19,7 +19,9 @@ use pgwire::messages::PgWireBackendMessage;
 use serde_json::Value;
 
 use super::catalog::{self, Answer, Catalog, Session};
+use super::cursor::{self, CursorStatement, Cursors};
 use super::error::{engine_error, pg_error, state};
+use super::explain;
 use super::params::{self, Literal};
 use super::types::{self, Col};
 use crate::engine::Engine;
@@ -75,8 +77,9 @@ impl Shared {
 
     /// Plans one statement, refusing writes unless they are allowed.
     fn plan(&self, sql: &str) -> PgWireResult<Plan> {
+        let text = self.catalog.qualify(sql).unwrap_or_else(|| sql.to_string());
         let source = Source {
-            text: sql.to_string(),
+            text,
             line: 1,
             column: 1,
         };
@@ -112,8 +115,12 @@ impl Shared {
 
     /// The result columns of a statement, worked out without running it.
     fn describe(&self, sql: &str) -> PgWireResult<Vec<Col>> {
-        if sql.trim().trim_end_matches(';').trim().is_empty() {
+        // Cursor statements return no rows (FETCH's are described when it runs).
+        if sql.trim().trim_end_matches(';').trim().is_empty() || cursor::parse(sql).is_some() {
             return Ok(Vec::new());
+        }
+        if explain::query(sql).is_some() {
+            return Ok(vec![Col::text("QUERY PLAN")]);
         }
         let mut settings = HashMap::new();
         let mut session = Session {
@@ -131,11 +138,65 @@ impl Shared {
         Ok(self.columns(&plan)?.unwrap_or_default())
     }
 
-    /// Runs one statement.
+    /// Runs one statement: a cursor statement here, any other through [`Shared::run_one`].
     async fn run<C: ClientInfo>(&self, client: &C, sql: &str) -> PgWireResult<Reply> {
+        let Some(statement) = cursor::parse(sql) else {
+            return self.run_one(client, sql).await;
+        };
+        let cursors = client
+            .session_extensions()
+            .get_or_insert_with::<Cursors>(Default::default);
+        Ok(match statement? {
+            CursorStatement::Declare { name, query } => {
+                let (cols, rows) = match self.run_one(client, query).await? {
+                    Reply::Rows { cols, rows, .. } => (cols, rows),
+                    _ => {
+                        return Err(pg_error(
+                            state::SYNTAX,
+                            "a cursor needs a query that returns rows",
+                        ))
+                    }
+                };
+                cursor::declare(&cursors, name, cols, rows)?;
+                Reply::Done(Tag::new("DECLARE CURSOR"))
+            }
+            CursorStatement::Fetch {
+                name,
+                count,
+                rewind,
+                moves,
+            } => {
+                let (cols, rows) = cursor::fetch(&cursors, &name, count, rewind)?;
+                if moves {
+                    Reply::Done(Tag::new("MOVE").with_rows(rows.len()))
+                } else {
+                    Reply::Rows {
+                        cols,
+                        rows,
+                        tag: "FETCH".into(),
+                    }
+                }
+            }
+            CursorStatement::Close(name) => {
+                cursor::close(&cursors, name.as_deref());
+                Reply::Done(Tag::new("CLOSE CURSOR"))
+            }
+        })
+    }
+
+    /// Runs one statement that is not a cursor statement.
+    async fn run_one<C: ClientInfo>(&self, client: &C, sql: &str) -> PgWireResult<Reply> {
         let sql = sql.trim();
         if sql.trim_end_matches(';').trim().is_empty() {
             return Ok(Reply::Empty);
+        }
+        if let Some(query) = explain::query(sql) {
+            let plan = self.plan(&explain::stand_ins(query)).ok();
+            return Ok(Reply::Rows {
+                cols: vec![Col::text("QUERY PLAN")],
+                rows: vec![vec![Value::from(explain::line(plan.as_ref()))]],
+                tag: "EXPLAIN".into(),
+            });
         }
         let settings = client
             .session_extensions()

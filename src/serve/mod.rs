@@ -10,7 +10,9 @@
 //! execute statements itself (the engine does), or write secrets to logs or errors.
 
 mod catalog;
+mod cursor;
 mod error;
+mod explain;
 mod handler;
 mod params;
 mod types;
@@ -36,6 +38,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 pub use catalog::{DATABASE, SERVER_VERSION};
+pub use cursor::MAX_CURSORS;
 pub use error::ServeError;
 pub use params::MAX_PARAMS;
 

@@ -157,10 +157,26 @@ pub(crate) fn substitute(sql: &str, values: &[Literal]) -> Result<String, PgWire
         };
         out.push_str(&sql[at..range.start]);
         out.push_str(&value.sql());
-        at = range.end;
+        at = range.end + cast_len(&sql[range.end..]);
     }
     out.push_str(&sql[at..]);
     Ok(out)
+}
+
+/// Length of a `::type` cast right after a placeholder (`$1::text`, as postgres_fdw sends):
+/// dropped, the literal already has its parameter's type.
+fn cast_len(rest: &str) -> usize {
+    let Some(after) = rest.strip_prefix("::") else {
+        return 0;
+    };
+    let ty = after
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .unwrap_or(after.len());
+    if ty == 0 {
+        0
+    } else {
+        2 + ty
+    }
 }
 
 /// The type of parameter `i`: as the client declared it, else text.
@@ -299,6 +315,10 @@ mod tests {
             "SELECT * FROM t WHERE a = 'x'' OR ''1''=''1' AND b = 5 AND c = FALSE AND d = NULL"
         );
         assert!(substitute("SELECT $3", &[Literal::Null]).is_err());
+        assert_eq!(
+            substitute("WHERE a = $1::text)", &[Literal::Text("x".into())]).unwrap(),
+            "WHERE a = 'x')"
+        );
         assert_eq!(count(sql).unwrap(), 4);
     }
 }
