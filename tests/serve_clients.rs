@@ -97,3 +97,54 @@ fn psycopg_runs_a_parameterised_query() {
     assert!(out.status.success(), "the psycopg script failed");
     assert!(stdout.contains("ok"), "{stdout}");
 }
+
+#[test]
+fn psql_connects_over_tls_with_the_given_certificate() {
+    if !has("psql", &["--version"]) || !has("openssl", &["version"]) {
+        eprintln!("SKIPPED: psql or openssl is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let served = Served::start(
+        &[
+            "--sandbox",
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let out = Command::new("psql")
+        .arg("-X")
+        .arg(format!(
+            "host=127.0.0.1 port={} user=oktaql dbname=okta sslmode=require",
+            served.port
+        ))
+        .args(["-c", "\\conninfo", "-c", "SELECT current_database()"])
+        .env("PGPASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success());
+    assert!(stdout.contains("SSL connection"), "{stdout}");
+    assert!(stdout.contains(" okta"), "{stdout}");
+}
