@@ -160,8 +160,7 @@ Environment (flags override them; they override okta.yaml and the config file):
   OKTAQL_CONFIG                  config file of named orgs (default <config dir>/oktaql/config.yaml)
   OKTAQL_SERVER_URL              server URL template, e.g. http://127.0.0.1:8787/{subdomain}
   OKTAQL_CACHE_DIR, OKTAQL_NO_CACHE  --registry cache location, or 1 to turn it off
-  OKTAQL_HISTORY                 the shell's history file (off: none)
-  NO_COLOR                       no colours
+  OKTAQL_HISTORY, NO_COLOR       the shell's history file (off: none); no colours
 Files: ./.okta.yaml and ~/.okta/okta.yaml (okta.client.* keys, as Okta's SDKs read them);
 docs/auth.md explains each.
 
@@ -172,9 +171,8 @@ Exit status:
   3  writes were applied but the output could not be saved (kept beside it, or on stderr)
   129, 130, 143  stopped by SIGHUP, Ctrl-C, SIGTERM
 
-Docs: README.md and docs/ in the source tree (shell.md, rotation.md, sandbox.md);
-docs/reference/ has a page per resource ('oktaql docs --out DIR' writes them);
-'oktaql man' prints the manual page, 'oktaql completions SHELL' a completion script.";
+Docs: README.md and docs/ in the source tree (shell.md, serve.md, rotation.md, sandbox.md);
+docs/reference/ has a page per resource; 'oktaql man' prints the manual page.";
 
     /// After `oktaql exec --help`.
     pub const EXEC: &str = "\
