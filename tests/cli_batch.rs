@@ -190,7 +190,7 @@ fn several_files_and_standard_input_run_in_the_order_given() {
         .success()
         .stdout(
             predicate::str::is_match(
-                r"(?s)^secrets\tokta\.apps\.secrets\t[^\n]*\napps\t[^\n]*\nlogs\t[^\n]*\nokta\n$",
+                r"(?s)^secrets\tokta\.apps\.secrets\t[^\n]*\napps\t[^\n]*\nlogs\t[^\n]*\nintegrations\t[^\n]*\nokta\n$",
             )
             .unwrap(),
         );

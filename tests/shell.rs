@@ -119,7 +119,7 @@ fn multi_line_statement_timer_and_errors_keep_the_shell() {
     s.expect(PROMPT).unwrap();
     enter(&mut s, "SHOW SERVICES IN okta;");
     s.expect("name,title,description").unwrap();
-    s.expect("2 rows").unwrap();
+    s.expect("3 rows").unwrap();
 
     // Templates from .set.
     enter(&mut s, ".set app 0oa8f2kr7HwM3cPeL9s2");
@@ -145,7 +145,7 @@ fn tab_completes_names_methods_and_arguments() {
     s.expect("okta.apps").unwrap();
     enter(&mut s, ";");
     s.expect("okta.apps.secrets").unwrap();
-    s.expect("3 rows").unwrap();
+    s.expect("5 rows").unwrap();
     s.expect(PROMPT).unwrap();
 
     // Resources, then a column in WHERE, then run it.
