@@ -46,11 +46,15 @@ fn example_value(resource: &str, p: &Param) -> String {
             "okta.apps.keys" => DEMO_SAML_APP.into(),
             _ => DEMO_APP.into(),
         },
-        "secretId" => "ocsnpBqEzjeUjeBLRktC".into(),
-        _ => match p.ty.as_str() {
-            "integer" | "number" => "1".into(),
-            "boolean" => "true".into(),
-            _ => format!("<{}>", p.name),
+        // The demo app's inactive secret: deleting, activating and deactivating it all succeed
+        // on a fresh demo org (the active one is the app's only active secret, which Okta keeps).
+        "secretId" => "ocsOBwKiaHGmdZc4DOc9".into(),
+        // A declared default or lower bound is a value the API accepts.
+        _ => match (&p.default, p.ty.as_str()) {
+            (Some(default), _) => default.clone(),
+            (None, "integer" | "number") => p.minimum.unwrap_or(1).max(1).to_string(),
+            (None, "boolean") => "true".into(),
+            (None, _) => format!("<{}>", p.name),
         },
     }
 }

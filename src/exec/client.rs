@@ -17,6 +17,7 @@ use super::body::{add_bound, rows_from_body};
 use super::diagnostics::{Diagnostics, StderrDiagnostics};
 use super::okta_error::{error_from_answer, human_duration, is_safe};
 use super::paginate::{next_link, same_origin, Visited, DEFAULT_MAX_PAGES};
+use super::progress::{NoProgress, Progress, REPORTED_WAIT};
 use super::retry::{self, Pacer, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
 use super::urls::{append_query, checked_url, host_port};
 use super::{auth, trace, ExecError};
@@ -97,6 +98,7 @@ pub struct Client {
     config: Arc<ClientConfig>,
     auth: Arc<auth::Authenticator>,
     diagnostics: Arc<dyn Diagnostics>,
+    progress: Arc<dyn Progress>,
     pacer: Arc<Pacer>,
 }
 
@@ -144,6 +146,7 @@ impl Client {
             config: Arc::new(config),
             auth,
             diagnostics: Arc::new(StderrDiagnostics),
+            progress: Arc::new(NoProgress),
             pacer: Arc::new(Pacer::default()),
         })
     }
@@ -181,6 +184,17 @@ impl Client {
         })?;
         // Another task may have built one meanwhile; either serves.
         Ok(cell.get_or_init(|| built))
+    }
+
+    /// The same client reporting fan-outs, pages and rate-limit waits to `progress`.
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Client {
+        self.progress = progress;
+        self
+    }
+
+    /// Where progress events go ([`NoProgress`] unless [`Client::with_progress`] said).
+    pub fn progress(&self) -> &Arc<dyn Progress> {
+        &self.progress
     }
 
     /// The same client reporting notices and traces to `diagnostics`.
@@ -247,6 +261,7 @@ impl Client {
         let mut visited = Visited::new(&first);
         let mut count = 0usize;
         let mut pages = 0usize;
+        let mut list = ListEnd(&*self.progress, &req.method, false);
         loop {
             let answer = self.fetch(req, &url).await?;
             pages += 1;
@@ -311,6 +326,8 @@ impl Client {
                     break;
                 }
             }
+            self.progress.page(&req.method, pages, count);
+            list.2 = true;
             url = next;
         }
         Ok(())
@@ -323,10 +340,25 @@ impl Client {
         &self,
         reqs: &[HttpRequest],
     ) -> Vec<Result<Vec<Map<String, Value>>, ExecError>> {
+        let fan_out = (reqs.len() > 1).then(|| reqs[0].resource.as_str());
+        if let Some(label) = fan_out {
+            self.progress.fanout_started(label, reqs.len());
+        }
+        // Reports the end of the fan-out also when the statement is cancelled part-way.
+        let _finished = fan_out.map(|label| FanoutEnd(&*self.progress, label));
         // The futures are made first (they do nothing until polled): a stream over a
         // mapping closure is not `Send` for every lifetime (a rustc limitation), and
         // servers run statements on spawned tasks.
-        let sends: Vec<_> = reqs.iter().map(|r| self.send(r)).collect();
+        let sends: Vec<_> = reqs
+            .iter()
+            .map(|r| async move {
+                let result = self.send(r).await;
+                if let Some(label) = fan_out {
+                    self.progress.fanout_request_done(label);
+                }
+                result
+            })
+            .collect();
         stream::iter(sends)
             .buffered(self.config.concurrency.max(1))
             .collect()
@@ -368,6 +400,9 @@ impl Client {
                 .await?;
             let pause = self.pacer.reserve();
             if !pause.is_zero() {
+                if pause >= REPORTED_WAIT {
+                    self.progress.rate_limit_wait(&req.method, pause);
+                }
                 tokio::time::sleep(pause).await;
             }
             if self.config.debug {
@@ -450,6 +485,7 @@ impl Client {
                                 req.method,
                                 human_duration(wait)
                             ));
+                            self.progress.rate_limit_wait(&req.method, wait);
                             tokio::time::sleep(wait).await;
                             continue;
                         }
@@ -670,6 +706,26 @@ fn short(e: &ExecError) -> String {
         ExecError::Connect { host, detail, .. } => format!("cannot connect to {host} ({detail})"),
         ExecError::Request { detail, .. } => detail.clone(),
         other => other.to_string(),
+    }
+}
+
+/// Tells the progress observer that a list which reported pages ended, when dropped.
+struct ListEnd<'a>(&'a dyn Progress, &'a str, bool);
+
+impl Drop for ListEnd<'_> {
+    fn drop(&mut self) {
+        if self.2 {
+            self.0.list_finished(self.1);
+        }
+    }
+}
+
+/// Tells the progress observer that a fan-out ended, when dropped.
+struct FanoutEnd<'a>(&'a dyn Progress, &'a str);
+
+impl Drop for FanoutEnd<'_> {
+    fn drop(&mut self) {
+        self.0.fanout_finished(self.1);
     }
 }
 
