@@ -15,6 +15,7 @@ mod error;
 mod explain;
 mod handler;
 mod params;
+mod pattern;
 mod types;
 
 use std::net::SocketAddr;
