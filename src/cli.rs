@@ -37,6 +37,14 @@ pub enum Command {
     /// Run the local Okta sandbox server.
     #[command(after_help = help::SANDBOX)]
     Sandbox(SandboxArgs),
+    /// Serve SQL over the PostgreSQL wire protocol (psql, drivers, BI tools, postgres_fdw).
+    #[cfg(feature = "serve")]
+    #[command(after_help = help::SERVE)]
+    Serve(ServeArgs),
+    /// Serve the Model Context Protocol on stdio (for AI agents): list, describe, query.
+    #[cfg(feature = "mcp")]
+    #[command(after_help = help::MCP)]
+    Mcp(McpArgs),
     /// List the configured orgs: name, URL, method, and where each setting came from.
     #[command(after_help = help::ORGS)]
     Orgs(SessionArgs),
@@ -52,6 +60,56 @@ pub enum Command {
     /// Write one Markdown reference page per resource into a directory.
     #[command(after_help = help::DOCS)]
     Docs(DocsArgs),
+}
+
+/// Arguments of `oktaql serve`.
+#[cfg(feature = "serve")]
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (a non-loopback address needs --tls-cert/--tls-key or
+    /// --insecure-listen).
+    #[arg(long, value_name = "ADDR", default_value = oktaql::serve::DEFAULT_LISTEN)]
+    pub listen: std::net::SocketAddr,
+    /// Allow INSERT, DELETE and EXEC that change Okta (read-only otherwise).
+    #[arg(long)]
+    pub allow_writes: bool,
+    /// The user name clients log in as; its password is OKTAQL_SERVE_PASSWORD.
+    #[arg(long, value_name = "NAME", default_value = oktaql::serve::DEFAULT_USER)]
+    pub user: String,
+    /// TLS certificate chain (PEM); with --tls-key, clients may connect with sslmode=require.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Listen on a non-loopback address without TLS (passwords are still SCRAM; data is not
+    /// encrypted).
+    #[arg(long)]
+    pub insecure_listen: bool,
+    /// Connections served at once; more are closed.
+    #[arg(long, value_name = "N", default_value_t = oktaql::serve::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Org, credentials and engine settings, as for exec.
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// Arguments of `oktaql mcp`.
+#[cfg(feature = "mcp")]
+#[derive(Args, Debug)]
+pub struct McpArgs {
+    /// Allow INSERT, DELETE and EXEC that change Okta, and offer the dry_run tool.
+    #[arg(long)]
+    pub allow_writes: bool,
+    /// Show secret values in results (masked otherwise).
+    #[arg(long)]
+    pub reveal_secrets: bool,
+    /// Most rows one query returns.
+    #[arg(long, value_name = "N", default_value_t = oktaql::mcp::DEFAULT_MAX_ROWS)]
+    pub max_rows: usize,
+    /// Org, credentials and engine settings, as for exec.
+    #[command(flatten)]
+    pub session: SessionArgs,
 }
 
 /// Arguments of `oktaql docs`.
@@ -104,8 +162,7 @@ Environment (flags override them; they override okta.yaml and the config file):
   OKTAQL_CONFIG                  config file of named orgs (default <config dir>/oktaql/config.yaml)
   OKTAQL_SERVER_URL              server URL template, e.g. http://127.0.0.1:8787/{subdomain}
   OKTAQL_CACHE_DIR, OKTAQL_NO_CACHE  --registry cache location, or 1 to turn it off
-  OKTAQL_HISTORY                 the shell's history file (off: none)
-  NO_COLOR                       no colours
+  OKTAQL_HISTORY, NO_COLOR       the shell's history file (off: none); no colours
 Files: ./.okta.yaml and ~/.okta/okta.yaml (okta.client.* keys, as Okta's SDKs read them);
 docs/auth.md explains each.
 
@@ -116,9 +173,8 @@ Exit status:
   3  writes were applied but the output could not be saved (kept beside it, or on stderr)
   129, 130, 143  stopped by SIGHUP, Ctrl-C, SIGTERM
 
-Docs: README.md and docs/ in the source tree (shell.md, rotation.md, sandbox.md);
-docs/reference/ has a page per resource ('oktaql docs --out DIR' writes them);
-'oktaql man' prints the manual page, 'oktaql completions SHELL' a completion script.";
+Docs: README.md and docs/ in the source tree (shell.md, serve.md, rotation.md, sandbox.md);
+docs/reference/ has a page per resource; 'oktaql man' prints the manual page.";
 
     /// After `oktaql exec --help`.
     pub const EXEC: &str = "\
@@ -151,6 +207,33 @@ Examples:
   oktaql sandbox --listen 127.0.0.1:0 --state org.json --apps 30 --rate-limit 600
 
 Environment: none read by the sandbox; clients use OKTAQL_SERVER_URL and OKTA_API_TOKEN.";
+
+    /// After `oktaql serve --help`.
+    pub const SERVE: &str = "\
+The database is okta, each service a schema, each resource a table:
+  SELECT id, status FROM okta.apps.secrets WHERE appId = '0oa...'
+
+Examples:
+  OKTAQL_SERVE_PASSWORD=pw oktaql serve --sandbox
+  psql 'host=127.0.0.1 port=5433 user=oktaql dbname=okta'      (\\dt, \\d okta.apps.secrets)
+  OKTAQL_SERVE_PASSWORD=pw oktaql serve --listen 0.0.0.0:5433 --tls-cert c.pem --tls-key k.pem
+
+Environment: OKTAQL_SERVE_PASSWORD (required: the password, SCRAM-SHA-256), and the org
+settings of exec (OKTA_CLIENT_*, OKTA_API_TOKEN, OKTAQL_CONFIG, OKTAQL_SERVER_URL).
+docs/serve.md has psql, Python, Grafana and postgres_fdw set-ups.";
+
+    /// After `oktaql mcp --help`.
+    pub const MCP: &str = "\
+Tools: list_resources, describe_resource, query (JSON rows, at most --max-rows), and with
+--allow-writes dry_run (the exact REST calls, nothing sent). Secrets are masked unless
+--reveal-secrets.
+
+Examples:
+  oktaql mcp --sandbox
+  an MCP client configuration: {\"command\": \"oktaql\", \"args\": [\"mcp\"]}
+
+Environment: the org settings of exec (OKTA_CLIENT_*, OKTA_API_TOKEN, OKTAQL_CONFIG,
+OKTAQL_SERVER_URL).";
 
     /// After `oktaql completions --help`.
     pub const COMPLETIONS: &str = "\

@@ -15,7 +15,7 @@ use crate::plan::{
     TableFetch,
 };
 use crate::provider::{Registry, SqlVerb};
-use crate::relational::{Evaluator, RelationalError};
+use crate::relational::{ColumnType, Evaluator, RelationalError};
 use crate::rows::Rows;
 use crate::sql::{self, Source, Statement};
 
@@ -277,6 +277,57 @@ impl Engine {
             _ => {}
         }
         Ok(plan)
+    }
+
+    /// The names and types of the rows that executing `plan` returns, worked out without
+    /// sending anything (`None`: it returns no rows). A wire protocol describes a result
+    /// this way before running it; the rows then come with exactly these columns.
+    pub fn describe(&self, plan: &Plan) -> Result<Option<Vec<(String, ColumnType)>>, Error> {
+        match plan {
+            Plan::Static(rows) => Ok(Some(
+                rows.columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| {
+                        let ty = rows
+                            .rows
+                            .iter()
+                            .filter_map(|r| r.get(i))
+                            .find(|v| !v.is_null())
+                            .map_or(ColumnType::Any, ColumnType::of_value);
+                        (name.clone(), ty)
+                    })
+                    .collect(),
+            )),
+            Plan::Query(q) => {
+                let mut ev = Evaluator::new()?;
+                for t in &q.tables {
+                    ev.load(&t.table, &t.columns, &[])?;
+                }
+                Ok(Some(ev.describe(&q.sql)?))
+            }
+            Plan::Mutation(m) => match (&m.output_columns, &m.output_sql) {
+                (Some(columns), _) => Ok(Some(
+                    columns
+                        .iter()
+                        .map(|c| {
+                            let ty = m
+                                .columns
+                                .iter()
+                                .find(|t| t.name == *c)
+                                .map_or(ColumnType::Any, |t| ColumnType::from_schema(&t.ty));
+                            (c.clone(), ty)
+                        })
+                        .collect(),
+                )),
+                (None, Some(sql)) => {
+                    let mut ev = Evaluator::new()?;
+                    ev.load(&m.table, &m.columns, &[])?;
+                    Ok(Some(ev.describe(sql)?))
+                }
+                (None, None) => Ok(None),
+            },
+        }
     }
 
     /// Refuses a plan with a request that no credential of its org would go with, or whose

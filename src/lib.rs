@@ -12,14 +12,17 @@
 //!
 //! Cargo features (all on by default) add what an embedding program may not want:
 //! `shell` (the interactive prompt, rustyline), `sandbox` (the built-in Okta sandbox,
-//! axum) and `cli` (clap derives for the binary's options). Without them the library is
-//! the engine alone: `cargo build --lib --no-default-features`.
+//! axum), `serve` (the PostgreSQL wire-protocol server, pgwire), `mcp` (the Model Context
+//! Protocol server, rmcp) and `cli` (clap derives for the binary's options). Without them
+//! the library is the engine alone: `cargo build --lib --no-default-features`.
 #![warn(missing_docs)]
 
 pub mod auth;
 pub mod engine;
 pub mod error;
 pub mod exec;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 pub mod outfile;
 pub mod plan;
 pub mod provider;
@@ -31,6 +34,8 @@ pub mod runner;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod secrets;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod session;
 pub mod shell;
 pub mod sql;

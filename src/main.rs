@@ -30,6 +30,11 @@ fn main() -> ExitCode {
         Some(Command::Exec(_)) => true,
         Some(Command::Shell(_)) | None => !interactive,
         Some(Command::Sandbox(_)) => false,
+        // Many connections at once.
+        #[cfg(feature = "serve")]
+        Some(Command::Serve(_)) => false,
+        #[cfg(feature = "mcp")]
+        Some(Command::Mcp(_)) => false,
         Some(Command::Orgs(_)) | Some(Command::Check(_)) => true,
         // Printing text needs no runtime at all.
         Some(Command::Completions(args)) => return print_completions(args.shell),
@@ -59,6 +64,10 @@ fn main() -> ExitCode {
         })),
         None => runtime.block_on(exec(ExecArgs::default())),
         Some(Command::Exec(args)) => runtime.block_on(exec(args)),
+        #[cfg(feature = "serve")]
+        Some(Command::Serve(args)) => runtime.block_on(serve(args)),
+        #[cfg(feature = "mcp")]
+        Some(Command::Mcp(args)) => runtime.block_on(mcp(args)),
         Some(Command::Orgs(args)) => runtime.block_on(orgs(args, false)),
         Some(Command::Check(args)) => runtime.block_on(orgs(args, true)),
         Some(Command::Completions(_) | Command::Man | Command::Docs(_)) => Ok(ExitCode::SUCCESS),
@@ -227,6 +236,76 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
             Ok(ExitCode::from(code))
         }
     }
+}
+
+/// `oktaql serve`: the PostgreSQL wire-protocol server, until Ctrl-C or SIGTERM.
+#[cfg(feature = "serve")]
+async fn serve(args: cli::ServeArgs) -> Result<ExitCode> {
+    use oktaql::serve::{ServeConfig, Server, TlsFiles, DATABASE, PASSWORD_ENV};
+    let password = std::env::var(PASSWORD_ENV).unwrap_or_default();
+    let terminals = terminals();
+    let reporting = reporting(args.session.quiet, terminals);
+    let s = Session::start(&args.session.settings(), terminals, reporting).await?;
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        _ => None,
+    };
+    let secure = tls.is_some();
+    let config = ServeConfig {
+        listen: args.listen,
+        user: args.user.clone(),
+        password,
+        allow_writes: args.allow_writes,
+        tls,
+        insecure_listen: args.insecure_listen,
+        max_connections: args.max_connections,
+    };
+    let server = Server::bind(s.engine.clone(), config).await?;
+    let addr = server.local_addr()?;
+    // The first line on stdout names the address (a script started with port 0 reads it).
+    println!("listening on {addr}");
+    std::io::Write::flush(&mut std::io::stdout()).ok();
+    eprintln!(
+        "oktaql serve: database {DATABASE}, user {}, {}, {}{}",
+        args.user,
+        if secure { "TLS" } else { "no TLS" },
+        if args.allow_writes {
+            "writes allowed"
+        } else {
+            "read-only"
+        },
+        if s.has_sandbox() {
+            " (built-in sandbox, demo org my-org)"
+        } else {
+            ""
+        }
+    );
+    let stop = stop_signal();
+    tokio::select! {
+        result = server.run() => result?,
+        (name, _) = stop => eprintln!("{name}: the server stopped"),
+    }
+    drop(s);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `oktaql mcp`: the Model Context Protocol on stdio, until the client leaves.
+#[cfg(feature = "mcp")]
+async fn mcp(args: cli::McpArgs) -> Result<ExitCode> {
+    let terminals = terminals();
+    let reporting = reporting(args.session.quiet, terminals);
+    let s = Session::start(&args.session.settings(), terminals, reporting).await?;
+    let config = oktaql::mcp::McpConfig {
+        allow_writes: args.allow_writes,
+        reveal_secrets: args.reveal_secrets,
+        max_rows: args.max_rows.max(1),
+    };
+    oktaql::mcp::OktaqlMcp::new(s.engine.clone(), config)
+        .serve_stdio()
+        .await
+        .map_err(|e| anyhow::anyhow!("the MCP session failed: {e}"))?;
+    drop(s);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Resolves on Ctrl-C, SIGTERM or SIGHUP with what to call it and the exit status.

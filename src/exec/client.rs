@@ -346,16 +346,23 @@ impl Client {
         }
         // Reports the end of the fan-out also when the statement is cancelled part-way.
         let _finished = fan_out.map(|label| FanoutEnd(&*self.progress, label));
-        stream::iter(reqs.iter().map(|r| async move {
-            let result = self.send(r).await;
-            if let Some(label) = fan_out {
-                self.progress.fanout_request_done(label);
-            }
-            result
-        }))
-        .buffered(self.config.concurrency.max(1))
-        .collect()
-        .await
+        // The futures are made first (they do nothing until polled): a stream over a
+        // mapping closure is not `Send` for every lifetime (a rustc limitation), and
+        // servers run statements on spawned tasks.
+        let sends: Vec<_> = reqs
+            .iter()
+            .map(|r| async move {
+                let result = self.send(r).await;
+                if let Some(label) = fan_out {
+                    self.progress.fanout_request_done(label);
+                }
+                result
+            })
+            .collect();
+        stream::iter(sends)
+            .buffered(self.config.concurrency.max(1))
+            .collect()
+            .await
     }
 
     /// Sends one page, retrying as allowed, until a success (2xx) answer or an error.

@@ -25,6 +25,36 @@ pub(crate) enum Kind {
     Any,
 }
 
+/// The type of a result column as callers see it (a wire protocol picks its own types
+/// from it): the JSON schema type of the column it reads, or `Any` for an expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// `string`.
+    Text,
+    /// `integer`.
+    Integer,
+    /// `number`.
+    Real,
+    /// `boolean`.
+    Boolean,
+    /// `object` or `array`.
+    Json,
+    /// Unknown: an expression, or a column without a schema type.
+    Any,
+}
+
+impl ColumnType {
+    /// The type of a column with JSON schema type `ty` (`string`, `integer`, …).
+    pub fn from_schema(ty: &str) -> ColumnType {
+        Kind::from_schema(ty).column_type()
+    }
+
+    /// The type of a JSON value (for rows built without a schema).
+    pub fn of_value(value: &Value) -> ColumnType {
+        Kind::of_value(value).column_type()
+    }
+}
+
 /// Declared type of `Kind::Json` columns (TEXT affinity, as JSON text wants).
 const JSON_DECL: &str = "JSON TEXT";
 
@@ -62,6 +92,18 @@ impl Kind {
             Kind::Boolean => "BOOLEAN",
             Kind::Json => JSON_DECL,
             Kind::Any => "",
+        }
+    }
+
+    /// What callers see of this kind.
+    pub(crate) fn column_type(self) -> ColumnType {
+        match self {
+            Kind::Text => ColumnType::Text,
+            Kind::Integer => ColumnType::Integer,
+            Kind::Real => ColumnType::Real,
+            Kind::Boolean => ColumnType::Boolean,
+            Kind::Json => ColumnType::Json,
+            Kind::Any => ColumnType::Any,
         }
     }
 

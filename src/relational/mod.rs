@@ -32,6 +32,7 @@ use serde_json::{Map, Value};
 
 pub use direct::project;
 pub use error::RelationalError;
+pub use kind::ColumnType;
 use kind::Kind;
 use load::{LoadMode, LoadedColumn};
 
@@ -237,6 +238,25 @@ impl Evaluator {
             row(&mut state, &mut cells)?;
         }
         Ok(state)
+    }
+
+    /// The names and types of a query's result columns, without running it (the tables may
+    /// be empty): a plain column reference has its column's type, an expression
+    /// [`ColumnType::Any`].
+    pub fn describe(&self, sql: &str) -> Result<Vec<(String, ColumnType)>, RelationalError> {
+        let conn = self.conn()?;
+        self.drop_leftovers(conn)?;
+        let stmt = conn.prepare(sql).map_err(|e| self.diagnose(e, sql))?;
+        if stmt.column_count() == 0 || !stmt.readonly() {
+            return Err(RelationalError::NotAQuery);
+        }
+        Ok(stmt
+            .columns()
+            .map(|c| {
+                let ty = Kind::from_decl(c.decl_type()).column_type();
+                (c.name().to_string(), ty)
+            })
+            .collect())
     }
 
     /// Drops the tables an earlier statement left, so that queries see only this one's.

@@ -1,0 +1,152 @@
+//! Result columns on the wire: the PostgreSQL type of each column, and each cell encoded as
+//! that type (text or binary, as the client asked).
+//!
+//! `string` → text, `integer` → int8, `number` → float8, `boolean` → bool, `object` and
+//! `array` → jsonb; an expression (no declared type) → text.
+
+use std::sync::Arc;
+
+use pgwire::api::portal::Format;
+use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo};
+use pgwire::api::Type;
+use pgwire::error::PgWireResult;
+use pgwire::messages::data::DataRow;
+use serde_json::Value;
+
+use super::error::{pg_error, state};
+use crate::relational::ColumnType;
+
+/// One result column: name and PostgreSQL type.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Col {
+    /// Column name.
+    pub name: String,
+    /// Its type on the wire.
+    pub ty: Type,
+}
+
+impl Col {
+    /// A text column.
+    pub(crate) fn text(name: &str) -> Col {
+        Col {
+            name: name.to_string(),
+            ty: Type::TEXT,
+        }
+    }
+}
+
+/// The wire type of a result column.
+pub(crate) fn pg_type(ty: ColumnType) -> Type {
+    match ty {
+        ColumnType::Text | ColumnType::Any => Type::TEXT,
+        ColumnType::Integer => Type::INT8,
+        ColumnType::Real => Type::FLOAT8,
+        ColumnType::Boolean => Type::BOOL,
+        ColumnType::Json => Type::JSONB,
+    }
+}
+
+/// The wire type of a JSON schema type (`string`, `integer`, …).
+pub(crate) fn schema_pg_type(ty: &str) -> Type {
+    pg_type(ColumnType::from_schema(ty))
+}
+
+/// Field descriptions of `cols`, each in the format the client asked for (text when it
+/// did not say).
+pub(crate) fn fields(cols: &[Col], format: Option<&Format>) -> Vec<FieldInfo> {
+    cols.iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let f = format.map_or(FieldFormat::Text, |f| f.format_for(i));
+            FieldInfo::new(c.name.clone(), None, None, c.ty.clone(), f)
+        })
+        .collect()
+}
+
+/// Encodes rows of JSON cells as data rows of `fields`.
+pub(crate) fn encode(
+    fields: Arc<Vec<FieldInfo>>,
+    rows: Vec<Vec<Value>>,
+) -> Vec<PgWireResult<DataRow>> {
+    let mut encoder = DataRowEncoder::new(fields.clone());
+    rows.into_iter()
+        .map(|row| {
+            for (i, field) in fields.iter().enumerate() {
+                let cell = row.get(i).unwrap_or(&Value::Null);
+                encode_cell(&mut encoder, field, cell)?;
+            }
+            Ok(encoder.take_row())
+        })
+        .collect()
+}
+
+/// Encodes one cell as its field's type.
+fn encode_cell(enc: &mut DataRowEncoder, field: &FieldInfo, cell: &Value) -> PgWireResult<()> {
+    let ty = field.datatype();
+    let mismatch = || {
+        pg_error(
+            state::DATA,
+            format!(
+                "column {}: the value {cell} is not of type {}",
+                field.name(),
+                ty.name()
+            ),
+        )
+    };
+    if cell.is_null() {
+        return enc.encode_field(&None::<String>);
+    }
+    match *ty {
+        Type::INT8 => match cell {
+            Value::Number(n) => enc.encode_field(&n.as_i64().ok_or_else(mismatch)?),
+            Value::Bool(b) => enc.encode_field(&i64::from(*b)),
+            Value::String(s) => enc.encode_field(&s.parse::<i64>().map_err(|_| mismatch())?),
+            _ => Err(mismatch()),
+        },
+        Type::FLOAT8 => match cell {
+            Value::Number(n) => enc.encode_field(&n.as_f64().ok_or_else(mismatch)?),
+            Value::String(s) => enc.encode_field(&s.parse::<f64>().map_err(|_| mismatch())?),
+            _ => Err(mismatch()),
+        },
+        Type::BOOL => match cell {
+            Value::Bool(b) => enc.encode_field(b),
+            Value::Number(n) => enc.encode_field(&(n.as_f64() != Some(0.0))),
+            _ => Err(mismatch()),
+        },
+        Type::JSONB | Type::JSON => enc.encode_field(cell),
+        _ => match cell {
+            Value::String(s) => enc.encode_field(s),
+            other => enc.encode_field(&other.to_string()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_types_map_to_wire_types() {
+        assert_eq!(schema_pg_type("string"), Type::TEXT);
+        assert_eq!(schema_pg_type("integer"), Type::INT8);
+        assert_eq!(schema_pg_type("number"), Type::FLOAT8);
+        assert_eq!(schema_pg_type("boolean"), Type::BOOL);
+        assert_eq!(schema_pg_type("object"), Type::JSONB);
+        assert_eq!(schema_pg_type("array"), Type::JSONB);
+        assert_eq!(schema_pg_type("weird"), Type::TEXT);
+    }
+
+    #[test]
+    fn a_value_that_does_not_fit_its_column_is_an_error_not_a_panic() {
+        let fields = Arc::new(fields(
+            &[Col {
+                name: "n".into(),
+                ty: Type::INT8,
+            }],
+            None,
+        ));
+        let out = encode(fields, vec![vec![Value::from("abc")], vec![Value::from(3)]]);
+        assert!(out[0].is_err());
+        assert!(out[1].is_ok());
+    }
+}

@@ -1,0 +1,262 @@
+//! Runs the commands of `docs/serve.md` against `oktaql serve --sandbox`: the psql lines,
+//! the psycopg snippet, and the postgres_fdw set-up and federated join in a throwaway
+//! PostgreSQL cluster. Each part says SKIPPED when its client or server is not installed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::serve_support::Served;
+
+/// The password the doc uses.
+const DOC_PASSWORD: &str = "change-me";
+
+fn doc() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/serve.md")).unwrap()
+}
+
+/// The bodies of the doc's blocks fenced as `lang`.
+fn fenced(doc: &str, lang: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == format!("```{lang}") {
+            let body: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
+            out.push(body.join("\n"));
+        }
+    }
+    out
+}
+
+fn has(program: &str, probe: &[&str]) -> bool {
+    Command::new(program)
+        .args(probe)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn serve() -> Served {
+    Served::start(
+        &["--sandbox"],
+        &[("OKTAQL_SERVE_PASSWORD", DOC_PASSWORD.to_string())],
+    )
+}
+
+#[test]
+fn the_doc_starts_the_server_the_tests_start() {
+    let sh = fenced(&doc(), "sh").join("\n");
+    // The tests start exactly these commands (on a free port): serve here, mcp in tests/mcp.rs.
+    assert!(sh.contains("OKTAQL_SERVE_PASSWORD=change-me oktaql serve --sandbox"));
+    assert!(sh.contains("oktaql mcp --sandbox"));
+}
+
+#[test]
+fn psql_lines_run() {
+    if !has("psql", &["--version"]) {
+        eprintln!("SKIPPED: psql is not installed");
+        return;
+    }
+    let served = serve();
+    let lines: Vec<String> = fenced(&doc(), "sh")
+        .iter()
+        .flat_map(|b| b.lines().map(str::to_string).collect::<Vec<_>>())
+        .filter(|l| l.starts_with("PGPASSWORD=") && l.contains("psql "))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let mut all = String::new();
+    for line in lines {
+        let line = line.replace("-p 5433", &format!("-p {}", served.port));
+        let out = Command::new("sh").args(["-c", &line]).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        println!("$ {line}\n{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{line}");
+        all.push_str(&stdout);
+    }
+    assert!(all.contains("Table \"apps.secrets\""), "{all}");
+    assert!(all.contains("(2 rows)"), "{all}");
+}
+
+#[test]
+fn psycopg_snippet_runs() {
+    if !has("python3", &["-c", "import psycopg"]) {
+        eprintln!("SKIPPED: psycopg is not installed (pip install 'psycopg[binary]')");
+        return;
+    }
+    let served = serve();
+    let code = fenced(&doc(), "python")
+        .pop()
+        .unwrap()
+        .replace("port=5433", &format!("port={}", served.port));
+    let out = Command::new("python3")
+        .args(["-c", &code])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success());
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .all(|l| l.starts_with("ocs") && l.contains("ACTIVE")),
+        "{stdout}"
+    );
+}
+
+/// A throwaway PostgreSQL cluster, stopped when dropped.
+struct Cluster {
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+    port: u16,
+    as_postgres: bool,
+}
+
+impl Cluster {
+    fn command(&self, program: &str) -> Command {
+        let path = self.bin.join(program);
+        if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(path);
+            c
+        } else {
+            Command::new(path)
+        }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Starts one, or says why it cannot.
+    fn start(bin: &Path) -> Result<Cluster, String> {
+        if !bin.join("initdb").exists() {
+            return Err(format!("no initdb in {}", bin.display()));
+        }
+        // PostgreSQL refuses to run as root: run it as the postgres user when we are root.
+        let as_postgres = unsafe { libc::geteuid() } == 0;
+        if as_postgres && !has("runuser", &["-u", "postgres", "--", "true"]) {
+            return Err("running as root and cannot run as the postgres user".into());
+        }
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        if as_postgres {
+            let _ = Command::new("chown")
+                .args(["postgres"])
+                .arg(dir.path())
+                .status();
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cluster = Cluster {
+            bin: bin.to_path_buf(),
+            dir,
+            port,
+            as_postgres,
+        };
+        let init = cluster
+            .command("initdb")
+            .arg("-D")
+            .arg(cluster.data())
+            .args(["-A", "trust", "-U", "postgres"])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !init.status.success() {
+            return Err(format!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&init.stderr)
+            ));
+        }
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=''",
+            cluster.dir.path().display()
+        );
+        let start = cluster
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(cluster.data())
+            .args(["-o", &opts, "-w", "-l"])
+            .arg(cluster.dir.path().join("log"))
+            .arg("start")
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !start.status.success() {
+            return Err(format!(
+                "pg_ctl start failed: {}",
+                String::from_utf8_lossy(&start.stderr)
+            ));
+        }
+        Ok(cluster)
+    }
+
+    /// Runs SQL in it with psql; stdout.
+    fn psql(&self, sql: &str) -> String {
+        let file = self.dir.path().join("step.sql");
+        std::fs::write(&file, sql).unwrap();
+        let out = self
+            .command("psql")
+            .args([
+                "-X",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+            ])
+            .arg("-h")
+            .arg(self.dir.path())
+            .args(["-p", &self.port.to_string(), "-f"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{sql}");
+        stdout
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .args(["-m", "immediate", "stop"])
+            .output();
+    }
+}
+
+#[test]
+fn postgres_fdw_joins_okta_with_a_local_table() {
+    let bin = PathBuf::from(
+        std::env::var("OKTAQL_PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into()),
+    );
+    if !bin.join("psql").exists() && !has("psql", &["--version"]) {
+        eprintln!("SKIPPED: no PostgreSQL server binaries (set OKTAQL_PG_BIN)");
+        return;
+    }
+    let cluster = match Cluster::start(&bin) {
+        Ok(c) => c,
+        Err(why) => {
+            eprintln!("SKIPPED: cannot start a PostgreSQL cluster: {why}");
+            return;
+        }
+    };
+    let served = serve();
+    let blocks = fenced(&doc(), "sql");
+    let setup = blocks
+        .iter()
+        .find(|b| b.starts_with("-- step: fdw-setup"))
+        .unwrap();
+    let join = blocks
+        .iter()
+        .find(|b| b.starts_with("-- step: fdw-join"))
+        .unwrap();
+    cluster.psql(&setup.replace("port '5433'", &format!("port '{}'", served.port)));
+    let out = cluster.psql(join);
+    assert!(out.contains("grafana-team"), "{out}");
+    assert!(out.contains("payroll-team"), "{out}");
+    assert!(out.contains("(3 rows)"), "{out}");
+}

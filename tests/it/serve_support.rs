@@ -1,0 +1,71 @@
+//! Starting `oktaql serve` on an ephemeral port for the wire-protocol tests, and connecting
+//! to it with tokio-postgres.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// The password every test server is started with.
+pub const PASSWORD: &str = "s3rve-test-pw";
+
+/// A running `oktaql serve`; killed when dropped.
+pub struct Served {
+    child: Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    /// Starts `oktaql serve --listen 127.0.0.1:0` with `args` and `env`, and waits until it
+    /// names its address.
+    pub fn start(args: &[&str], env: &[(&str, String)]) -> Served {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_oktaql"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env("OKTAQL_SERVE_PASSWORD", PASSWORD)
+            .env_remove("OKTA_API_TOKEN")
+            .env_remove("OKTAQL_SERVER_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start oktaql serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("oktaql serve did not name its address: {line:?}"));
+        Served { child, port }
+    }
+
+    /// A libpq-style connection string for `password`.
+    pub fn conninfo(&self, password: &str) -> String {
+        format!(
+            "host=127.0.0.1 port={} user=oktaql password={password} dbname=okta",
+            self.port
+        )
+    }
+
+    /// A connected tokio-postgres client (its connection driven by a spawned task).
+    pub async fn connect(&self) -> tokio_postgres::Client {
+        let (client, conn) =
+            tokio_postgres::connect(&self.conninfo(PASSWORD), tokio_postgres::NoTls)
+                .await
+                .expect("connect to oktaql serve");
+        tokio::spawn(conn);
+        client
+    }
+}
