@@ -222,6 +222,14 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/{org}/oauth2/v1/token", post(super::oauth::token_endpoint))
         .route("/{org}/api/v1/apps", get(list_apps))
         .route("/{org}/api/v1/apps/{app_id}", get(get_app))
+        .route(
+            "/{org}/api/v1/apps/{app_id}/lifecycle/activate",
+            post(activate_app),
+        )
+        .route(
+            "/{org}/api/v1/apps/{app_id}/lifecycle/deactivate",
+            post(deactivate_app),
+        )
         .route(secrets, get(list_secrets).post(create_secret))
         .route(
             &format!("{secrets}/{{secret_id}}"),
@@ -473,7 +481,10 @@ async fn list_apps(
                 || app.label.to_lowercase().starts_with(&q))
     };
     let (page, more) = ctx.org.list_apps(p.after.as_deref(), limit, keep);
-    let body: Vec<serde_json::Value> = page.iter().map(|e| e.app.to_json(&ctx.base)).collect();
+    let body: Vec<serde_json::Value> = page
+        .iter()
+        .map(|e| e.current().to_json(&ctx.base))
+        .collect();
     let mut response = json(StatusCode::OK, &body);
     let mut query = String::new();
     if let Some(q) = p.q.as_deref() {
@@ -513,7 +524,45 @@ async fn get_app(
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
-    Ok(json(StatusCode::OK, &entry.app.to_json(&ctx.base)))
+    Ok(json(StatusCode::OK, &entry.current().to_json(&ctx.base)))
+}
+
+/// Activates or deactivates an app and logs `application.lifecycle.(de)activate`; Okta
+/// answers both with an empty JSON object.
+async fn set_app_status(
+    shared: Arc<Shared>,
+    org: Option<Extension<OrgCtx>>,
+    app_id: String,
+    active: bool,
+) -> Result<Response, ApiError> {
+    let ctx = ctx(org)?;
+    let entry = ctx.org.app(&app_id)?;
+    let action = lifecycle::status_action(active);
+    shared
+        .write(
+            &ctx.org,
+            &entry,
+            || Ok(entry.set_app_status(active)),
+            |app| syslog::app_event(action, app, ctx.actor.clone(), &super::model::now()),
+        )
+        .await?;
+    Ok(json(StatusCode::OK, &serde_json::json!({})))
+}
+
+async fn activate_app(
+    State(shared): State<Arc<Shared>>,
+    org: Option<Extension<OrgCtx>>,
+    Path((_, app_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    set_app_status(shared, org, app_id, true).await
+}
+
+async fn deactivate_app(
+    State(shared): State<Arc<Shared>>,
+    org: Option<Extension<OrgCtx>>,
+    Path((_, app_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    set_app_status(shared, org, app_id, false).await
 }
 
 async fn list_secrets(
