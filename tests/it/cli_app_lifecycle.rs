@@ -3,9 +3,7 @@
 //! one `application.lifecycle.*` event, an unknown app is Okta's 404, and the status survives
 //! a restart with `--state`.
 
-mod cred_support;
-
-use cred_support::{org, org_with, Org, Row};
+use crate::common::cli::{org, org_with, Org, Row};
 use oktaql::sandbox::{SandboxConfig, DEMO_APP_ONE_SECRET, DEMO_ORG};
 
 fn exec(org: &Org, method: &str, app: &str) -> std::process::Output {
