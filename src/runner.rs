@@ -436,10 +436,15 @@ async fn run_inner(
         // line, kept in the machine formats (JSON, JSONL, CSV) where a script may want them.
         let hide_links = matches!(plan, Plan::Mutation(m) if m.verb == crate::provider::SqlVerb::Exec)
             && matches!(options.format, OutputFormat::Table | OutputFormat::Text);
+        // A write that prints no rows says what it did (`deleted 1 from …`) on the
+        // diagnostics writer in the formats read by people, as psql says `DELETE 1`; the
+        // machine formats stay as they were, and rows never share stdout with it.
+        let report_write = write && options.format.is_for_people();
         let done = match executed {
             Ok(outcome) => emit(
                 outcome,
                 hide_links,
+                report_write,
                 started,
                 options,
                 engine.secrets(),
@@ -506,11 +511,13 @@ impl From<RenderError> for Emit {
 }
 
 /// Writes a statement's rows to `out` as they are read (the result is never held whole),
-/// then its summary to `diag`.
+/// then its summary to `diag`: with `summaries`, or for a write (`report_write`) that
+/// printed no rows.
 #[allow(clippy::too_many_arguments)]
 fn emit(
     mut outcome: StreamedOutcome,
     hide_links: bool,
+    report_write: bool,
     started: Instant,
     options: &RunOptions,
     secrets: &SecretValues,
@@ -581,7 +588,7 @@ fn emit(
         // One JSON document per statement, so `jq` sees as many documents as statements.
         write_out(out, b"[]\n")?;
     }
-    if options.summaries {
+    if options.summaries || (report_write && written == 0) {
         let message = outcome.message(written);
         if options.timer {
             let _ = writeln!(diag, "{message} ({})", elapsed_text(started.elapsed()));

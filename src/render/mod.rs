@@ -50,6 +50,15 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
+    /// Whether the format is read by people (table, text, Markdown) rather than parsed by
+    /// programs (JSON, JSONL, CSV).
+    pub fn is_for_people(self) -> bool {
+        matches!(
+            self,
+            OutputFormat::Table | OutputFormat::Text | OutputFormat::Markdown
+        )
+    }
+
     /// Every format, in the order help texts list them.
     pub const ALL: [OutputFormat; 6] = [
         OutputFormat::Table,

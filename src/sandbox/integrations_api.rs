@@ -10,16 +10,17 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Extension, Router};
 use serde::Deserialize;
 
 use super::errors::ApiError;
 use super::integrations::{self, Instance, NewInstance};
+use super::lifecycle;
 use super::model::Secret;
 use super::server::{ctx, json, OrgCtx, Shared};
 use super::state;
-use super::syslog::{self, Action, Credential, LogEvent, Party};
+use super::syslog::{self, Action, LogEvent, Party};
 
 /// The routes, to merge into the sandbox's router.
 pub fn routes() -> Router<Arc<Shared>> {
@@ -33,27 +34,14 @@ pub fn routes() -> Router<Arc<Shared>> {
             &format!("{secrets}/{{secret_id}}"),
             axum::routing::delete(delete_secret),
         )
-        .route(
-            &format!("{secrets}/{{secret_id}}/lifecycle/activate"),
-            post(activate_secret),
-        )
-        .route(
-            &format!("{secrets}/{{secret_id}}/lifecycle/deactivate"),
-            post(deactivate_secret),
-        )
+        .merge(lifecycle::status_routes(
+            &format!("{secrets}/{{secret_id}}"),
+            set_status,
+        ))
 }
 
 fn secret_event(action: Action, i: &Instance, s: &Secret, actor: &Party) -> LogEvent {
-    syslog::credential_event(
-        action,
-        &integrations::as_app(i),
-        Credential::Secret {
-            id: &s.id,
-            hash: &s.secret_hash,
-        },
-        actor.clone(),
-        &super::model::now(),
-    )
+    lifecycle::event(action, &integrations::as_app(i), s, actor)
 }
 
 #[derive(Deserialize)]
@@ -66,8 +54,7 @@ async fn list(
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
-    let Query(p) =
-        params.map_err(|e| ApiError::validation("query", format!("query string: {e}")))?;
+    let Query(p) = params.map_err(lifecycle::query_error)?;
     let all = ctx.org.integrations();
     let start = p
         .after
@@ -255,30 +242,10 @@ async fn set_status(
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
     let href = integrations::secrets_href(&ctx.base, &id);
-    let action = if active {
-        Action::Activate
-    } else {
-        Action::Deactivate
-    };
+    let action = lifecycle::status_action(active);
     let (_, s) = secret_write(shared, ctx, id, action, |secrets| {
         state::set_secret_status(secrets, &secret_id, active)
     })
     .await?;
     Ok(json(StatusCode::OK, &s.view_under(&href, false)))
-}
-
-async fn activate_secret(
-    State(shared): State<Arc<Shared>>,
-    org: Option<Extension<OrgCtx>>,
-    Path((_, id, secret_id)): Path<(String, String, String)>,
-) -> Result<Response, ApiError> {
-    set_status(shared, org, id, secret_id, true).await
-}
-
-async fn deactivate_secret(
-    State(shared): State<Arc<Shared>>,
-    org: Option<Extension<OrgCtx>>,
-    Path((_, id, secret_id)): Path<(String, String, String)>,
-) -> Result<Response, ApiError> {
-    set_status(shared, org, id, secret_id, false).await
 }

@@ -7,29 +7,15 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::response::Response;
+use axum::routing::get;
 use axum::{Extension, Router};
 
 use super::errors::ApiError;
 use super::jwks::{self, NewJwk};
-use super::model::App;
-use super::server::{ctx, json, OrgCtx, Shared, MAX_BODY_BYTES};
-use super::syslog::{self, Action, Credential};
-
-/// The System Log event of a change to a JSON Web Key, by the token's principal.
-fn jwk_event(action: Action, app: &App, k: &jwks::Jwk, actor: &syslog::Party) -> syslog::LogEvent {
-    syslog::credential_event(
-        action,
-        app,
-        Credential::Jwk {
-            id: &k.id,
-            kid: k.kid.as_deref(),
-        },
-        actor.clone(),
-        &super::model::now(),
-    )
-}
+use super::lifecycle;
+use super::server::{ctx, json, OrgCtx, Shared};
+use super::syslog::Action;
 
 /// The routes, to merge into the sandbox's router.
 pub fn routes() -> Router<Arc<Shared>> {
@@ -37,14 +23,10 @@ pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route(base, get(list).post(add))
         .route(&format!("{base}/{{key_id}}"), get(one).delete(delete))
-        .route(
-            &format!("{base}/{{key_id}}/lifecycle/activate"),
-            post(activate),
-        )
-        .route(
-            &format!("{base}/{{key_id}}/lifecycle/deactivate"),
-            post(deactivate),
-        )
+        .merge(lifecycle::status_routes(
+            &format!("{base}/{{key_id}}"),
+            set_status,
+        ))
 }
 
 async fn list(
@@ -95,22 +77,9 @@ async fn add(
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::payload_too_large(MAX_BODY_BYTES)
-        } else {
-            ApiError::malformed_body(e.body_text())
-        }
-    })?;
-    let req = parse_new_jwk(&body)?;
-    let key = shared
-        .write(
-            &ctx.org,
-            &entry,
-            || entry.add_jwk(req),
-            |k| jwk_event(Action::Create, &entry.app, k, &ctx.actor),
-        )
-        .await?;
+    let req = parse_new_jwk(&lifecycle::body(body)?)?;
+    let key =
+        lifecycle::change(&shared, &ctx, &entry, Action::Create, || entry.add_jwk(req)).await?;
     Ok(json(
         StatusCode::CREATED,
         &jwks::view(&key, &ctx.base, &app_id),
@@ -122,17 +91,10 @@ async fn delete(
     org: Option<Extension<OrgCtx>>,
     Path((_, app_id, key_id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let ctx = ctx(org)?;
-    let entry = ctx.org.app(&app_id)?;
-    shared
-        .write(
-            &ctx.org,
-            &entry,
-            || entry.delete_jwk(&key_id),
-            |k| jwk_event(Action::Delete, &entry.app, k, &ctx.actor),
-        )
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    lifecycle::remove(&shared, org, &app_id, Action::Delete, |e| {
+        e.delete_jwk(&key_id)
+    })
+    .await
 }
 
 async fn set_status(
@@ -144,38 +106,12 @@ async fn set_status(
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
-    let key = shared
-        .write(
-            &ctx.org,
-            &entry,
-            || entry.set_jwk_status(&key_id, active),
-            |k| {
-                let action = if active {
-                    Action::Activate
-                } else {
-                    Action::Deactivate
-                };
-                jwk_event(action, &entry.app, k, &ctx.actor)
-            },
-        )
-        .await?;
+    let action = lifecycle::status_action(active);
+    let key = lifecycle::change(&shared, &ctx, &entry, action, || {
+        entry.set_jwk_status(&key_id, active)
+    })
+    .await?;
     Ok(json(StatusCode::OK, &jwks::view(&key, &ctx.base, &app_id)))
-}
-
-async fn activate(
-    State(shared): State<Arc<Shared>>,
-    org: Option<Extension<OrgCtx>>,
-    Path((_, app_id, key_id)): Path<(String, String, String)>,
-) -> Result<Response, ApiError> {
-    set_status(shared, org, app_id, key_id, true).await
-}
-
-async fn deactivate(
-    State(shared): State<Arc<Shared>>,
-    org: Option<Extension<OrgCtx>>,
-    Path((_, app_id, key_id)): Path<(String, String, String)>,
-) -> Result<Response, ApiError> {
-    set_status(shared, org, app_id, key_id, false).await
 }
 
 #[cfg(test)]

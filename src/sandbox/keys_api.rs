@@ -13,24 +13,10 @@ use axum::{Extension, Router};
 use serde::Deserialize;
 
 use super::errors::ApiError;
-use super::keys::{self, AppKey};
-use super::model::App;
+use super::keys;
+use super::lifecycle;
 use super::server::{ctx, json, OrgCtx, Shared};
-use super::syslog::{self, Action, Credential};
-
-/// The System Log event of a key credential generated for, or cloned to, `app`.
-fn key_event(action: Action, app: &App, k: &AppKey, actor: &syslog::Party) -> syslog::LogEvent {
-    syslog::credential_event(
-        action,
-        app,
-        Credential::Key {
-            kid: &k.kid,
-            expires_at: &k.expires_at,
-        },
-        actor.clone(),
-        &super::model::now(),
-    )
-}
+use super::syslog::Action;
 
 /// The routes, to merge into the sandbox's router.
 pub fn routes() -> Router<Arc<Shared>> {
@@ -40,10 +26,6 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route(&format!("{base}/generate"), post(generate))
         .route(&format!("{base}/{{key_id}}"), get(one))
         .route(&format!("{base}/{{key_id}}/clone"), post(clone))
-}
-
-fn query_error(e: QueryRejection) -> ApiError {
-    ApiError::validation("query", format!("query string: {e}"))
 }
 
 async fn list(
@@ -79,16 +61,12 @@ async fn generate(
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
-    let Query(p) = params.map_err(query_error)?;
+    let Query(p) = params.map_err(lifecycle::query_error)?;
     let years = keys::parse_validity(p.validity_years.as_deref())?;
-    let key = shared
-        .write(
-            &ctx.org,
-            &entry,
-            || entry.generate_key(years),
-            |k| key_event(Action::Generate, &entry.app, k, &ctx.actor),
-        )
-        .await?;
+    let key = lifecycle::change(&shared, &ctx, &entry, Action::Generate, || {
+        entry.generate_key(years)
+    })
+    .await?;
     Ok(json(StatusCode::CREATED, &keys::view(&key)))
 }
 
@@ -107,7 +85,7 @@ async fn clone(
     let ctx = ctx(org)?;
     let source = ctx.org.app(&app_id)?;
     let key = source.key(&key_id)?;
-    let Query(p) = params.map_err(query_error)?;
+    let Query(p) = params.map_err(lifecycle::query_error)?;
     let target_id = p
         .target_aid
         .filter(|t| !t.trim().is_empty())
@@ -119,13 +97,9 @@ async fn clone(
             )
         })?;
     let target = ctx.org.app(&target_id)?;
-    let copy = shared
-        .write(
-            &ctx.org,
-            &target,
-            || target.clone_key_in(&key),
-            |k| key_event(Action::Clone, &target.app, k, &ctx.actor),
-        )
-        .await?;
+    let copy = lifecycle::change(&shared, &ctx, &target, Action::Clone, || {
+        target.clone_key_in(&key)
+    })
+    .await?;
     Ok(json(StatusCode::CREATED, &keys::view(&copy)))
 }

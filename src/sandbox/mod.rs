@@ -50,6 +50,7 @@ mod jwks;
 mod jwks_api;
 mod keys;
 mod keys_api;
+mod lifecycle;
 mod model;
 pub mod oauth;
 mod persist;

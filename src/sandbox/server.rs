@@ -21,10 +21,11 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 
 use super::errors::ApiError;
+use super::lifecycle;
 use super::model::{App, ACTIVE, INACTIVE};
 use super::persist;
 use super::state::{NewSecret, Org, Store};
-use super::syslog::{self, Action, Credential};
+use super::syslog::{self, Action};
 
 /// `X-Rate-Limit-Limit` when no `--rate-limit` is set: a nominal per-minute budget.
 pub const NOMINAL_RATE_LIMIT: u32 = 1_000_000;
@@ -201,25 +202,6 @@ impl Shared {
     }
 }
 
-/// The System Log event of a change to a client secret, by the token's principal.
-fn secret_event(
-    action: Action,
-    app: &App,
-    s: &super::model::Secret,
-    actor: &syslog::Party,
-) -> syslog::LogEvent {
-    syslog::credential_event(
-        action,
-        app,
-        Credential::Secret {
-            id: &s.id,
-            hash: &s.secret_hash,
-        },
-        actor.clone(),
-        &super::model::now(),
-    )
-}
-
 /// The org a request addresses and the absolute base of its URLs (`http://host/{org}`).
 #[derive(Clone)]
 pub(super) struct OrgCtx {
@@ -240,19 +222,23 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/{org}/oauth2/v1/token", post(super::oauth::token_endpoint))
         .route("/{org}/api/v1/apps", get(list_apps))
         .route("/{org}/api/v1/apps/{app_id}", get(get_app))
+        .route(
+            "/{org}/api/v1/apps/{app_id}/lifecycle/activate",
+            post(activate_app),
+        )
+        .route(
+            "/{org}/api/v1/apps/{app_id}/lifecycle/deactivate",
+            post(deactivate_app),
+        )
         .route(secrets, get(list_secrets).post(create_secret))
         .route(
             &format!("{secrets}/{{secret_id}}"),
             get(get_secret).delete(delete_secret),
         )
-        .route(
-            &format!("{secrets}/{{secret_id}}/lifecycle/activate"),
-            post(activate_secret),
-        )
-        .route(
-            &format!("{secrets}/{{secret_id}}/lifecycle/deactivate"),
-            post(deactivate_secret),
-        )
+        .merge(super::lifecycle::status_routes(
+            &format!("{secrets}/{{secret_id}}"),
+            set_status,
+        ))
         .merge(super::jwks_api::routes())
         .merge(super::keys_api::routes())
         .merge(super::tokens_api::routes())
@@ -495,7 +481,10 @@ async fn list_apps(
                 || app.label.to_lowercase().starts_with(&q))
     };
     let (page, more) = ctx.org.list_apps(p.after.as_deref(), limit, keep);
-    let body: Vec<serde_json::Value> = page.iter().map(|e| e.app.to_json(&ctx.base)).collect();
+    let body: Vec<serde_json::Value> = page
+        .iter()
+        .map(|e| e.current().to_json(&ctx.base))
+        .collect();
     let mut response = json(StatusCode::OK, &body);
     let mut query = String::new();
     if let Some(q) = p.q.as_deref() {
@@ -535,7 +524,45 @@ async fn get_app(
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
-    Ok(json(StatusCode::OK, &entry.app.to_json(&ctx.base)))
+    Ok(json(StatusCode::OK, &entry.current().to_json(&ctx.base)))
+}
+
+/// Activates or deactivates an app and logs `application.lifecycle.(de)activate`; Okta
+/// answers both with an empty JSON object.
+async fn set_app_status(
+    shared: Arc<Shared>,
+    org: Option<Extension<OrgCtx>>,
+    app_id: String,
+    active: bool,
+) -> Result<Response, ApiError> {
+    let ctx = ctx(org)?;
+    let entry = ctx.org.app(&app_id)?;
+    let action = lifecycle::status_action(active);
+    shared
+        .write(
+            &ctx.org,
+            &entry,
+            || Ok(entry.set_app_status(active)),
+            |app| syslog::app_event(action, app, ctx.actor.clone(), &super::model::now()),
+        )
+        .await?;
+    Ok(json(StatusCode::OK, &serde_json::json!({})))
+}
+
+async fn activate_app(
+    State(shared): State<Arc<Shared>>,
+    org: Option<Extension<OrgCtx>>,
+    Path((_, app_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    set_app_status(shared, org, app_id, true).await
+}
+
+async fn deactivate_app(
+    State(shared): State<Arc<Shared>>,
+    org: Option<Extension<OrgCtx>>,
+    Path((_, app_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    set_app_status(shared, org, app_id, false).await
 }
 
 async fn list_secrets(
@@ -557,22 +584,11 @@ async fn create_secret(
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::payload_too_large(MAX_BODY_BYTES)
-        } else {
-            ApiError::malformed_body(e.body_text())
-        }
-    })?;
-    let req = parse_new_secret(&body)?;
-    let secret = shared
-        .write(
-            &ctx.org,
-            &entry,
-            || entry.create_secret(req),
-            |s| secret_event(Action::Create, &entry.app, s, &ctx.actor),
-        )
-        .await?;
+    let req = parse_new_secret(&lifecycle::body(body)?)?;
+    let secret = lifecycle::change(&shared, &ctx, &entry, Action::Create, || {
+        entry.create_secret(req)
+    })
+    .await?;
     Ok(json(StatusCode::CREATED, &secret.view(&ctx.base, &app_id)))
 }
 
@@ -612,17 +628,10 @@ async fn delete_secret(
     org: Option<Extension<OrgCtx>>,
     Path((_, app_id, secret_id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let ctx = ctx(org)?;
-    let entry = ctx.org.app(&app_id)?;
-    shared
-        .write(
-            &ctx.org,
-            &entry,
-            || entry.delete_secret(&secret_id),
-            |s| secret_event(Action::Delete, &entry.app, s, &ctx.actor),
-        )
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    lifecycle::remove(&shared, org, &app_id, Action::Delete, |e| {
+        e.delete_secret(&secret_id)
+    })
+    .await
 }
 
 async fn set_status(
@@ -634,38 +643,12 @@ async fn set_status(
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
-    let secret = shared
-        .write(
-            &ctx.org,
-            &entry,
-            || entry.set_status(&secret_id, active),
-            |s| {
-                let action = if active {
-                    Action::Activate
-                } else {
-                    Action::Deactivate
-                };
-                secret_event(action, &entry.app, s, &ctx.actor)
-            },
-        )
-        .await?;
+    let action = lifecycle::status_action(active);
+    let secret = lifecycle::change(&shared, &ctx, &entry, action, || {
+        entry.set_status(&secret_id, active)
+    })
+    .await?;
     Ok(json(StatusCode::OK, &secret.view(&ctx.base, &app_id)))
-}
-
-async fn activate_secret(
-    State(shared): State<Arc<Shared>>,
-    org: Option<Extension<OrgCtx>>,
-    Path((_, app_id, secret_id)): Path<(String, String, String)>,
-) -> Result<Response, ApiError> {
-    set_status(shared, org, app_id, secret_id, true).await
-}
-
-async fn deactivate_secret(
-    State(shared): State<Arc<Shared>>,
-    org: Option<Extension<OrgCtx>>,
-    Path((_, app_id, secret_id)): Path<(String, String, String)>,
-) -> Result<Response, ApiError> {
-    set_status(shared, org, app_id, secret_id, false).await
 }
 
 #[cfg(test)]

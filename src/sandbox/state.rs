@@ -52,8 +52,11 @@ struct Apps {
 /// One app, its secrets, JSON Web Keys and signing key credentials.
 #[derive(Debug)]
 pub struct AppEntry {
-    /// The app (immutable once created).
+    /// The app as created; its status and `lastUpdated` change through the lifecycle
+    /// endpoints, so read those from [`AppEntry::current`].
     pub app: App,
+    /// The app's lifecycle: its status and when it last changed.
+    lifecycle: Mutex<(String, String)>,
     secrets: Mutex<Vec<Secret>>,
     jwks: Mutex<Vec<Jwk>>,
     keys: Mutex<Vec<AppKey>>,
@@ -62,6 +65,7 @@ pub struct AppEntry {
 
 /// A copy of an app's credentials, to put back when a write cannot be saved.
 pub struct Snapshot {
+    lifecycle: (String, String),
     secrets: Vec<Secret>,
     jwks: Vec<Jwk>,
     keys: Vec<AppKey>,
@@ -207,6 +211,7 @@ impl Org {
         for a in data.apps {
             apps.index.insert(a.app.id.clone(), apps.list.len());
             apps.list.push(Arc::new(AppEntry {
+                lifecycle: Mutex::new((a.app.status.clone(), a.app.last_updated.clone())),
                 app: a.app,
                 secrets: Mutex::new(a.secrets),
                 jwks: Mutex::new(a.jwks),
@@ -233,7 +238,7 @@ impl Org {
                 .list
                 .iter()
                 .map(|e| AppData {
-                    app: e.app.clone(),
+                    app: e.current(),
                     secrets: e.secrets(),
                     jwks: e.jwks(),
                     keys: e.keys(),
@@ -315,7 +320,7 @@ impl Org {
         let mut page = Vec::with_capacity(limit.min(apps.list.len()));
         let mut more = false;
         for entry in apps.list.iter().skip(start) {
-            if !keep(&entry.app) {
+            if !keep(&entry.current()) {
                 continue;
             }
             if page.len() == limit {
@@ -342,6 +347,33 @@ impl Org {
 }
 
 impl AppEntry {
+    fn lock_lifecycle(&self) -> std::sync::MutexGuard<'_, (String, String)> {
+        self.lifecycle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The app as it is now: as created, with its current status and `lastUpdated`.
+    pub fn current(&self) -> App {
+        let (status, last_updated) = self.lock_lifecycle().clone();
+        App {
+            status,
+            last_updated,
+            ..self.app.clone()
+        }
+    }
+
+    /// Activates (`active`) or deactivates the app, as Okta's lifecycle endpoints do: setting
+    /// the status it already has changes nothing. Returns the app as it is after.
+    pub fn set_app_status(&self, active: bool) -> App {
+        let status = if active { ACTIVE } else { INACTIVE };
+        {
+            let mut l = self.lock_lifecycle();
+            if l.0 != status {
+                *l = (status.to_string(), super::model::now());
+            }
+        }
+        self.current()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Secret>> {
         self.secrets.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -349,6 +381,7 @@ impl AppEntry {
     /// A copy of every credential of the app, for [`AppEntry::restore`].
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
+            lifecycle: self.lock_lifecycle().clone(),
             secrets: self.secrets(),
             jwks: self.jwks(),
             keys: self.keys(),
@@ -358,6 +391,7 @@ impl AppEntry {
 
     /// Puts back what [`AppEntry::snapshot`] copied (undoing a write that could not be saved).
     pub fn restore(&self, s: Snapshot) {
+        *self.lock_lifecycle() = s.lifecycle;
         *self.lock() = s.secrets;
         *self.lock_jwks() = s.jwks;
         *self.lock_keys() = s.keys;
@@ -636,11 +670,26 @@ mod tests {
                 token_endpoint_auth_method: Some(method.into()),
                 application_type: Some("web".into()),
             },
+            lifecycle: Mutex::new((ACTIVE.into(), "2024-01-01T00:00:00.000Z".into())),
             secrets: Mutex::new(secrets),
             jwks: Mutex::new(Vec::new()),
             keys: Mutex::new(Vec::new()),
             tokens: Mutex::new(Vec::new()),
         }
+    }
+
+    #[test]
+    fn app_lifecycle_changes_status_once() {
+        let e = oidc("client_secret_basic", Vec::new());
+        let off = e.set_app_status(false);
+        assert_eq!(off.status, INACTIVE);
+        assert_ne!(off.last_updated, e.app.last_updated);
+        // Deactivating an inactive app changes nothing, not even lastUpdated.
+        assert_eq!(e.set_app_status(false), off);
+        let snap = e.snapshot();
+        assert_eq!(e.set_app_status(true).status, ACTIVE);
+        e.restore(snap);
+        assert_eq!(e.current(), off);
     }
 
     fn cause(e: ApiError) -> String {

@@ -14,24 +14,10 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::Deserialize;
 
 use super::errors::ApiError;
-use super::model::App;
+use super::lifecycle;
 use super::server::{ctx, json, OrgCtx, Shared};
-use super::syslog::{self, Action, Credential};
-use super::tokens::{self, RefreshToken};
-
-/// The System Log event of a refresh token revoked.
-fn revoke_event(app: &App, t: &RefreshToken, actor: &syslog::Party) -> syslog::LogEvent {
-    syslog::credential_event(
-        Action::Revoke,
-        app,
-        Credential::Token {
-            id: &t.id,
-            user_id: &t.user_id,
-        },
-        actor.clone(),
-        &super::model::now(),
-    )
-}
+use super::syslog::Action;
+use super::tokens;
 
 /// The routes, to merge into the sandbox's router.
 pub fn routes() -> Router<Arc<Shared>> {
@@ -48,10 +34,6 @@ struct ListParams {
     limit: Option<String>,
 }
 
-fn query_error(e: QueryRejection) -> ApiError {
-    ApiError::validation("query", format!("query string: {e}"))
-}
-
 async fn list(
     org: Option<Extension<OrgCtx>>,
     Path((_, app_id)): Path<(String, String)>,
@@ -59,7 +41,7 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
-    let Query(p) = params.map_err(query_error)?;
+    let Query(p) = params.map_err(lifecycle::query_error)?;
     let limit = tokens::parse_limit(p.limit.as_deref())?;
     let expand = tokens::parse_expand(p.expand.as_deref())?;
     let all = entry.tokens();
@@ -100,7 +82,7 @@ async fn one(
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
-    let Query(p) = params.map_err(query_error)?;
+    let Query(p) = params.map_err(lifecycle::query_error)?;
     let expand = tokens::parse_expand(p.expand.as_deref())?;
     let t = entry.token(&token_id)?;
     Ok(json(
@@ -114,17 +96,10 @@ async fn revoke(
     org: Option<Extension<OrgCtx>>,
     Path((_, app_id, token_id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let ctx = ctx(org)?;
-    let entry = ctx.org.app(&app_id)?;
-    shared
-        .write(
-            &ctx.org,
-            &entry,
-            || entry.revoke_token(&token_id),
-            |t| revoke_event(&entry.app, t, &ctx.actor),
-        )
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    lifecycle::remove(&shared, org, &app_id, Action::Revoke, |e| {
+        e.revoke_token(&token_id)
+    })
+    .await
 }
 
 async fn revoke_all(
@@ -134,17 +109,9 @@ async fn revoke_all(
 ) -> Result<Response, ApiError> {
     let ctx = ctx(org)?;
     let entry = ctx.org.app(&app_id)?;
-    shared
-        .write_events(
-            &ctx.org,
-            &entry,
-            || entry.revoke_all_tokens(),
-            |all| {
-                all.iter()
-                    .map(|t| revoke_event(&entry.app, t, &ctx.actor))
-                    .collect()
-            },
-        )
-        .await?;
+    lifecycle::change_all(&shared, &ctx, &entry, Action::Revoke, || {
+        entry.revoke_all_tokens()
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

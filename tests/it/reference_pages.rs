@@ -114,14 +114,6 @@ const NOT_RUNNABLE: &[(&str, &str)] = &[
         "names a placeholder value ('<name>'): an id known only once its object exists, or a \
          field whose valid values the document does not list",
     ),
-    (
-        "okta.apps.applications.activate_application",
-        "the sandbox does not serve the application lifecycle endpoints",
-    ),
-    (
-        "okta.apps.applications.deactivate_application",
-        "the sandbox does not serve the application lifecycle endpoints",
-    ),
 ];
 
 /// The reason an example is on [`NOT_RUNNABLE`], if it is.

@@ -16,33 +16,13 @@ errors (E0000001, E0000007, E0000011) and checks that the SDK parses them too. I
 sandbox's data, then restores the app to one ACTIVE secret. Exit status 0 means every check passed.
 """
 
-import asyncio
 import base64
 import hashlib
-import os
-import sys
 
-from okta.client import Client as OktaClient
+from common import ORG_URL, check, run, ssws_client, unpack, verdict
 
-ORG_URL = os.environ.get("OKTAQL_SANDBOX_URL", "http://127.0.0.1:8787/my-org")
-TOKEN = os.environ.get("OKTAQL_SANDBOX_TOKEN", "sandbox-token")
 APP = "0oa8f2kq1XnT5bRzY4d7"  # Payroll Portal: client_secret_basic, one ACTIVE secret
 PRIVATE_KEY_JWT_APP = "0oa8f2kt9LgD4yFhK7m3"
-
-failures = []
-
-
-def check(ok, what):
-    print(("  ok    " if ok else "  FAIL  ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def unpack(result):
-    """The SDK answers (data, response, error) on success and (response, error) on some errors."""
-    if len(result) == 3:
-        return result[0], result[2]
-    return None, result[-1]
 
 
 def expected_hash(secret):
@@ -54,25 +34,8 @@ def describe(s):
     return f"{s.id} {s.status} hash={s.secret_hash} created={s.created}"
 
 
-# The SDK insists on an https org URL unless its testing switch is on. The switch lives outside
-# the "client" section, which is all a dict passed to Client() can set, so it comes from the
-# environment (or from the "testing" section of an okta.yaml).
-os.environ.setdefault("OKTA_TESTING_TESTINGDISABLEHTTPSCHECK", "true")
-
-
-def client(token=TOKEN):
-    return OktaClient(
-        {
-            "orgUrl": ORG_URL,
-            "token": token,
-            "authorizationMode": "SSWS",
-            "rateLimit": {"maxRetries": 0},
-        }
-    )
-
-
 async def main():
-    okta = client()
+    okta = ssws_client()
     print(f"Okta Python SDK against {ORG_URL}")
 
     print("list_o_auth2_client_secrets")
@@ -136,7 +99,7 @@ async def main():
     check(getattr(err, "error_code", None) == "E0000001", "400 E0000001 parsed")
 
     print("wrong token -> E0000011")
-    _, err = unpack(await client("not-the-token").list_o_auth2_client_secrets(APP))
+    _, err = unpack(await ssws_client("not-the-token").list_o_auth2_client_secrets(APP))
     print("       ", str(err).replace("\n", " | "))
     check(getattr(err, "error_code", None) == "E0000011" and err.status == 401, "401 E0000011 parsed")
 
@@ -154,10 +117,8 @@ async def main():
     app, err = unpack(await okta.get_application(APP))
     check(err is None and app.id == APP and app.label == "Payroll Portal", f"get_application ({err})")
 
-    print()
-    print("all checks passed" if not failures else f"{len(failures)} check(s) failed")
-    return 1 if failures else 0
+    return verdict()
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    run(main)

@@ -20,56 +20,18 @@ for validityYears out of range. Each response must parse into the SDK's models. 
 and "all checks passed" mean every check passed.
 """
 
-import asyncio
 import base64
-import os
-import sys
 
-from okta.client import Client as OktaClient
+from common import ORG_URL, check, run, ssws_client, status_of, unpack, verdict
 
-ORG_URL = os.environ.get("OKTAQL_SANDBOX_URL", "http://127.0.0.1:8787/my-org")
-TOKEN = os.environ.get("OKTAQL_SANDBOX_TOKEN", "sandbox-token")
 KEY_APP = "0oa8f2kt9LgD4yFhK7m3"  # Data Sync Service: private_key_jwt, two JWKs
 TOKEN_APP = "0oa8f2kq1XnT5bRzY4d7"  # Payroll Portal: three refresh tokens
 SAML_APP = "0oa8f2ku5ZrC1aVoN6p8"  # Salesforce: two signing certificates
-
-failures = []
-
-
-def check(ok, what):
-    print(("  ok    " if ok else "  FAIL  ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def unpack(result):
-    """The SDK answers (data, response, error) on success and (response, error) on some errors."""
-    if len(result) == 3:
-        return result[0], result[2]
-    return None, result[-1]
-
-
-def status_of(result):
-    return result[1].status_code if len(result) == 3 and result[1] is not None else None
 
 
 def inner(k):
     """list_jwk/get_jwk answer oneOf wrappers; the key is their actual_instance."""
     return getattr(k, "actual_instance", None) or k
-
-
-os.environ.setdefault("OKTA_TESTING_TESTINGDISABLEHTTPSCHECK", "true")
-
-
-def client():
-    return OktaClient(
-        {
-            "orgUrl": ORG_URL,
-            "token": TOKEN,
-            "authorizationMode": "SSWS",
-            "rateLimit": {"maxRetries": 0},
-        }
-    )
 
 
 async def jwks(okta):
@@ -174,15 +136,13 @@ async def keys(okta):
 
 
 async def main():
-    okta = client()
+    okta = ssws_client()
     print(f"Okta Python SDK against {ORG_URL}")
     await jwks(okta)
     await tokens(okta)
     await keys(okta)
-    print()
-    print("all checks passed" if not failures else f"{len(failures)} check(s) failed")
-    return 1 if failures else 0
+    return verdict()
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    run(main)

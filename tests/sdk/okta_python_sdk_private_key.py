@@ -20,49 +20,18 @@ access token the SDK gets itself, then checks that a client with only okta.apps.
 the write (403 E0000006). Exit status 0 means every check passed.
 """
 
-import asyncio
 import os
-import sys
 
-from okta.client import Client as OktaClient
+from common import ORG_URL, check, private_key_client, run, unpack, verdict
 from okta.models import OAuth2ClientSecretRequestBody
 
-ORG_URL = os.environ.get("OKTAQL_SANDBOX_URL", "http://127.0.0.1:8787/my-org")
 CLIENT_ID = os.environ.get("OKTAQL_CLIENT_ID", "0oa8f2kt9LgD4yFhK7m3")
 KEY_FILE = os.environ.get("OKTAQL_PRIVATE_KEY", "app.pem")
 APP = "0oa8f2kq1XnT5bRzY4d7"  # Payroll Portal: one ACTIVE secret
 
-# The SDK insists on an https org URL unless its testing switch is on (see the SSWS script).
-os.environ.setdefault("OKTA_TESTING_TESTINGDISABLEHTTPSCHECK", "true")
-
-failures = []
-
-
-def check(ok, what):
-    print(("  ok    " if ok else "  FAIL  ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def unpack(result):
-    if len(result) == 3:
-        return result[0], result[2]
-    return None, result[-1]
-
 
 def client(scopes):
-    with open(KEY_FILE) as f:
-        key = f.read()
-    return OktaClient(
-        {
-            "orgUrl": ORG_URL,
-            "authorizationMode": "PrivateKey",
-            "clientId": CLIENT_ID,
-            "scopes": scopes,
-            "privateKey": key,
-            "rateLimit": {"maxRetries": 0},
-        }
-    )
+    return private_key_client(CLIENT_ID, KEY_FILE, scopes)
 
 
 async def main():
@@ -98,12 +67,8 @@ async def main():
     code = getattr(err, "error_code", None)
     check(err is not None and code == "E0000006", f"the write is refused with E0000006 ({code})")
 
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    print("all checks passed")
-    return 0
+    return verdict()
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    run(main)
