@@ -21,13 +21,12 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 
 use super::errors::ApiError;
+use super::limits::{Bucket, Limits, RateHeaders, Verdict};
 use super::model::{App, ACTIVE, INACTIVE};
 use super::persist;
 use super::state::{NewSecret, Org, Store};
 use super::syslog::{self, Action, Credential};
 
-/// `X-Rate-Limit-Limit` when no `--rate-limit` is set: a nominal per-minute budget.
-pub const NOMINAL_RATE_LIMIT: u32 = 1_000_000;
 /// Default page size of `GET /api/v1/apps`.
 const DEFAULT_APPS_LIMIT: usize = 20;
 /// Largest page size of `GET /api/v1/apps`.
@@ -44,8 +43,8 @@ pub struct Shared {
     pub store: Store,
     /// The accepted API token.
     pub token: String,
-    /// Requests per minute per org, if limited.
-    pub rate_limit: Option<u32>,
+    /// Per-minute limits per bucket and the concurrency limit, per org.
+    pub limits: Limits,
     /// A fixed delay added to every request.
     pub latency: Option<Duration>,
     /// Where writes are persisted, if anywhere.
@@ -55,7 +54,7 @@ pub struct Shared {
     /// Counts requests for `X-Okta-Request-Id` and windows of requests outside any org.
     requests: AtomicU64,
     request_prefix: String,
-    no_org: Org,
+    no_org: Arc<Org>,
     /// The wall clock when the sandbox started, and the same moment on tokio's clock.
     started: (u64, tokio::time::Instant),
 }
@@ -85,7 +84,7 @@ impl Shared {
     pub fn new(
         store: Store,
         token: String,
-        rate_limit: Option<u32>,
+        limits: Limits,
         latency: Option<Duration>,
         persister: Option<Persister>,
         oauth: Arc<super::oauth::AuthServer>,
@@ -93,13 +92,13 @@ impl Shared {
         Shared {
             store,
             token,
-            rate_limit,
+            limits,
             latency,
             persister,
             oauth,
             requests: AtomicU64::new(0),
             request_prefix: super::model::new_id("")[..16].to_string(),
-            no_org: Org::detached(""),
+            no_org: Arc::new(Org::detached("")),
             started: (wall_epoch(), tokio::time::Instant::now()),
         }
     }
@@ -136,7 +135,9 @@ impl Shared {
         let mut written = p.written.lock().await;
         let before = (entry.secrets(), entry.jwks());
         let done = apply()?;
-        org.record(event(&done));
+        let event = event(&done);
+        let uuid = event.uuid.clone();
+        org.record(event);
         let version = self.store.bump();
         let shared = self.clone();
         let path = p.path.clone();
@@ -153,7 +154,7 @@ impl Shared {
             Err(e) => {
                 entry.restore_secrets(before.0);
                 entry.restore_jwks(before.1);
-                org.unrecord();
+                org.unrecord(&uuid);
                 Err(ApiError::internal(format!(
                     "the sandbox could not save its state, so nothing was changed: {e}"
                 )))
@@ -248,18 +249,34 @@ fn org_segment(path: &str) -> Option<&str> {
     (!org.is_empty() && (tail == "api" || tail.starts_with("api/"))).then_some(org)
 }
 
-/// The envelope of every request: latency, rate limit, auth, and Okta's response headers.
+/// The envelope of every request: the org's concurrency limit, latency, the bucket's rate
+/// limit, auth, and Okta's response headers.
 async fn envelope(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) -> Response {
+    let request_id = shared.request_id();
+    let org = org_segment(req.uri().path()).and_then(|name| shared.store.org(name));
+    let counters = org.clone().unwrap_or_else(|| shared.no_org.clone());
+    let bucket = Bucket::of_path(req.uri().path());
+    // In flight from arrival to answer, the latency included, as Okta counts it.
+    let admitted = counters.limits().enter(&shared.limits, shared.epoch_now());
     if let Some(delay) = shared.latency {
         tokio::time::sleep(delay).await;
     }
-    let request_id = shared.request_id();
-    let org = org_segment(req.uri().path()).and_then(|name| shared.store.org(name));
-    let (count, reset) = match &org {
-        Some(org) => org.hit(shared.epoch_now()),
-        None => shared.no_org.hit(shared.epoch_now()),
+    let _in_flight = match admitted {
+        Ok(guard) => guard,
+        Err((headers, event)) => {
+            if let (Some(org), Some(event)) = (&org, event) {
+                org.record(event);
+            }
+            let response = ApiError::rate_limited().into_response();
+            return finish(response, headers, &request_id);
+        }
     };
-    let limit = shared.rate_limit.unwrap_or(NOMINAL_RATE_LIMIT);
+    let (verdict, events) = counters
+        .limits()
+        .hit(&shared.limits, bucket, shared.epoch_now());
+    if let Some(org) = &org {
+        events.into_iter().for_each(|e| org.record(e));
+    }
     let host = req
         .headers()
         .get(header::HOST)
@@ -277,30 +294,30 @@ async fn envelope(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
             .oauth
             .authorize(req.method().as_str(), &url, req.headers())
     };
-    let mut response = if let Some(denied) = denied {
-        denied
-    } else if shared.rate_limit.is_some() && count > limit {
-        ApiError::rate_limited().into_response()
-    } else {
-        if let Some(org) = org {
-            let host = req
-                .headers()
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("127.0.0.1");
-            let base: Arc<str> = format!("http://{host}/{}", org.name).into();
-            req.extensions_mut().insert(OrgCtx { org, base });
+    let (response, headers) = match (denied, verdict) {
+        (Some(denied), Verdict::Serve(h) | Verdict::Refuse(h)) => (denied, h),
+        (None, Verdict::Refuse(h)) => (ApiError::rate_limited().into_response(), h),
+        (None, Verdict::Serve(h)) => {
+            if let Some(org) = org {
+                let base: Arc<str> = format!("http://{host}/{}", org.name).into();
+                req.extensions_mut().insert(OrgCtx { org, base });
+            }
+            (next.run(req).await, h)
         }
-        next.run(req).await
     };
+    finish(response, headers, &request_id)
+}
+
+/// Adds the rate-limit headers and the request id to an answer.
+fn finish(mut response: Response, rate: RateHeaders, request_id: &str) -> Response {
     let headers = response.headers_mut();
-    headers.insert(X_RATE_LIMIT_LIMIT.clone(), HeaderValue::from(limit));
+    headers.insert(X_RATE_LIMIT_LIMIT.clone(), HeaderValue::from(rate.limit));
     headers.insert(
         X_RATE_LIMIT_REMAINING.clone(),
-        HeaderValue::from(limit.saturating_sub(count)),
+        HeaderValue::from(rate.remaining),
     );
-    headers.insert(X_RATE_LIMIT_RESET.clone(), HeaderValue::from(reset));
-    if let Ok(id) = HeaderValue::from_str(&request_id) {
+    headers.insert(X_RATE_LIMIT_RESET.clone(), HeaderValue::from(rate.reset));
+    if let Ok(id) = HeaderValue::from_str(request_id) {
         headers.insert(X_OKTA_REQUEST_ID.clone(), id);
     }
     response

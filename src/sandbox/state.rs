@@ -29,13 +29,13 @@ pub struct Store {
     version: AtomicU64,
 }
 
-/// One org: its apps and its rate-limit window.
+/// One org: its apps, its rate-limit counters and its System Log.
 #[derive(Debug)]
 pub struct Org {
     /// The org's name (its subdomain).
     pub name: String,
     apps: RwLock<Apps>,
-    rate: Mutex<RateWindow>,
+    limits: super::limits::OrgLimits,
     log: Mutex<Vec<LogEvent>>,
 }
 
@@ -52,13 +52,6 @@ pub struct AppEntry {
     pub app: App,
     secrets: Mutex<Vec<Secret>>,
     jwks: Mutex<Vec<Jwk>>,
-}
-
-/// A fixed one-minute window of request counts.
-#[derive(Debug, Default)]
-struct RateWindow {
-    minute: u64,
-    count: u32,
 }
 
 /// The body of a create-secret request.
@@ -190,7 +183,7 @@ impl Org {
         Org {
             name: data.name,
             apps: RwLock::new(apps),
-            rate: Mutex::new(RateWindow::default()),
+            limits: super::limits::OrgLimits::default(),
             log: Mutex::new(data.log),
         }
     }
@@ -227,9 +220,13 @@ impl Org {
         }
     }
 
-    /// Removes the newest event (undoing a write that could not be saved).
-    pub fn unrecord(&self) {
-        self.lock_log().pop();
+    /// Removes the event with this uuid (undoing a write that could not be saved; a
+    /// rate-limit event may have been written after it meanwhile).
+    pub fn unrecord(&self, uuid: &str) {
+        let mut log = self.lock_log();
+        if let Some(i) = log.iter().rposition(|e| e.uuid == uuid) {
+            log.remove(i);
+        }
     }
 
     /// Runs `f` over the org's System Log, oldest first, under its lock.
@@ -278,17 +275,9 @@ impl Org {
         (page, more)
     }
 
-    /// Counts one request against the org's per-minute window at `now` (epoch seconds).
-    /// Returns the count so far in this window and the epoch second the window resets.
-    pub fn hit(&self, now: u64) -> (u32, u64) {
-        let minute = now / 60;
-        let mut w = self.rate.lock().unwrap_or_else(|e| e.into_inner());
-        if w.minute != minute {
-            w.minute = minute;
-            w.count = 0;
-        }
-        w.count = w.count.saturating_add(1);
-        (w.count, (minute + 1) * 60)
+    /// The org's rate-limit counters.
+    pub fn limits(&self) -> &super::limits::OrgLimits {
+        &self.limits
     }
 }
 
