@@ -101,6 +101,7 @@ Environment (flags override them; they override okta.yaml and the config file):
   OKTA_API_TOKEN                 API token without an org (StackQL's): one Okta-domain org per run
   OKTAQL_CONFIG                  config file of named orgs (default <config dir>/oktaql/config.yaml)
   OKTAQL_SERVER_URL              server URL template, e.g. http://127.0.0.1:8787/{subdomain}
+  OKTAQL_RATE_SHARE              most of each Okta rate limit a run uses (same as --rate-share; 50%)
   OKTAQL_CACHE_DIR, OKTAQL_NO_CACHE  --registry cache location, or 1 to turn it off
   OKTAQL_HISTORY                 the shell's history file (off: none)
   NO_COLOR                       no colours
@@ -283,6 +284,14 @@ pub struct SessionArgs {
     /// Requests in flight at once in a fan-out.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+    /// Most of each Okta rate limit this run uses, per bucket and of the org's concurrency
+    /// limit (50% leaves half to the org's other integrations; 100% takes it all).
+    #[arg(long, env = "OKTAQL_RATE_SHARE", default_value = "50%", value_name = "PERCENT", value_parser = oktaql::exec::budget::parse_share)]
+    pub rate_share: f64,
+    /// The org's limit on requests in flight (Okta: 75 for most orgs, 35 on the Integrator
+    /// Free plan); a concurrency 429 lowers it. The run keeps its --rate-share of it.
+    #[arg(long, default_value_t = 75, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub org_concurrency: u16,
     /// Stop following next-page links after this many pages (and say so).
     #[arg(long, value_name = "N")]
     pub max_pages: Option<usize>,
@@ -347,6 +356,8 @@ impl SessionArgs {
             vars_file: None,
             timeout: 30.0,
             concurrency: 8,
+            rate_share: oktaql::exec::budget::DEFAULT_RATE_SHARE,
+            org_concurrency: 75,
             max_pages: None,
             max_body_mb: 64,
             strict: false,

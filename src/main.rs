@@ -179,6 +179,8 @@ async fn session(args: &SessionArgs) -> Result<Session> {
         credentials: Some(Arc::new(credentials)),
         timeout,
         concurrency: usize::from(args.concurrency),
+        rate_share: args.rate_share,
+        org_concurrency: usize::from(args.org_concurrency),
         max_pages: args.max_pages,
         max_body_bytes: args.max_body_mb as usize * 1024 * 1024,
         debug: args.debug,

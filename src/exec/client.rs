@@ -4,7 +4,9 @@
 //!
 //! Must not: parse SQL, choose methods, or print anything except through [`Diagnostics`].
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -14,10 +16,11 @@ use reqwest::{redirect, Url};
 use serde_json::{Map, Value};
 
 use super::body::{add_bound, rows_from_body};
+use super::budget::{self, Budget, Slot};
 use super::diagnostics::{Diagnostics, StderrDiagnostics};
 use super::okta_error::{error_from_answer, human_duration, is_safe};
 use super::paginate::{next_link, same_origin, Visited, DEFAULT_MAX_PAGES};
-use super::retry::{self, Pacer, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
+use super::retry::{self, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
 use super::urls::{append_query, checked_url, host_port};
 use super::{auth, trace, ExecError};
 use crate::plan::HttpRequest;
@@ -40,6 +43,12 @@ pub struct ClientConfig {
     pub max_pages: Option<usize>,
     /// Most requests in flight at once in [`Client::send_all`]; default 8.
     pub concurrency: usize,
+    /// Share (0–1] of each rate-limit bucket and of the org's concurrency limit this client
+    /// uses at most; default [`budget::DEFAULT_RATE_SHARE`] (half).
+    pub rate_share: f64,
+    /// The org's concurrency limit (requests in flight across the whole org) until a
+    /// concurrency 429 says otherwise; default [`budget::DEFAULT_ORG_CONCURRENCY`] (75).
+    pub org_concurrency: usize,
     /// Longest wait for a rate-limit reset before giving up; default 60 s.
     pub max_rate_limit_wait: Duration,
     /// `User-Agent` header (`oktaql/<version>`).
@@ -62,6 +71,8 @@ impl Default for ClientConfig {
             timeout: Duration::from_secs(30),
             max_pages: None,
             concurrency: 8,
+            rate_share: budget::DEFAULT_RATE_SHARE,
+            org_concurrency: budget::DEFAULT_ORG_CONCURRENCY,
             max_rate_limit_wait: Duration::from_secs(60),
             user_agent: format!("oktaql/{}", env!("CARGO_PKG_VERSION")),
             debug: false,
@@ -79,6 +90,8 @@ impl fmt::Debug for ClientConfig {
             .field("timeout", &self.timeout)
             .field("max_pages", &self.max_pages)
             .field("concurrency", &self.concurrency)
+            .field("rate_share", &self.rate_share)
+            .field("org_concurrency", &self.org_concurrency)
             .field("max_rate_limit_wait", &self.max_rate_limit_wait)
             .field("user_agent", &self.user_agent)
             .field("debug", &self.debug)
@@ -87,7 +100,7 @@ impl fmt::Debug for ClientConfig {
 }
 
 /// Sends planned requests to Okta. Cheap to clone: clones share one connection pool, one
-/// rate-limit pacer and one diagnostics sink.
+/// rate-limit budget and one diagnostics sink.
 #[derive(Clone)]
 pub struct Client {
     /// Built on first use: `[plain, tls]`, the first for `http://` (loopback) URLs, the
@@ -97,7 +110,9 @@ pub struct Client {
     config: Arc<ClientConfig>,
     auth: Arc<auth::Authenticator>,
     diagnostics: Arc<dyn Diagnostics>,
-    pacer: Arc<Pacer>,
+    budget: Arc<Budget>,
+    /// A pace notice was shown without `-v` (once a run; `-v` shows every one).
+    paced: Arc<AtomicBool>,
 }
 
 impl fmt::Debug for Client {
@@ -141,10 +156,11 @@ impl Client {
         ));
         Ok(Client {
             http: Arc::new([OnceLock::new(), OnceLock::new()]),
-            config: Arc::new(config),
             auth,
             diagnostics: Arc::new(StderrDiagnostics),
-            pacer: Arc::new(Pacer::default()),
+            budget: Arc::new(Budget::new(config.rate_share, config.org_concurrency)),
+            paced: Arc::new(AtomicBool::new(false)),
+            config: Arc::new(config),
         })
     }
 
@@ -319,14 +335,62 @@ impl Client {
     /// Sends many requests concurrently (at most `concurrency` in flight) and returns the
     /// results in the order of `reqs`, one per request. Dropping the future cancels every
     /// request still in flight.
+    ///
+    /// The requests are announced to the rate-limit budget first, so that a fan-out larger
+    /// than what a bucket allows until its reset is spread evenly instead of sent in a burst.
     pub async fn send_all(
         &self,
         reqs: &[HttpRequest],
     ) -> Vec<Result<Vec<Map<String, Value>>, ExecError>> {
-        stream::iter(reqs.iter().map(|r| self.send(r)))
-            .buffered(self.config.concurrency.max(1))
-            .collect()
-            .await
+        let keys: Vec<Option<(String, String)>> = reqs
+            .iter()
+            .map(|r| checked_url(r).ok().map(|u| budget::bucket_key(&u)))
+            .collect();
+        let mut counts: HashMap<(String, String), usize> = HashMap::new();
+        for key in keys.iter().flatten() {
+            *counts.entry(key.clone()).or_default() += 1;
+        }
+        let demands: HashMap<(String, String), budget::Demand> = counts
+            .into_iter()
+            .map(|(key, n)| (key.clone(), self.budget.demand(key, n)))
+            .collect();
+        let demands = &demands;
+        stream::iter(reqs.iter().zip(keys).map(|(r, key)| async move {
+            let result = self.send(r).await;
+            if let Some(d) = key.as_ref().and_then(|k| demands.get(k)) {
+                d.done();
+            }
+            result
+        }))
+        .buffered(self.config.concurrency.max(1))
+        .collect()
+        .await
+    }
+
+    /// Waits for a slot in the bucket of `key`: returns whether one was taken (and must
+    /// be given back or observed).
+    async fn take_slot(&self, key: &(String, String)) -> bool {
+        loop {
+            let (slot, notice) = self.budget.reserve(key, tokio::time::Instant::now());
+            if let Some(notice) = notice {
+                if self.config.debug || !self.paced.swap(true, Ordering::Relaxed) {
+                    self.diagnostics.warn(&notice);
+                }
+            }
+            match slot {
+                Slot::Unknown => return false,
+                Slot::After(wait) => {
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
+                    }
+                    return true;
+                }
+                Slot::Reset(wait) => {
+                    // At least a moment, so that a reset already due is not spun on.
+                    tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+                }
+            }
+        }
     }
 
     /// Sends one page, retrying as allowed, until a success (2xx) answer or an error.
@@ -362,10 +426,13 @@ impl Client {
             self.auth
                 .apply(http, &verb, url, &mut headers, tracer)
                 .await?;
-            let pause = self.pacer.reserve();
-            if !pause.is_zero() {
-                tokio::time::sleep(pause).await;
-            }
+            let key = budget::bucket_key(url);
+            let slot = SlotGuard {
+                budget: &self.budget,
+                key: &key,
+                taken: self.take_slot(&key).await,
+            };
+            let pass = self.budget.enter(&key.0).await;
             if self.config.debug {
                 self.trace(trace::request(
                     &verb,
@@ -386,6 +453,7 @@ impl Client {
                 cap,
             )
             .await;
+            drop(pass);
             let failure = match result {
                 Ok(answer) if answer.too_large => {
                     return Err(ExecError::BodyTooLarge {
@@ -404,12 +472,16 @@ impl Client {
                             &self.config.auth_prefix,
                         ));
                     }
-                    if let Some(notice) = self
-                        .pacer
-                        .observe(&answer.headers, self.config.max_rate_limit_wait)
-                    {
+                    if let Some(notice) = self.budget.observe(
+                        &key,
+                        &answer.headers,
+                        answer.status,
+                        slot.taken,
+                        tokio::time::Instant::now(),
+                    ) {
                         self.diagnostics.warn(&notice);
                     }
+                    slot.observed();
                     // A DPoP nonce challenge or an expired token: once each, then the 401 stands.
                     if answer.status == 401
                         && reauth < 2
@@ -603,6 +675,29 @@ impl Client {
     fn trace(&self, text: String) {
         let text = trace::scrub(text, self.config.token.as_deref());
         self.diagnostics.warn(&self.config.secrets.mask_text(&text));
+    }
+}
+
+/// A slot taken in a bucket: given back when no answer was observed for it (a transport
+/// failure, a cancelled request).
+struct SlotGuard<'a> {
+    budget: &'a Budget,
+    key: &'a (String, String),
+    taken: bool,
+}
+
+impl SlotGuard<'_> {
+    /// The answer was observed (which gave the slot back).
+    fn observed(mut self) {
+        self.taken = false;
+    }
+}
+
+impl Drop for SlotGuard<'_> {
+    fn drop(&mut self) {
+        if self.taken {
+            self.budget.release(self.key);
+        }
     }
 }
 

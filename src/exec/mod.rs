@@ -8,6 +8,7 @@
 
 pub mod auth;
 mod body;
+pub mod budget;
 mod client;
 mod diagnostics;
 mod error;

@@ -216,6 +216,15 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) of epoch seconds.
+fn http_date(epoch: u64) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(i64::try_from(epoch).ok()?).ok()?;
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    t.format(&fmt).ok()
+}
+
 fn wall_epoch() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -268,7 +277,7 @@ async fn envelope(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
                 org.record(event);
             }
             let response = ApiError::rate_limited().into_response();
-            return finish(response, headers, &request_id);
+            return finish(response, headers, &request_id, shared.epoch_now());
         }
     };
     let (verdict, events) = counters
@@ -305,12 +314,17 @@ async fn envelope(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
             (next.run(req).await, h)
         }
     };
-    finish(response, headers, &request_id)
+    finish(response, headers, &request_id, shared.epoch_now())
 }
 
-/// Adds the rate-limit headers and the request id to an answer.
-fn finish(mut response: Response, rate: RateHeaders, request_id: &str) -> Response {
+/// Adds the rate-limit headers, the request id and the `Date` to an answer. The `Date` is
+/// the sandbox's clock, the one its windows reset by, so a client measuring the reset
+/// against it is right on tokio's paused clock too.
+fn finish(mut response: Response, rate: RateHeaders, request_id: &str, now: u64) -> Response {
     let headers = response.headers_mut();
+    if let Some(date) = http_date(now).and_then(|d| HeaderValue::from_str(&d).ok()) {
+        headers.insert(header::DATE, date);
+    }
     headers.insert(X_RATE_LIMIT_LIMIT.clone(), HeaderValue::from(rate.limit));
     headers.insert(
         X_RATE_LIMIT_REMAINING.clone(),
@@ -644,6 +658,14 @@ mod tests {
             h.insert(header::AUTHORIZATION, HeaderValue::from_static(v));
             assert_eq!(authorized(&h, "t0k"), ok, "{v}");
         }
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(
+            http_date(784111777).as_deref(),
+            Some("Sun, 06 Nov 1994 08:49:37 GMT")
+        );
     }
 
     #[test]
