@@ -404,6 +404,8 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
         scripts.push(read_stdin()?);
     }
     let mut s = session(&args.session).await?;
+    // A run reads each identical GET once until it writes.
+    s.engine.client().set_cache(oktaql::exec::CacheScope::Run);
     s.options.continue_on_error = args.continue_on_error;
     s.options.dry_run = args.dry_run;
     s.options.one_document = args.one_document;

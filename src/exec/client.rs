@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 use super::body::{add_bound, rows_from_body};
 use super::budget::{self, Budget, Slot};
 use super::diagnostics::{Diagnostics, StderrDiagnostics};
+use super::memo::{self, CacheScope, Memo};
 use super::okta_error::{error_from_answer, human_duration, is_safe};
 use super::paginate::{next_link, same_origin, Visited, DEFAULT_MAX_PAGES};
 use super::retry::{self, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
@@ -113,6 +114,8 @@ pub struct Client {
     budget: Arc<Budget>,
     /// A pace notice was shown without `-v` (once a run; `-v` shows every one).
     paced: Arc<AtomicBool>,
+    /// Answers of identical GETs, shared.
+    memo: Arc<Memo>,
 }
 
 impl fmt::Debug for Client {
@@ -160,6 +163,7 @@ impl Client {
             diagnostics: Arc::new(StderrDiagnostics),
             budget: Arc::new(Budget::new(config.rate_share, config.org_concurrency)),
             paced: Arc::new(AtomicBool::new(false)),
+            memo: Arc::new(Memo::default()),
             config: Arc::new(config),
         })
     }
@@ -224,11 +228,60 @@ impl Client {
         &self.config
     }
 
+    /// How long identical GETs share one answer (writes always forget every answer).
+    pub fn set_cache(&self, scope: CacheScope) {
+        self.memo.set_scope(scope);
+    }
+
+    /// The cache scope now.
+    pub fn cache(&self) -> CacheScope {
+        self.memo.scope()
+    }
+
+    /// Ends a statement: in [`CacheScope::Statement`], its answers are forgotten.
+    pub fn end_statement(&self) {
+        self.memo.end_statement();
+    }
+
+    /// Requests answered from an earlier identical GET so far.
+    pub fn reused_answers(&self) -> u64 {
+        self.memo.reused()
+    }
+
     /// Sends one planned request; returns the rows: each element of an array response (or
     /// the single object; nothing for 204/Empty), following `Link: <url>; rel="next"` when
     /// `req.paginate`, with each `req.bound` (name, value) added to every row that lacks
-    /// that key.
+    /// that key. An identical GET answered earlier in the cache's scope is not sent again.
     pub async fn send(&self, req: &HttpRequest) -> Result<Vec<Map<String, Value>>, ExecError> {
+        let Some(key) = memo::key(req) else {
+            return self.send_uncached(req).await;
+        };
+        let (rows, reused) = self
+            .memo
+            .get_or_send(key, || self.send_uncached(req))
+            .await?;
+        if reused {
+            self.note_reused(req);
+        }
+        Ok(rows)
+    }
+
+    /// Says (with `-v`) that a request was answered by an identical earlier one.
+    fn note_reused(&self, req: &HttpRequest) {
+        if self.config.debug {
+            let url = checked_url(req).map(|mut u| {
+                append_query(&mut u, &req.query);
+                u.to_string()
+            });
+            self.trace(format!(
+                "= {} {} answered by an identical earlier request (not sent)",
+                req.http_method.to_ascii_uppercase(),
+                url.unwrap_or_else(|_| req.url.clone())
+            ));
+        }
+    }
+
+    async fn send_uncached(&self, req: &HttpRequest) -> Result<Vec<Map<String, Value>>, ExecError> {
         let mut rows = Vec::new();
         self.send_pages(req, |mut page| {
             rows.append(&mut page);
@@ -252,7 +305,36 @@ impl Client {
 
     /// Like [`Client::send_pages`], but `on_page` says whether more rows are wanted: when it
     /// returns `false`, no further page is asked for (a LIMIT that the rows so far meet).
+    /// A GET answered in one page is kept for identical ones in the cache's scope.
     pub async fn send_pages_until<E, F>(&self, req: &HttpRequest, mut on_page: F) -> Result<(), E>
+    where
+        E: From<ExecError>,
+        F: FnMut(Vec<Map<String, Value>>) -> Result<bool, E>,
+    {
+        let key = memo::key(req);
+        if let Some(rows) = key.as_deref().and_then(|k| self.memo.lookup(k)) {
+            self.note_reused(req);
+            on_page(rows)?;
+            return Ok(());
+        }
+        let mut single: Option<Vec<Map<String, Value>>> = None;
+        let mut pages = 0usize;
+        self.stream_pages(req, |page| {
+            pages += 1;
+            if key.is_some() {
+                single = (pages == 1).then(|| page.clone());
+            }
+            on_page(page)
+        })
+        .await?;
+        if let (Some(key), Some(rows), 1) = (key, single, pages) {
+            self.memo.store(key, rows);
+        }
+        Ok(())
+    }
+
+    /// Sends one request page by page, as [`Client::send_pages_until`] describes.
+    async fn stream_pages<E, F>(&self, req: &HttpRequest, mut on_page: F) -> Result<(), E>
     where
         E: From<ExecError>,
         F: FnMut(Vec<Map<String, Value>>) -> Result<bool, E>,
@@ -406,6 +488,8 @@ impl Client {
                 ),
             })?;
         let safe = is_safe(&verb);
+        // A write makes every kept answer stale: forgotten before it is sent and after.
+        let _forget = (verb != "GET").then(|| ForgetOnDrop::new(&self.memo));
         if let Some(b) = &req.body {
             self.config.secrets.register_json(b);
         }
@@ -675,6 +759,22 @@ impl Client {
     fn trace(&self, text: String) {
         let text = trace::scrub(text, self.config.token.as_deref());
         self.diagnostics.warn(&self.config.secrets.mask_text(&text));
+    }
+}
+
+/// Forgets every kept answer now and when dropped (around a write).
+struct ForgetOnDrop<'a>(&'a Memo);
+
+impl<'a> ForgetOnDrop<'a> {
+    fn new(memo: &'a Memo) -> ForgetOnDrop<'a> {
+        memo.forget();
+        ForgetOnDrop(memo)
+    }
+}
+
+impl Drop for ForgetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.forget();
     }
 }
 
