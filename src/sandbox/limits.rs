@@ -228,7 +228,7 @@ impl OrgLimits {
         &self,
         limits: &Limits,
         now: u64,
-    ) -> Result<InFlight<'_>, (RateHeaders, Option<LogEvent>)> {
+    ) -> Result<InFlight<'_>, (RateHeaders, Option<Box<LogEvent>>)> {
         let n = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         let guard = InFlight(&self.in_flight);
         match limits.concurrency {
@@ -241,7 +241,7 @@ impl OrgLimits {
                     .unwrap_or_else(|e| e.into_inner());
                 let event = (*logged != Some(minute)).then(|| {
                     *logged = Some(minute);
-                    concurrency_event(limit)
+                    Box::new(concurrency_event(limit))
                 });
                 let headers = RateHeaders {
                     limit,

@@ -274,7 +274,7 @@ async fn envelope(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
         Ok(guard) => guard,
         Err((headers, event)) => {
             if let (Some(org), Some(event)) = (&org, event) {
-                org.record(event);
+                org.record(*event);
             }
             let response = ApiError::rate_limited().into_response();
             return finish(response, headers, &request_id, shared.epoch_now());
