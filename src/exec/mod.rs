@@ -2,7 +2,9 @@
 //!
 //! Owns: the reqwest client (rustls), `Authorization: SSWS <token>`, pagination
 //! (`Link: rel="next"`), timeouts, retries of safe requests, rate limits (`X-Rate-Limit-*`,
-//! 429), concurrency for fan-out, and Okta error bodies turned into clear errors.
+//! 429, pacing per org and bucket within the run's share: [`budget`]), concurrency for
+//! fan-out and per org, identical GETs answered once, and Okta error bodies turned into
+//! clear errors.
 //! Must not: parse SQL or choose methods, print anything except through [`Diagnostics`], or
 //! send the API token anywhere but the `https://` server (or loopback) of the planned URL.
 
