@@ -304,10 +304,14 @@ if want pipeline; then
 echo "7. pipelined reads…" >&2
 sandbox --apps 260 --latency 50
 K=200
-for app in 0oa8f2kq1XnT5bRzY4d7 0oa8f2kr7HwM3cPeL9s2 0oa8f2ks2QvB6nJtW1x5 0oa8f2kv3PbE8wGsQ2j6; do
-    echo "SELECT appId, id FROM okta.apps.secrets WHERE subdomain = '$ORG' AND appId = '$app';"
-done >"$WORK/four.sql"
-for _ in $(seq 1 $((K / 4))); do cat "$WORK/four.sql"; done >"$WORK/pipeline.sql"
+# K different apps (identical GETs would be answered once per run, not sent).
+curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" "$BASE/$ORG/api/v1/apps?limit=200" -o "$WORK/pl1.json"
+curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" \
+    "$BASE/$ORG/api/v1/apps?limit=200&after=$(jq -r '.[-1].id' "$WORK/pl1.json")" -o "$WORK/pl2.json"
+jq -rs --argjson k "$K" --arg org "$ORG" '[.[][] | select(.credentials.oauthClient.token_endpoint_auth_method // "" | startswith("client_secret"))]
+    | .[:$k][] | "SELECT appId, id FROM okta.apps.secrets WHERE subdomain = \u0027\($org)\u0027 AND appId = \u0027\(.id)\u0027;"' \
+    "$WORK/pl1.json" "$WORK/pl2.json" >"$WORK/pipeline.sql"
+K=$(wc -l <"$WORK/pipeline.sql")
 pipe=()
 for c in 1 8 32; do
     pipe+=(-n "c$c" "$BIN exec --concurrency $c -o csv -f $WORK/pipeline.sql")

@@ -101,7 +101,6 @@ Environment (flags override them; they override okta.yaml and the config file):
   OKTA_API_TOKEN                 API token without an org (StackQL's): one Okta-domain org per run
   OKTAQL_CONFIG                  config file of named orgs (default <config dir>/oktaql/config.yaml)
   OKTAQL_SERVER_URL              server URL template, e.g. http://127.0.0.1:8787/{subdomain}
-  OKTAQL_RATE_SHARE              most of each Okta rate limit a run uses (same as --rate-share; 50%)
   OKTAQL_CACHE_DIR, OKTAQL_NO_CACHE  --registry cache location, or 1 to turn it off
   OKTAQL_HISTORY                 the shell's history file (off: none)
   NO_COLOR                       no colours

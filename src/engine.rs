@@ -215,6 +215,8 @@ impl Engine {
             .as_ref()
             .and_then(|c| c.default_org().map(|o| o.name.clone()));
         let client = Client::new(client_config)?.with_diagnostics(config.diagnostics.clone());
+        // Identical GETs of one statement (a join's lookups) are sent once.
+        client.set_cache(crate::exec::CacheScope::Statement);
         Ok(Engine {
             orgs,
             default_org,

@@ -21,8 +21,10 @@ use crate::plan::HttpRequest;
 /// How long identical GETs share one answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CacheScope {
-    /// Within one statement (the shell's default).
+    /// Every request is sent (a bare [`super::Client`]'s default: it knows no statements).
     #[default]
+    Off,
+    /// Within one statement (the engine's and the shell's default).
     Statement,
     /// For the whole run until a write (`oktaql exec`'s default).
     Run,
@@ -104,6 +106,9 @@ impl Memo {
 
     /// A kept answer of `key`, if one is ready and valid (counted as reused).
     pub(crate) fn lookup(&self, key: &str) -> Option<Rows> {
+        if self.scope() == CacheScope::Off {
+            return None;
+        }
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let entry = entries.get(key)?;
         if let CacheScope::Ttl(d) = self.scope() {
@@ -118,6 +123,9 @@ impl Memo {
 
     /// Keeps the answer of `key` (a request answered in one page), unless one is kept.
     pub(crate) fn store(&self, key: String, rows: Rows) {
+        if self.scope() == CacheScope::Off {
+            return;
+        }
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
@@ -150,6 +158,7 @@ impl Memo {
     {
         let now = Instant::now();
         let ttl = match self.scope() {
+            CacheScope::Off => return send().await.map(|rows| (rows, false)),
             CacheScope::Ttl(d) => Some(d),
             _ => None,
         };
@@ -230,7 +239,12 @@ mod tests {
     async fn scopes_and_expiry() {
         let memo = Memo::default();
         let sends = AtomicUsize::new(0);
+        // Off: every request sent.
+        assert!(!ask(&memo, "u1", &sends).await);
+        assert!(!ask(&memo, "u1", &sends).await);
+        sends.store(0, Ordering::SeqCst);
         // Statement scope: shared within, forgotten at the end.
+        memo.set_scope(CacheScope::Statement);
         assert!(!ask(&memo, "u1", &sends).await);
         assert!(ask(&memo, "u1", &sends).await);
         assert!(!ask(&memo, "u2", &sends).await);
@@ -254,6 +268,7 @@ mod tests {
     #[tokio::test]
     async fn identical_requests_in_flight_share_one_send_and_failures_are_not_kept() {
         let memo = Memo::default();
+        memo.set_scope(CacheScope::Statement);
         let sends = AtomicUsize::new(0);
         let k = key(&get("u")).unwrap();
         let both = futures::future::join_all((0..2).map(|_| {

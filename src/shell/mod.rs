@@ -368,6 +368,7 @@ impl Shell<'_> {
                     crate::exec::CacheScope::Statement => {
                         "off (identical GETs shared within a statement only)".to_string()
                     }
+                    crate::exec::CacheScope::Off => "off (every request sent)".to_string(),
                 };
                 writeln!(self.out, "cache: {text}")?;
             }
