@@ -25,8 +25,8 @@ use super::retry::{header_i64, reset_wait};
 
 /// Length of Okta's rate-limit windows.
 pub(crate) const WINDOW: Duration = Duration::from_secs(60);
-/// The share of each limit a run uses unless told otherwise: half, as Okta gives a new API
-/// token by default, so a scan leaves the other half to the org's integrations.
+/// The share of each limit a run uses unless told otherwise: half, so a scan leaves the other
+/// half to the org's integrations (Okta lets admins cap an API token the same way).
 pub const DEFAULT_RATE_SHARE: f64 = 0.5;
 /// The org-wide concurrency limit assumed until configured or learned (Okta's for
 /// Workforce and Customer Identity orgs).
