@@ -303,6 +303,14 @@ pub struct SessionArgs {
     /// Trace HTTP requests on standard error (token and secrets masked).
     #[arg(short = 'v', long = "debug")]
     pub debug: bool,
+    /// No progress display. Progress (fan-outs, long lists, rate-limit waits: done/total,
+    /// rate, ETA) is only ever drawn on standard error, and only when it is a terminal.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// With --sandbox: a fixed delay in milliseconds added to every request, to see how a
+    /// slow org behaves.
+    #[arg(long, value_name = "MS", requires = "sandbox")]
+    pub sandbox_latency: Option<u64>,
 }
 
 impl Default for ExecArgs {
@@ -361,6 +369,8 @@ impl SessionArgs {
             max_body_mb: 64,
             strict: false,
             debug: false,
+            quiet: false,
+            sandbox_latency: None,
         }
     }
 }

@@ -228,6 +228,13 @@ impl Engine {
         })
     }
 
+    /// The same engine reporting fan-outs, pages and rate-limit waits to `progress` (a
+    /// progress bar, a test's counter); nothing is reported without it.
+    pub fn with_progress(mut self, progress: std::sync::Arc<dyn crate::exec::Progress>) -> Engine {
+        self.client = self.client.with_progress(progress);
+        self
+    }
+
     /// The secret values this engine has sent or received so far (shared with its client).
     pub fn secrets(&self) -> &std::sync::Arc<crate::secrets::SecretValues> {
         &self.client.config().secrets
@@ -535,7 +542,8 @@ impl Engine {
         Ok(rows)
     }
 
-    async fn mutate(&self, m: &MutationPlan) -> Result<StreamedOutcome, Error> {
+    /// Sends a mutation's requests one after another; the rows of their answers.
+    async fn mutate_each(&self, m: &MutationPlan) -> Result<Vec<Map<String, Value>>, Error> {
         let total = m.requests.len();
         let mut rows = Vec::new();
         for (done, req) in m.requests.iter().enumerate() {
@@ -550,7 +558,24 @@ impl Engine {
                 }
                 Err(e) => return Err(e.into()),
             }
+            if total > 1 {
+                self.client.progress().fanout_request_done(&m.resource);
+            }
         }
+        Ok(rows)
+    }
+
+    async fn mutate(&self, m: &MutationPlan) -> Result<StreamedOutcome, Error> {
+        let total = m.requests.len();
+        let progress = self.client.progress();
+        if total > 1 {
+            progress.fanout_started(&m.resource, total);
+        }
+        let result = self.mutate_each(m).await;
+        if total > 1 {
+            progress.fanout_finished(&m.resource);
+        }
+        let rows = result?;
         let what = &m.resource;
         let message = match m.verb {
             SqlVerb::Insert => format!("inserted {total} into {what}"),

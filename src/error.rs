@@ -37,3 +37,55 @@ pub enum Error {
         source: Box<Error>,
     },
 }
+
+impl Error {
+    /// What in the statement text this error is about (the table of a missing parameter,
+    /// an unknown name, a bad value), for pointing at it; `None` when it is about no one
+    /// token (a failed request, a template) or already carries its position (syntax).
+    pub fn needle(&self) -> Option<crate::sql::Needle> {
+        use crate::plan::PlanError;
+        use crate::relational::RelationalError;
+        use crate::sql::Needle;
+        let provider = |e: &crate::provider::ProviderError| match e {
+            crate::provider::ProviderError::Unknown { name, .. } => {
+                Some(Needle::Name(name.clone()))
+            }
+            _ => None,
+        };
+        match self {
+            Error::Plan(e) => match e {
+                PlanError::MissingParam { resource, .. }
+                | PlanError::UnsupportedVerb { resource, .. } => {
+                    Some(Needle::Name(resource.clone()))
+                }
+                PlanError::UnknownMethod { method, .. } => Some(Needle::Name(method.clone())),
+                PlanError::BadValue { value, .. } => Some(Needle::Literal(value.clone())),
+                PlanError::At { at, .. } => Some(at.clone()),
+                PlanError::Provider(e) => provider(e),
+                _ => None,
+            },
+            Error::Provider(e) => provider(e),
+            Error::Relational(e) => match e {
+                RelationalError::UnknownColumn { column, .. }
+                | RelationalError::ColumnNotInScope { column }
+                | RelationalError::AmbiguousColumn { column } => Some(Needle::Name(column.clone())),
+                RelationalError::UnknownTable { table, .. } => Some(Needle::Name(table.clone())),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Where in `source` this error points: a syntax error's own position, else the token
+    /// [`Error::needle`] names where the statement writes it.
+    pub fn position(&self, source: &crate::sql::Source) -> Option<crate::sql::Position> {
+        match self {
+            Error::Sql(e) => Some(crate::sql::Position {
+                line: e.line,
+                column: e.column,
+                width: 1,
+            }),
+            _ => crate::sql::locate(source, &self.needle()?),
+        }
+    }
+}

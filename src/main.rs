@@ -2,6 +2,7 @@
 //! library.
 
 mod cli;
+mod progress;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
@@ -14,9 +15,9 @@ use clap::Parser;
 
 use oktaql::auth::sources::{Flags, Inputs};
 use oktaql::auth::Credentials;
-use oktaql::exec::{ClientConfig, StderrDiagnostics};
+use oktaql::exec::{ClientConfig, Diagnostics, StderrDiagnostics};
 use oktaql::provider::{Registry, ServiceCache};
-use oktaql::render::RenderOptions;
+use oktaql::render::{terminal_width, RenderOptions};
 use oktaql::runner::{run_scripts, RunError, RunOptions, Script};
 use oktaql::sandbox::{Sandbox, SandboxConfig};
 use oktaql::shell::ShellConfig;
@@ -151,9 +152,12 @@ async fn session(args: &SessionArgs) -> Result<Session> {
     let mut server_url = args.server_url.clone().filter(|u| !u.trim().is_empty());
     let credentials;
     let sandbox = if args.sandbox {
-        let sb = Sandbox::start(SandboxConfig::default())
-            .await
-            .context("cannot start the built-in sandbox")?;
+        let sb = Sandbox::start(SandboxConfig {
+            latency: args.sandbox_latency.map(Duration::from_millis),
+            ..SandboxConfig::default()
+        })
+        .await
+        .context("cannot start the built-in sandbox")?;
         server_url = Some(sb.url_template());
         // The sandbox's token is bound to the sandbox's server.
         credentials = Credentials::default().with_loose_token(
@@ -186,14 +190,24 @@ async fn session(args: &SessionArgs) -> Result<Session> {
         debug: args.debug,
         ..ClientConfig::default()
     };
+    // Progress only on a terminal's stderr, never with --quiet; notices then print above it.
+    let progress =
+        (!args.quiet && std::io::stderr().is_terminal()).then(progress::TerminalProgress::new);
+    let diagnostics: Arc<dyn Diagnostics> = match &progress {
+        Some(p) => Arc::new(progress::BarDiagnostics(p.clone())),
+        None => Arc::new(StderrDiagnostics),
+    };
     let config = EngineConfig {
         registry,
         server_url,
         client,
         strict: args.strict,
-        diagnostics: Arc::new(StderrDiagnostics),
+        diagnostics,
     };
-    let engine = Engine::new(config)?;
+    let mut engine = Engine::new(config)?;
+    if let Some(p) = progress {
+        engine = engine.with_progress(p);
+    }
     let mut vars = Vars::default();
     if let Some(file) = &args.vars_file {
         vars = Vars::from_json_file(file)?;
@@ -221,10 +235,6 @@ async fn session(args: &SessionArgs) -> Result<Session> {
         sandbox,
         options,
     })
-}
-
-fn terminal_width() -> Option<u16> {
-    comfy_table::Table::new().width()
 }
 
 /// Reads the credentials from flags, the environment, okta.yaml files and the config file.
@@ -664,6 +674,7 @@ fn shell(runtime: &tokio::runtime::Runtime, args: SessionArgs) -> Result<ExitCod
         color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
         fit_terminal: to_terminal,
         banner,
+        pager: to_terminal,
     };
     let result = oktaql::shell::run(runtime.handle(), &s.engine, config);
     drop(s);

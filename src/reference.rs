@@ -29,25 +29,38 @@ pub enum ReferenceError {
 
 /// The demo org's app with two secrets (the sandbox's `DEMO_APP_TWO_SECRETS`).
 const DEMO_APP: &str = "0oa8f2kr7HwM3cPeL9s2";
+/// The demo org's `private_key_jwt` app, which has JSON Web Keys (`DEMO_APP_PRIVATE_KEY_JWT`).
+const DEMO_KEY_APP: &str = "0oa8f2kt9LgD4yFhK7m3";
+/// The demo org's SAML app, which has signing certificates (`DEMO_APP_SAML`).
+const DEMO_SAML_APP: &str = "0oa8f2ku5ZrC1aVoN6p8";
 
 /// Example values for parameters: the sandbox's demo org and its app with two secrets, so
 /// that examples for the built-in provider name real objects.
-fn example_value(p: &Param) -> String {
+fn example_value(resource: &str, p: &Param) -> String {
     match p.name.as_str() {
         "subdomain" => "my-org".into(),
-        // The sandbox's DEMO_APP_TWO_SECRETS, spelled out so the library builds without it.
-        "appId" => DEMO_APP.into(),
-        "secretId" => "ocsnpBqEzjeUjeBLRktC".into(),
-        _ => match p.ty.as_str() {
-            "integer" | "number" => "1".into(),
-            "boolean" => "true".into(),
-            _ => format!("<{}>", p.name),
+        // The sandbox's demo apps, spelled out so the library builds without it: the one that
+        // has the resource's objects.
+        "appId" => match resource {
+            "okta.apps.jwks" => DEMO_KEY_APP.into(),
+            "okta.apps.keys" => DEMO_SAML_APP.into(),
+            _ => DEMO_APP.into(),
+        },
+        // The demo app's inactive secret: deleting, activating and deactivating it all succeed
+        // on a fresh demo org (the active one is the app's only active secret, which Okta keeps).
+        "secretId" => "ocsOBwKiaHGmdZc4DOc9".into(),
+        // A declared default or lower bound is a value the API accepts.
+        _ => match (&p.default, p.ty.as_str()) {
+            (Some(default), _) => default.clone(),
+            (None, "integer" | "number") => p.minimum.unwrap_or(1).max(1).to_string(),
+            (None, "boolean") => "true".into(),
+            (None, _) => format!("<{}>", p.name),
         },
     }
 }
 
-fn quoted(p: &Param) -> String {
-    format!("'{}'", example_value(p))
+fn quoted(resource: &str, p: &Param) -> String {
+    format!("'{}'", example_value(resource, p))
 }
 
 /// One line of text: whitespace folded, `|` escaped for a table cell.
@@ -59,9 +72,9 @@ fn cell(s: Option<&str>) -> String {
         .replace('|', "\\|")
 }
 
-fn where_clause(m: &Method) -> String {
+fn where_clause(resource: &str, m: &Method) -> String {
     m.required_params()
-        .map(|p| format!("{} = {}", p.name, quoted(p)))
+        .map(|p| format!("{} = {}", p.name, quoted(resource, p)))
         .collect::<Vec<_>>()
         .join("\n  AND ")
 }
@@ -76,7 +89,7 @@ fn example(resource: &Resource, verb: SqlVerb, m: &Method) -> String {
             } else {
                 cols.join(", ")
             };
-            let w = where_clause(m);
+            let w = where_clause(id, m);
             if w.is_empty() {
                 format!("SELECT {cols}\nFROM {id};")
             } else {
@@ -85,11 +98,21 @@ fn example(resource: &Resource, verb: SqlVerb, m: &Method) -> String {
         }
         SqlVerb::Insert => {
             let mut names: Vec<String> = m.required_params().map(|p| p.name.clone()).collect();
-            let mut values: Vec<String> = m.required_params().map(quoted).collect();
+            let mut values: Vec<String> = m.required_params().map(|p| quoted(id, p)).collect();
             if let Some(body) = &m.request_body {
                 for c in &body.required_columns {
                     names.push(format!("data__{c}"));
-                    values.push(format!("'<{c}>'"));
+                    // Arrays and objects are written as JSON text, so their placeholder is too.
+                    let ty = body
+                        .columns
+                        .iter()
+                        .find(|col| &col.name == c)
+                        .map(|col| col.ty.as_str());
+                    values.push(match ty {
+                        Some("array") => format!("'[\"<{c}>\"]'"),
+                        Some("object") => format!("'{{\"<{c}>\": \"…\"}}'"),
+                        _ => format!("'<{c}>'"),
+                    });
                 }
             }
             format!(
@@ -98,11 +121,11 @@ fn example(resource: &Resource, verb: SqlVerb, m: &Method) -> String {
                 values.join(", ")
             )
         }
-        SqlVerb::Delete => format!("DELETE FROM {id}\nWHERE {};", where_clause(m)),
+        SqlVerb::Delete => format!("DELETE FROM {id}\nWHERE {};", where_clause(id, m)),
         _ => {
             let args: Vec<String> = m
                 .required_params()
-                .map(|p| format!("@{}={}", p.name, quoted(p)))
+                .map(|p| format!("@{}={}", p.name, quoted(id, p)))
                 .collect();
             if args.is_empty() {
                 format!("EXEC {id}.{};", m.name)
@@ -262,6 +285,8 @@ mod tests {
     #[test]
     fn the_example_app_is_the_sandboxs_demo_app() {
         assert_eq!(DEMO_APP, crate::sandbox::DEMO_APP_TWO_SECRETS);
+        assert_eq!(DEMO_KEY_APP, crate::sandbox::DEMO_APP_PRIVATE_KEY_JWT);
+        assert_eq!(DEMO_SAML_APP, crate::sandbox::DEMO_APP_SAML);
     }
 
     #[test]

@@ -603,15 +603,75 @@ pub fn statement_error(
     e: &Error,
     secrets: &SecretValues,
 ) {
-    let (line, column) = match e {
-        Error::Sql(s) => (s.line, s.column),
-        _ => (source.line, source.column),
+    let position = e.position(source);
+    let (line, column) = position.map_or((source.line, source.column), |p| (p.line, p.column));
+    // A syntax error's own text repeats the position the prefix already gives.
+    let text = match e {
+        Error::Sql(s) => format!("syntax error: {}", s.message),
+        _ => e.to_string(),
     };
-    let text = e.to_string();
     let _ = writeln!(
         diag,
         "error: {name}:{line}:{column}: {}",
         secrets.mask_text(&text)
     );
-    let _ = writeln!(diag, "  in: {}", first_line(&source.text));
+    match position.and_then(|p| pointer(source, p, secrets)) {
+        Some(lines) => {
+            let _ = write!(diag, "{lines}");
+        }
+        None => {
+            let _ = writeln!(diag, "  in: {}", first_line(&source.text));
+        }
+    }
+}
+
+/// The source line holding `position` with a caret under the token, psql-style:
+///
+/// ```text
+///    4 | SELECT id FROM okta.apps.secrets
+///      |                ^^^^^^^^^^^^^^^^^
+/// ```
+///
+/// The line is shown with secrets redacted; the caret follows the token when redaction
+/// changed only what stands before it. `None` when it cannot (the token itself was
+/// redacted) or the line is too long to show whole.
+fn pointer(
+    source: &Source,
+    position: crate::sql::Position,
+    secrets: &SecretValues,
+) -> Option<String> {
+    /// Longer lines are shown by their first line only ("in: …").
+    const MAX_LINE: usize = 200;
+    let (line, mut caret) = crate::sql::caret(source, position)?;
+    // Redacted as a whole statement: a line alone may not parse, and then loses every literal.
+    let redacted = crate::shell::redact::redact(&source.text);
+    let redacted = Source {
+        text: secrets.mask_text(&redacted).into_owned(),
+        ..source.clone()
+    };
+    let (shown, _) = crate::sql::caret(&redacted, position).unwrap_or_default();
+    if shown.chars().count() > MAX_LINE {
+        return None;
+    }
+    if shown != line {
+        // The token and the rest of the line must be unchanged: then the caret moves by
+        // what redaction changed before it.
+        let rest: String = line.chars().skip(position.column - 1).collect();
+        if rest.trim().is_empty() || !shown.ends_with(&rest) {
+            return None;
+        }
+        let column = shown.chars().count() - rest.chars().count();
+        caret = format!(
+            "{}{}",
+            " ".repeat(column),
+            "^".repeat(position.width.max(1))
+        );
+    }
+    let number = position.line.to_string();
+    let pad = " ".repeat(number.len());
+    Some(format!(
+        "  {number} | {}\n  {pad} | {}\n",
+        shown.trim_end(),
+        caret
+    ))
 }

@@ -578,3 +578,123 @@ fn our_provider_documents_carry_the_specs_scopes() {
         assert_eq!(m.scopes, vec![want.to_string()], "{}", m.name);
     }
 }
+
+/// The System Log names the credential's principal as the actor (the service app's client id
+/// for an access token, the admin for the API token), and reading it with an access token
+/// needs `okta.logs.read`: the apps scopes get Okta's 403 naming that scope.
+#[tokio::test]
+async fn the_log_actor_is_the_tokens_principal_and_reading_it_needs_okta_logs_read() {
+    let sb = sandbox(false).await;
+    let base = format!("http://{}/{DEMO_ORG}", sb.addr());
+    let token_url = format!("{base}/oauth2/v1/token");
+    let app = ServiceApp {
+        client_id: sb.client_id().into(),
+        key: sb.service_app_key().clone(),
+        key_id: None,
+        scopes: vec![],
+        dpop: false,
+    };
+    let http = reqwest::Client::new();
+    let token_for = |scope: &'static str| {
+        let assertion = oktaql::auth::oauth::client_assertion(&app, &token_url).unwrap();
+        let req = http
+            .post(&token_url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(oktaql::auth::oauth::token_form(
+                &[scope.to_string()],
+                &assertion,
+            ));
+        async move {
+            let body: serde_json::Value = req.send().await.unwrap().json().await.unwrap();
+            body["access_token"].as_str().unwrap().to_string()
+        }
+    };
+    let manage = token_for("okta.apps.manage").await;
+    let created: serde_json::Value = http
+        .post(format!(
+            "{base}/api/v1/apps/{DEMO_APP_ONE_SECRET}/credentials/secrets"
+        ))
+        .bearer_auth(&manage)
+        .json(&serde_json::json!({"status": "INACTIVE"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = created["id"].as_str().unwrap().to_string();
+    // The same change with the API token: the admin.
+    let r = http
+        .delete(format!(
+            "{base}/api/v1/apps/{DEMO_APP_ONE_SECRET}/credentials/secrets/{secret}"
+        ))
+        .header("authorization", "SSWS sandbox-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+
+    let logs = format!(
+        "{base}/api/v1/logs?since=2020-01-01T00:00:00Z&filter=target.id%20eq%20%22{secret}%22"
+    );
+    let r = http.get(&logs).bearer_auth(&manage).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let www = r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        www.contains("scope=\"okta.logs.read\"") && www.contains("insufficient_scope"),
+        "{www}"
+    );
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["errorCode"], "E0000006");
+
+    let read = token_for("okta.logs.read").await;
+    let events: serde_json::Value = http
+        .get(&logs)
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let events = events.as_array().unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(
+        events[0]["eventType"],
+        "app.oauth2.credentials.lifecycle.create"
+    );
+    assert_eq!(events[0]["actor"]["id"], sb.client_id());
+    assert_eq!(events[0]["actor"]["type"], "PublicClientApp");
+    assert_eq!(events[0]["actor"]["displayName"], "Data Sync Service");
+    assert_eq!(
+        events[1]["eventType"],
+        "app.oauth2.credentials.lifecycle.delete"
+    );
+    assert_eq!(events[1]["actor"]["type"], "User");
+    // The logs scope reads only the log.
+    let r = http
+        .get(format!("{base}/api/v1/apps?limit=1"))
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // Through the engine: a service app configured with okta.logs.read reads the log.
+    let diag = Arc::new(MemoryDiagnostics::new());
+    let e = engine(app_org(&sb, &["okta.logs.read"], false), None, diag);
+    let out = run(
+        &e,
+        &format!(
+            "SELECT eventType, actor FROM okta.logs.system_log_events WHERE subdomain = '{DEMO_ORG}' \
+             AND since = '2020-01-01T00:00:00Z' AND filter = 'target.id eq \"{secret}\"'"
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.rows.unwrap().rows.len(), 2);
+    sb.shutdown().await;
+}

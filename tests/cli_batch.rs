@@ -170,6 +170,96 @@ fn a_statement_that_cannot_be_planned_stops_the_run_before_anything_is_sent() {
         .stderr(predicate::str::contains("nothing was run"));
 }
 
+/// `file:line:col` of the first place `token` is written on `line` (1-based) of `text`.
+fn at(name: &str, text: &str, line: usize, token: &str) -> String {
+    let l = text.lines().nth(line - 1).unwrap();
+    let column = l[..l.find(token).unwrap()].chars().count() + 1;
+    format!("{name}:{line}:{column}:")
+}
+
+#[test]
+fn plan_bind_and_syntax_errors_point_at_their_token_with_a_caret() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "-- every statement here fails to plan, each at its own token\n\
+         SELECT id\n  FROM okta.apps.secrets\n WHERE subdomain = 'my-org';\n\
+         SELECT id, stauts FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';\n\
+         SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '..';\n\
+         EXEC okta.apps.secrets.activate_secret @subdomain = 'my-org', @appId = '{APP}';\n\
+         SELECT id FROM okta.apps.secretz WHERE subdomain = 'my-org';\n\
+         SELECT id FROM okta.apps.secrets WHERE subdomain = 'bad host' AND appId = '{APP}';\n"
+    );
+    let runbook = write(dir.path(), "bad.sql", &text);
+    let assert = oktaql()
+        .args(["exec", "--sandbox", "-f"])
+        .arg(&runbook)
+        .assert()
+        .code(1)
+        .stdout("");
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let expect = [
+        (
+            at("bad.sql", &text, 3, "okta.apps.secrets"),
+            "missing required parameter appId",
+        ),
+        (at("bad.sql", &text, 5, "stauts"), "unknown column stauts"),
+        (at("bad.sql", &text, 6, "'..'"), "is not a valid id"),
+        (
+            at("bad.sql", &text, 7, "activate_secret"),
+            "has no method activate_secret",
+        ),
+        (
+            at("bad.sql", &text, 8, "okta.apps.secretz"),
+            "unknown resource okta.apps.secretz",
+        ),
+        (
+            at("bad.sql", &text, 9, "'bad host'"),
+            "is not a valid host name",
+        ),
+    ];
+    for (position, message) in expect {
+        let line = stderr
+            .lines()
+            .find(|l| l.contains(message))
+            .unwrap_or_else(|| panic!("no error {message:?}:\n{stderr}"));
+        assert!(
+            line.starts_with("error: ") && line.contains(&format!("/{position} ")),
+            "{line}\n{stderr}"
+        );
+    }
+    // The source line, and a caret under the whole token.
+    assert!(
+        stderr.contains("  3 |   FROM okta.apps.secrets\n    |        ^^^^^^^^^^^^^^^^^\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("    |            ^^^^^^\n"), "{stderr}");
+
+    // A syntax error keeps its own position and gets the same caret; the line is shown
+    // with its literals redacted (a statement that does not parse may hold a secret
+    // anywhere), and the caret follows the token.
+    let runbook = write(
+        dir.path(),
+        "syntax.sql",
+        "SHOW SERVICES IN okta;\nSELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' ORDER id;\n",
+    );
+    let assert = oktaql()
+        .args(["exec", "--sandbox", "-f"])
+        .arg(&runbook)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("/syntax.sql:2:61: syntax error: expected end of statement, found 'ORDER'"),
+        "{stderr}"
+    );
+    let shown = "SELECT id FROM okta.apps.secrets WHERE subdomain = '<redacted>' ORDER id";
+    let caret = " ".repeat(shown.find("ORDER").unwrap());
+    assert!(
+        stderr.contains(&format!("  2 | {shown}\n    | {caret}^\n")),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn several_files_and_standard_input_run_in_the_order_given() {
     let dir = tempfile::tempdir().unwrap();
@@ -190,7 +280,7 @@ fn several_files_and_standard_input_run_in_the_order_given() {
         .success()
         .stdout(
             predicate::str::is_match(
-                r"(?s)^secrets\tokta\.apps\.secrets\t[^\n]*\napps\t[^\n]*\nlogs\t[^\n]*\nokta\n$",
+                r"(?s)^secrets\tokta\.apps\.secrets\t[^\n]*\napps\t[^\n]*\nlogs\t[^\n]*\nintegrations\t[^\n]*\nokta\n$",
             )
             .unwrap(),
         );

@@ -8,7 +8,8 @@ use base64::Engine as _;
 use oktaql::exec::ClientConfig;
 use oktaql::provider::Registry;
 use oktaql::sandbox::{
-    Sandbox, SandboxConfig, DEMO_APP_ONE_SECRET, DEMO_APP_PRIVATE_KEY_JWT, DEMO_APP_TWO_SECRETS,
+    Sandbox, SandboxConfig, DEMO_APP_ONE_SECRET, DEMO_APP_PRIVATE_KEY_JWT, DEMO_APP_SAML,
+    DEMO_APP_TWO_SECRETS,
 };
 use oktaql::template::{render, Vars};
 use oktaql::{Engine, EngineConfig, Rows};
@@ -31,6 +32,7 @@ async fn credentials_doc_queries_run() {
     let mut vars = Vars::new();
     vars.set("app_id", DEMO_APP_ONE_SECRET);
     vars.set("key_app_id", DEMO_APP_PRIVATE_KEY_JWT);
+    vars.set("saml_app_id", DEMO_APP_SAML);
     let start = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
     vars.set(
         "incident_start",
@@ -54,7 +56,7 @@ async fn credentials_doc_queries_run() {
     vars.set("inactive_secret_id", column(&grafana, "id")[0].clone());
     let mut results: HashMap<String, Vec<Rows>> = HashMap::new();
     let steps = blocks(&doc);
-    assert_eq!(steps.len(), 11, "{} blocks", steps.len());
+    assert_eq!(steps.len(), 15, "{} blocks", steps.len());
     for (name, sql) in &steps {
         let text = render(sql, &vars).unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut outputs = Vec::new();
@@ -69,7 +71,30 @@ async fn credentials_doc_queries_run() {
         match name.as_str() {
             "every-credential" => {
                 let kinds = column(first, "kind");
-                assert!(kinds.iter().any(|k| k == "secret") && kinds.iter().any(|k| k == "jwk"));
+                for kind in ["secret", "refresh token", "jwk"] {
+                    assert!(kinds.iter().any(|k| k == kind), "{kind}: {kinds:?}");
+                }
+            }
+            "expiring-certs" => {
+                let states = column(first, "state");
+                assert!(
+                    states.iter().filter(|s| *s == "expired").count() >= 2,
+                    "{states:?}"
+                );
+                assert!(
+                    states.iter().filter(|s| *s == "expiring").count() >= 2,
+                    "{states:?}"
+                );
+                assert!(column(first, "label").iter().any(|l| l == "Salesforce"));
+            }
+            "cert-generate" => {
+                let expires = column(first, "expiresAt")[0].as_str().unwrap().to_string();
+                let year = time::OffsetDateTime::now_utc().year() + 2;
+                assert!(expires.starts_with(&year.to_string()), "{expires}");
+            }
+            "stale-integration-secrets" => {
+                // The SIEM export's 400-day-old secret; the rotated ones are recent.
+                assert_eq!(column(first, "name"), ["SIEM Log Export"]);
             }
             "stale-keys" => assert!(!first.is_empty(), "the demo org has old keys"),
             "audit" => {
@@ -91,18 +116,26 @@ async fn credentials_doc_queries_run() {
                 vars.set("new_secret_id", column(first, "id")[0].clone());
             }
             "leak-deactivate" => assert_eq!(column(first, "status")[0], "INACTIVE"),
+            "leak-revoke-tokens" => {
+                assert_eq!(first.len(), 3, "the app's seeded tokens");
+                assert_eq!(column(outputs.last().unwrap(), "tokens_left"), [0]);
+            }
             "leak-log" => {
                 let types = column(first, "eventType");
                 assert_eq!(
                     types,
                     [
                         "app.oauth2.credentials.lifecycle.create",
-                        "app.oauth2.credentials.lifecycle.deactivate"
+                        "app.oauth2.credentials.lifecycle.deactivate",
+                        "app.oauth2.token.revoke",
+                        "app.oauth2.token.revoke",
+                        "app.oauth2.token.revoke"
                     ]
                 );
                 let creds = column(first, "credential");
                 assert_eq!(creds[0], *vars.get("new_secret_id").unwrap());
                 assert_eq!(creds[1], *vars.get("leaked_id").unwrap());
+                assert_eq!(column(first, "kind")[2..], ["RefreshToken"; 3]);
             }
             "jwk-current" => {
                 assert_eq!(first.len(), 1);

@@ -113,6 +113,49 @@ async fn users(
 }
 
 #[tokio::test]
+async fn the_progress_observer_gets_pages_and_fan_out_counts() {
+    let (addr, _) = serve(Router::new().route("/api/v1/users", get(users))).await;
+    let progress = std::sync::Arc::new(RecordedProgress::default());
+    let (c, _) = client(|_| {});
+    let c = c.with_progress(progress.clone());
+    // A list of three pages: one event per page that another follows, then the end.
+    let mut r = req("list_users", "GET", format!("http://{addr}/api/v1/users"));
+    r.query = vec![("limit".into(), "2".into())];
+    r.paginate = true;
+    assert_eq!(c.send(&r).await.unwrap().len(), 6);
+    assert_eq!(
+        progress.events(),
+        [
+            "page list_users 1 2",
+            "page list_users 2 4",
+            "listed list_users"
+        ]
+    );
+    // A fan-out of five single-page requests: its size, each request, the end.
+    progress.0.lock().unwrap().clear();
+    let one = req(
+        "list_users",
+        "GET",
+        format!("http://{addr}/api/v1/users?after=4"),
+    );
+    let results = c.send_all(&vec![one; 5]).await;
+    assert!(results.iter().all(Result::is_ok));
+    let mut expected = vec!["start okta.apps.secrets 5".to_string()];
+    expected.extend(std::iter::repeat_n("done okta.apps.secrets".to_string(), 5));
+    expected.push("end okta.apps.secrets".into());
+    assert_eq!(progress.events(), expected);
+    // One request is no fan-out: nothing to report.
+    progress.0.lock().unwrap().clear();
+    let one = req(
+        "list_users",
+        "GET",
+        format!("http://{addr}/api/v1/users?after=4"),
+    );
+    c.send_all(std::slice::from_ref(&one)).await;
+    assert_eq!(progress.events(), Vec::<String>::new());
+}
+
+#[tokio::test]
 async fn pagination_follows_link_next_across_three_pages() {
     let (addr, seen) = serve(Router::new().route("/api/v1/users", get(users))).await;
     let (c, diag) = client(|_| {});

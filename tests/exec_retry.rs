@@ -176,6 +176,39 @@ async fn rate_limited_post_waits_for_the_reset_and_retries() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_progress_observer_hears_of_rate_limit_waits() {
+    async fn limited(State(s): S, h: HeaderMap) -> Response<Body> {
+        if s.record(&h) == 1 {
+            Response::builder()
+                .status(429)
+                .header("date", DATE)
+                .header("x-rate-limit-reset", (DATE_EPOCH + 2).to_string())
+                .body(Body::empty())
+                .unwrap()
+        } else {
+            json_response(200, json!([]))
+        }
+    }
+    let (addr, _) = serve(Router::new().route("/apps", any(limited))).await;
+    let progress = std::sync::Arc::new(RecordedProgress::default());
+    let (c, _) = client(|_| {});
+    let c = c.with_progress(progress.clone());
+    c.send(&req("list_apps", "GET", format!("http://{addr}/apps")))
+        .await
+        .unwrap();
+    let events = progress.events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    // Two seconds to the reset, plus under 150 ms of jitter.
+    let ms: u64 = events[0]
+        .strip_prefix("wait list_apps ")
+        .and_then(|t| t.strip_suffix("ms"))
+        .unwrap_or_else(|| panic!("{events:?}"))
+        .parse()
+        .unwrap();
+    assert!((2000..2150).contains(&ms), "{events:?}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn rate_limit_reset_beyond_the_allowed_wait_is_an_error() {
     let (addr, seen) = serve(Router::new().route(
         "/apps",

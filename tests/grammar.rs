@@ -32,7 +32,11 @@ fn plan_all(registry: Registry, text: &str) -> String {
         out.push_str(&format!("=== line {}: {first}\n", source.line));
         match engine.plan_source(&source) {
             Ok(plan) => out.push_str(&plan_text(&plan)),
-            Err(e) => out.push_str(&format!("error: {e}\n")),
+            Err(e) => {
+                let p = e.position(&source);
+                let (line, column) = p.map_or((source.line, source.column), |p| (p.line, p.column));
+                out.push_str(&format!("error: {line}:{column}: {e}\n"));
+            }
         }
     }
     out

@@ -277,9 +277,10 @@ fn discovery_and_auth() {
     let embedded = Registry::embedded();
     assert_eq!(embedded.provider_names(), ["okta"]);
     let services = embedded.services("okta").unwrap();
-    assert_eq!(services.len(), 2);
+    assert_eq!(services.len(), 3);
     assert_eq!(services[0].name, "apps");
     assert_eq!(services[1].name, "logs");
+    assert_eq!(services[2].name, "integrations");
     assert!(services[0].title.is_some() && services[0].description.is_some());
     let info = embedded.provider("okta").unwrap();
     assert_eq!(info.version, "v00.00.00000");

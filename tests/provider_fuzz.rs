@@ -94,5 +94,5 @@ proptest! {
 #[test]
 fn the_unmutated_document_parses() {
     let service = parse_service_document("okta", "apps", "apps.yaml", APPS).unwrap();
-    assert_eq!(service.resources.len(), 3);
+    assert_eq!(service.resources.len(), 5);
 }

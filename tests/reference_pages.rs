@@ -69,7 +69,7 @@ fn examples() -> Vec<String> {
 fn every_example_plans_and_every_select_runs_on_the_sandbox() {
     let examples = examples();
     assert!(examples.len() >= 8, "{examples:?}");
-    // Writes would change the demo org (or be refused by its limits): planned only.
+    // Every example plans (writes are run below, each on a fresh demo org).
     Command::cargo_bin("oktaql")
         .unwrap()
         .args(["exec", "--sandbox", "--dry-run", &examples.join("\n")])
@@ -95,4 +95,92 @@ fn every_example_plans_and_every_select_runs_on_the_sandbox() {
         );
         assert!(out.stdout.len() > 20, "{sql}: rows expected");
     }
+}
+
+/// Write examples that cannot run on a fresh demo org, with why; they are planned
+/// (`--dry-run`) instead. Each must still fail when run, so that this list stays honest.
+const NOT_RUNNABLE: &[(&str, &str)] = &[
+    (
+        "INSERT INTO okta.apps.secrets",
+        "the demo app already holds two client secrets, Okta's limit per app",
+    ),
+    (
+        "INSERT INTO okta.apps.jwks",
+        "a JSON Web Key needs its key material (kty with n and e, or x and y), which no \
+         generated example can make up",
+    ),
+    (
+        "'<",
+        "names a placeholder value ('<name>'): an id known only once its object exists, or a \
+         field whose valid values the document does not list",
+    ),
+    (
+        "okta.apps.applications.activate_application",
+        "the sandbox does not serve the application lifecycle endpoints",
+    ),
+    (
+        "okta.apps.applications.deactivate_application",
+        "the sandbox does not serve the application lifecycle endpoints",
+    ),
+];
+
+/// The reason an example is on [`NOT_RUNNABLE`], if it is.
+fn not_runnable(sql: &str) -> Option<&'static str> {
+    NOT_RUNNABLE
+        .iter()
+        .find(|(pattern, _)| sql.contains(pattern))
+        .map(|(_, why)| *why)
+}
+
+fn run(args: &[&str], sql: &str) -> std::process::Output {
+    Command::cargo_bin("oktaql")
+        .unwrap()
+        .args(["exec", "--sandbox"])
+        .args(args)
+        .arg(sql)
+        .env_remove("OKTAQL_SERVER_URL")
+        .env_remove("OKTA_API_TOKEN")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_write_example_runs_on_a_fresh_demo_org() {
+    let writes: Vec<String> = examples()
+        .into_iter()
+        .filter(|e| {
+            ["INSERT", "DELETE", "EXEC"]
+                .iter()
+                .any(|w| e.starts_with(w))
+        })
+        .collect();
+    assert!(writes.len() >= 6, "{writes:?}");
+    let mut ran = 0;
+    for sql in &writes {
+        match not_runnable(sql) {
+            None => {
+                let out = run(&["-o", "csv"], sql);
+                assert!(
+                    out.status.success(),
+                    "{sql}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                ran += 1;
+            }
+            Some(why) => {
+                let out = run(&["--dry-run"], sql);
+                assert!(out.status.success(), "{sql} does not plan: {out:?}");
+                let out = run(&[], sql);
+                assert!(
+                    !out.status.success(),
+                    "{sql} runs now: take it off NOT_RUNNABLE ({why})"
+                );
+            }
+        }
+    }
+    assert!(
+        ran >= 3,
+        "only {ran} of {} write examples ran",
+        writes.len()
+    );
 }

@@ -129,6 +129,85 @@ fn table_fits_the_width() {
     assert!(got.contains(&"x".repeat(300)));
 }
 
+/// Rows as the applications and secrets of an org look: Okta ids, a status, a label with
+/// spaces, a long description and a JSON object.
+fn okta_rows() -> Rows {
+    let ids = [
+        "0oa8f2kr7HwM3cPeL9s2",
+        "ocsOBwKiaHGmdZc4DOc9",
+        "0oa8f2kq1XnT5bRzY4d7",
+    ];
+    Rows {
+        columns: ["id", "status", "label", "description", "settings"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        rows: ids
+            .iter()
+            .map(|id| {
+                vec![
+                    json!(id),
+                    json!("ACTIVE"),
+                    json!("Payroll service for the finance team"),
+                    json!("A long free-text description that says what this app is for, who owns it and when it was reviewed last"),
+                    json!({"app": {"url": "https://payroll.example.com/login", "audience": "api://payroll"}}),
+                ]
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn fitted_tables_shrink_free_text_before_ids_and_never_break_an_id() {
+    let rows = okta_rows();
+    for width in [60u16, 80, 100] {
+        let got = run(
+            &rows,
+            OutputFormat::Table,
+            RenderOptions {
+                width: Some(width),
+                ..Default::default()
+            },
+        );
+        for line in got.lines() {
+            assert!(
+                line.chars().count() <= usize::from(width),
+                "{width}: {line}"
+            );
+        }
+        // Every id stands whole on one line, and so does every status.
+        for id in rows.rows.iter().map(|r| r[0].as_str().unwrap()) {
+            assert!(
+                got.contains(&format!("│ {id} ┆")),
+                "{width}: {id} broken:\n{got}"
+            );
+        }
+        assert_eq!(got.matches("┆ ACTIVE ").count(), 3, "{width}:\n{got}");
+        // The free text was the part that wrapped.
+        assert!(
+            !got.contains("Payroll service for the finance team"),
+            "{width}:\n{got}"
+        );
+    }
+}
+
+#[test]
+fn a_width_of_zero_means_no_wrapping() {
+    // What a terminal that reports no size gives: before, every cell went one character
+    // per line.
+    let rows = okta_rows();
+    let zero = run(
+        &rows,
+        OutputFormat::Table,
+        RenderOptions {
+            width: Some(0),
+            ..Default::default()
+        },
+    );
+    assert_eq!(zero, plain(&rows, OutputFormat::Table));
+    assert_eq!(zero.lines().count(), 7, "{zero}");
+}
+
 #[test]
 fn table_color_and_control_characters() {
     let rows = Rows {

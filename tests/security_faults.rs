@@ -233,7 +233,10 @@ async fn a_fan_out_slows_down_when_the_rate_limit_runs_low() {
                 ("content-type", "application/json".into()),
                 ("date", DATE.into()),
                 ("x-rate-limit-limit", "100".into()),
-                ("x-rate-limit-remaining", 3usize.saturating_sub(n).to_string()),
+                (
+                    "x-rate-limit-remaining",
+                    3usize.saturating_sub(n).to_string(),
+                ),
                 ("x-rate-limit-reset", (DATE_EPOCH + 2).to_string()),
             ],
             "[]",

@@ -28,6 +28,8 @@ fn shell(data_home: &Path, args: &[&str], env: &[(&str, &str)]) -> Session {
         .env("XDG_DATA_HOME", data_home)
         .env("NO_COLOR", "1")
         .env("TERM", "xterm")
+        // Results taller than the terminal go to the pager: print them as they are.
+        .env("PAGER", "cat")
         .env_remove("OKTAQL_HISTORY")
         .env_remove("OKTAQL_SERVER_URL")
         .env_remove("OKTA_API_TOKEN");
@@ -92,7 +94,19 @@ fn multi_line_statement_timer_and_errors_keep_the_shell() {
             "SELECT nosuch FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}';"
         ),
     );
-    s.expect("unknown column nosuch").unwrap();
+    s.expect("<shell>:1:8: unknown column nosuch").unwrap();
+    s.expect("  1 | SELECT nosuch FROM").unwrap();
+    s.expect("    |        ^^^^^^\r\n").unwrap();
+    s.expect(PROMPT).unwrap();
+    // Over two lines, the position is the line of the entry that names the table.
+    enter(&mut s, "SELECT id");
+    enter(
+        &mut s,
+        "  FROM okta.apps.secrets WHERE subdomain = 'my-org';",
+    );
+    s.expect("<shell>:2:8: okta.apps.secrets: missing required parameter appId")
+        .unwrap();
+    s.expect("    |        ^^^^^^^^^^^^^^^^^\r\n").unwrap();
     s.expect(PROMPT).unwrap();
     enter(
         &mut s,
@@ -119,7 +133,7 @@ fn multi_line_statement_timer_and_errors_keep_the_shell() {
     s.expect(PROMPT).unwrap();
     enter(&mut s, "SHOW SERVICES IN okta;");
     s.expect("name,title,description").unwrap();
-    s.expect("2 rows").unwrap();
+    s.expect("3 rows").unwrap();
 
     // Templates from .set.
     enter(&mut s, ".set app 0oa8f2kr7HwM3cPeL9s2");
@@ -145,7 +159,7 @@ fn tab_completes_names_methods_and_arguments() {
     s.expect("okta.apps").unwrap();
     enter(&mut s, ";");
     s.expect("okta.apps.secrets").unwrap();
-    s.expect("3 rows").unwrap();
+    s.expect("5 rows").unwrap();
     s.expect(PROMPT).unwrap();
 
     // Resources, then a column in WHERE, then run it.
@@ -321,6 +335,8 @@ fn bare_oktaql_on_a_terminal_opens_the_shell() {
     cmd.env("XDG_DATA_HOME", home.path())
         .env("NO_COLOR", "1")
         .env("TERM", "xterm")
+        // Results taller than the terminal go to the pager: print them as they are.
+        .env("PAGER", "cat")
         .env_remove("OKTAQL_HISTORY");
     let mut s = Session::spawn(cmd).unwrap();
     s.set_expect_timeout(Some(Duration::from_secs(30)));
@@ -427,4 +443,139 @@ fn tables_schema_and_expanded_display_as_in_sqlite3_and_psql() {
     s.expect(".tables").unwrap();
     s.expect(PROMPT).unwrap();
     leave_with_ctrl_d(s);
+}
+
+#[test]
+fn a_terminal_that_reports_no_width_gets_whole_rows() {
+    // `stty cols 0` is what a pseudo-terminal nobody sized reports: before, the table was
+    // fitted to 0 columns and every cell came out one character per line.
+    if Command::new("stty").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: stty is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_oktaql");
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "stty cols 0 rows 0 && exec '{bin}' exec --sandbox \
+             \"SELECT id, status FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{APP}'\""
+        ))
+        .env("NO_COLOR", "1")
+        .env_remove("OKTAQL_SERVER_URL")
+        .env_remove("OKTA_API_TOKEN");
+    let mut s = Session::spawn(cmd).expect("spawn on a pty");
+    s.set_expect_timeout(Some(Duration::from_secs(30)));
+    let out = s.expect(Eof).unwrap();
+    let mut bytes = out.before().to_vec();
+    out.matches().for_each(|m| bytes.extend_from_slice(m));
+    let text = String::from_utf8_lossy(&bytes).to_string();
+    assert!(
+        text.contains("│ ocsnpBqEzjeUjeBLRktC ┆ ACTIVE   │"),
+        "{text}"
+    );
+    assert!(text.lines().count() < 10, "{text}");
+}
+
+fn tmux(socket: &str, args: &[&str]) -> std::process::Output {
+    Command::new("tmux")
+        .arg("-L")
+        .arg(socket)
+        .args(args)
+        .output()
+        .expect("run tmux")
+}
+
+/// Waits until `check` holds, up to 30 s.
+fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn tall_results_go_through_the_pager_until_pager_off() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed; the pager needs a real terminal");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("paged.txt");
+    // The pager: records what it is given, and a line for each time it ran.
+    let pager = dir.path().join("pager.sh");
+    std::fs::write(
+        &pager,
+        format!(
+            "cat >> '{0}'; echo '=== pager ran' >> '{0}'\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    let runs = || {
+        std::fs::read_to_string(&record)
+            .unwrap_or_default()
+            .matches("=== pager ran")
+            .count()
+    };
+    let socket = format!("oktaql-pager-{}", std::process::id());
+    let command = format!(
+        "env -u OKTAQL_SERVER_URL -u OKTA_API_TOKEN NO_COLOR=1 OKTAQL_HISTORY=off PAGER='sh {}' '{}' shell --sandbox",
+        pager.display(),
+        env!("CARGO_BIN_EXE_oktaql")
+    );
+    let started = tmux(
+        &socket,
+        &[
+            "new-session",
+            "-d",
+            "-x",
+            "100",
+            "-y",
+            "20",
+            "sh",
+            "-c",
+            &command,
+        ],
+    );
+    assert!(started.status.success(), "{started:?}");
+    let pane =
+        || String::from_utf8_lossy(&tmux(&socket, &["capture-pane", "-p"]).stdout).to_string();
+    // tmux reads an argument ending in `;` as a command separator: the `;` goes as a key code.
+    let send = |line: &str| {
+        let text = line.strip_suffix(';').unwrap_or(line);
+        tmux(&socket, &["send-keys", "-t", "0", "-l", text]);
+        if text.len() < line.len() {
+            tmux(&socket, &["send-keys", "-t", "0", "-H", "3b"]);
+        }
+        tmux(&socket, &["send-keys", "-t", "0", "Enter"]);
+    };
+    wait_for("the prompt", || pane().contains(PROMPT.trim_end()));
+
+    // 40 rows on a 20-line terminal: paged, whole.
+    let tall = "SELECT id, label FROM okta.apps.applications WHERE subdomain = 'my-org' LIMIT 40;";
+    send(tall);
+    wait_for("the pager", || runs() == 1);
+    let paged = std::fs::read_to_string(&record).unwrap();
+    assert_eq!(
+        paged.lines().filter(|l| l.starts_with("│ 0oa")).count(),
+        40,
+        "{paged}"
+    );
+
+    // A short result is printed, not paged.
+    send("SHOW SERVICES IN okta;");
+    wait_for("the short result", || pane().contains("│ apps"));
+    assert_eq!(runs(), 1);
+
+    // .pager off: the tall result is printed too.
+    send(".pager off");
+    wait_for("pager: off", || pane().contains("pager: off"));
+    send(tall);
+    wait_for("the tall result on the terminal", || {
+        pane().lines().filter(|l| l.starts_with("│ 0oa")).count() > 10
+    });
+    assert_eq!(runs(), 1);
+    send(".quit");
+    let _ = tmux(&socket, &["kill-server"]);
 }

@@ -21,6 +21,7 @@ use super::diagnostics::{Diagnostics, StderrDiagnostics};
 use super::memo::{self, CacheScope, Memo};
 use super::okta_error::{error_from_answer, human_duration, is_safe};
 use super::paginate::{next_link, same_origin, Visited, DEFAULT_MAX_PAGES};
+use super::progress::{NoProgress, Progress, REPORTED_WAIT};
 use super::retry::{self, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
 use super::urls::{append_query, checked_url, host_port};
 use super::{auth, trace, ExecError};
@@ -116,6 +117,7 @@ pub struct Client {
     paced: Arc<AtomicBool>,
     /// Answers of identical GETs, shared.
     memo: Arc<Memo>,
+    progress: Arc<dyn Progress>,
 }
 
 impl fmt::Debug for Client {
@@ -164,6 +166,7 @@ impl Client {
             budget: Arc::new(Budget::new(config.rate_share, config.org_concurrency)),
             paced: Arc::new(AtomicBool::new(false)),
             memo: Arc::new(Memo::default()),
+            progress: Arc::new(NoProgress),
             config: Arc::new(config),
         })
     }
@@ -201,6 +204,17 @@ impl Client {
         })?;
         // Another task may have built one meanwhile; either serves.
         Ok(cell.get_or_init(|| built))
+    }
+
+    /// The same client reporting fan-outs, pages and rate-limit waits to `progress`.
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Client {
+        self.progress = progress;
+        self
+    }
+
+    /// Where progress events go ([`NoProgress`] unless [`Client::with_progress`] said).
+    pub fn progress(&self) -> &Arc<dyn Progress> {
+        &self.progress
     }
 
     /// The same client reporting notices and traces to `diagnostics`.
@@ -345,6 +359,7 @@ impl Client {
         let mut visited = Visited::new(&first);
         let mut count = 0usize;
         let mut pages = 0usize;
+        let mut list = ListEnd(&*self.progress, &req.method, false);
         loop {
             let answer = self.fetch(req, &url).await?;
             pages += 1;
@@ -409,6 +424,8 @@ impl Client {
                     break;
                 }
             }
+            self.progress.page(&req.method, pages, count);
+            list.2 = true;
             url = next;
         }
         Ok(())
@@ -424,6 +441,12 @@ impl Client {
         &self,
         reqs: &[HttpRequest],
     ) -> Vec<Result<Vec<Map<String, Value>>, ExecError>> {
+        let fan_out = (reqs.len() > 1).then(|| reqs[0].resource.as_str());
+        if let Some(label) = fan_out {
+            self.progress.fanout_started(label, reqs.len());
+        }
+        // Reports the end of the fan-out also when the statement is cancelled part-way.
+        let _finished = fan_out.map(|label| FanoutEnd(&*self.progress, label));
         let keys: Vec<Option<(String, String)>> = reqs
             .iter()
             .map(|r| checked_url(r).ok().map(|u| budget::bucket_key(&u)))
@@ -442,6 +465,9 @@ impl Client {
             if let Some(d) = key.as_ref().and_then(|k| demands.get(k)) {
                 d.done();
             }
+            if let Some(label) = fan_out {
+                self.progress.fanout_request_done(label);
+            }
             result
         }))
         .buffered(self.config.concurrency.max(1))
@@ -451,7 +477,7 @@ impl Client {
 
     /// Waits for a slot in the bucket of `key`: returns whether one was taken (and must
     /// be given back or observed).
-    async fn take_slot(&self, key: &(String, String)) -> bool {
+    async fn take_slot(&self, key: &(String, String), label: &str) -> bool {
         loop {
             let (slot, notice) = self.budget.reserve(key, tokio::time::Instant::now());
             if let Some(notice) = notice {
@@ -462,12 +488,18 @@ impl Client {
             match slot {
                 Slot::Unknown => return false,
                 Slot::After(wait) => {
+                    if wait >= REPORTED_WAIT {
+                        self.progress.rate_limit_wait(label, wait);
+                    }
                     if !wait.is_zero() {
                         tokio::time::sleep(wait).await;
                     }
                     return true;
                 }
                 Slot::Reset(wait) => {
+                    if wait >= REPORTED_WAIT {
+                        self.progress.rate_limit_wait(label, wait);
+                    }
                     // At least a moment, so that a reset already due is not spun on.
                     tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
                 }
@@ -514,7 +546,7 @@ impl Client {
             let slot = SlotGuard {
                 budget: &self.budget,
                 key: &key,
-                taken: self.take_slot(&key).await,
+                taken: self.take_slot(&key, &req.method).await,
             };
             let pass = self.budget.enter(&key.0).await;
             if self.config.debug {
@@ -602,6 +634,7 @@ impl Client {
                                 req.method,
                                 human_duration(wait)
                             ));
+                            self.progress.rate_limit_wait(&req.method, wait);
                             tokio::time::sleep(wait).await;
                             continue;
                         }
@@ -861,6 +894,26 @@ fn short(e: &ExecError) -> String {
         ExecError::Connect { host, detail, .. } => format!("cannot connect to {host} ({detail})"),
         ExecError::Request { detail, .. } => detail.clone(),
         other => other.to_string(),
+    }
+}
+
+/// Tells the progress observer that a list which reported pages ended, when dropped.
+struct ListEnd<'a>(&'a dyn Progress, &'a str, bool);
+
+impl Drop for ListEnd<'_> {
+    fn drop(&mut self) {
+        if self.2 {
+            self.0.list_finished(self.1);
+        }
+    }
+}
+
+/// Tells the progress observer that a fan-out ended, when dropped.
+struct FanoutEnd<'a>(&'a dyn Progress, &'a str);
+
+impl Drop for FanoutEnd<'_> {
+    fn drop(&mut self) {
+        self.0.fanout_finished(self.1);
     }
 }
 

@@ -53,19 +53,22 @@ pub fn plan_exec(
             data.push((name.clone(), value.clone()));
         } else {
             let names: Vec<&str> = method.params.iter().map(|p| p.name.as_str()).collect();
-            return Err(PlanError::Invalid(format!(
-                "EXEC {}.{}: @{name} is not a parameter{}; it takes {}",
-                resource.id,
-                method.name,
-                nearest(name, names.iter().copied())
-                    .map(|s| format!(" (did you mean @{s}?)"))
-                    .unwrap_or_default(),
-                names
-                    .iter()
-                    .map(|n| format!("@{n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+            return Err(PlanError::At {
+                at: crate::sql::Needle::Name(format!("@{name}")),
+                message: format!(
+                    "EXEC {}.{}: @{name} is not a parameter{}; it takes {}",
+                    resource.id,
+                    method.name,
+                    nearest(name, names.iter().copied())
+                        .map(|s| format!(" (did you mean @{s}?)"))
+                        .unwrap_or_default(),
+                    names
+                        .iter()
+                        .map(|n| format!("@{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
         }
     }
     super::bind::default_subdomain(&mut bindings, resource, ctx.default_org);

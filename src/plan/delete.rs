@@ -32,6 +32,11 @@ pub fn plan_delete(del: &Delete, ctx: &PlanContext<'_>) -> Result<MutationPlan, 
     };
     let (resolved, target) = super::resolve_object(ctx, name)?;
     let resource = resolved.resource();
+    if resource.methods_for(SqlVerb::Delete).is_empty() {
+        // A resource without a delete method gets the standard explanation, not a list of
+        // no parameters.
+        choose_method(resource, SqlVerb::Delete, &[])?;
+    }
     let params = verb_params(resource, SqlVerb::Delete);
     let alias = alias.as_ref().map(|a| a.name.value.as_str());
     let mut bindings: Vec<Binding> = Vec::new();

@@ -24,8 +24,13 @@ pub enum PlanError {
     },
     /// A value cannot be sent as written: an empty or dot-segment id, a subdomain that is
     /// not a host name (the message names the value and the fix).
-    #[error("{0}")]
-    BadValue(String),
+    #[error("{message}")]
+    BadValue {
+        /// The value as written (what an error position points at).
+        value: String,
+        /// What is wrong and the fix.
+        message: String,
+    },
     /// EXEC names a method the resource does not have.
     #[error("{resource} has no method {method}{}; its methods are {}",
         suggestion.as_ref().map(|s| format!(" (did you mean {s}?)")).unwrap_or_default(),
@@ -67,6 +72,15 @@ pub enum PlanError {
     /// Anything else, with the fix in the message.
     #[error("{0}")]
     Invalid(String),
+    /// Like [`PlanError::Invalid`], about one name or value the statement writes (a column
+    /// that is not a parameter, a value a field does not allow): error positions point at it.
+    #[error("{message}")]
+    At {
+        /// The name or value the message is about.
+        at: crate::sql::Needle,
+        /// What is wrong, with the fix.
+        message: String,
+    },
 }
 
 /// Why the calls of a table bound from other tables' rows could not be built once those
@@ -120,7 +134,7 @@ mod tests {
             "{e:?}"
         );
         let e = plan_error("SELECT id FROM okta.apps.secrets WHERE subdomain='a' AND appId='..'");
-        assert!(matches!(e, PlanError::BadValue(_)), "{e:?}");
+        assert!(matches!(e, PlanError::BadValue { .. }), "{e:?}");
         let e = plan_error(
             "SELECT 1 FROM okta.apps.secrets s JOIN okta.apps.secrets t ON s.appId = t.appId \
              AND t.appId = s.appId WHERE s.subdomain = 'x' AND t.subdomain = 'x'",

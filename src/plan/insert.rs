@@ -217,13 +217,16 @@ pub fn check_params(
             let suggestion = nearest(name, method.params.iter().map(|p| p.name.as_str()))
                 .map(|s| format!(" (did you mean {s}?)"));
             let names: Vec<&str> = method.params.iter().map(|p| p.name.as_str()).collect();
-            return Err(PlanError::Invalid(format!(
-                "{}: {name} is not a parameter of {}{}; {what} takes {}",
-                resource.id,
-                method.name,
-                body_hint.or(suggestion).unwrap_or_default(),
-                names.join(", ")
-            )));
+            return Err(PlanError::At {
+                at: crate::sql::Needle::Name(name.to_string()),
+                message: format!(
+                    "{}: {name} is not a parameter of {}{}; {what} takes {}",
+                    resource.id,
+                    method.name,
+                    body_hint.or(suggestion).unwrap_or_default(),
+                    names.join(", ")
+                ),
+            });
         }
     }
     Ok(())
@@ -259,12 +262,15 @@ pub fn build_body(
             let suggestion = nearest(&name, spec.columns.iter().map(|c| c.name.as_str()))
                 .map(|s| format!(" (did you mean {DATA_PREFIX}{s}?)"))
                 .unwrap_or_default();
-            return Err(PlanError::Invalid(format!(
+            return Err(PlanError::At {
+                at: crate::sql::Needle::Name(format!("{DATA_PREFIX}{name}")),
+                message: format!(
                 "{}: {DATA_PREFIX}{name} is not a field of the {} request body{suggestion}; fields: {}",
                 resource.id,
                 method.name,
                 fields.join(", ")
-            )));
+            ),
+            });
         };
         let value = match (&value, col.ty.as_str()) {
             // Objects and arrays are written as JSON text in SQL.
@@ -279,12 +285,15 @@ pub fn build_body(
         if !col.enum_values.is_empty() {
             if let Value::String(s) = &value {
                 if !col.enum_values.iter().any(|e| e == s) {
-                    return Err(PlanError::Invalid(format!(
-                        "{}: {DATA_PREFIX}{} = '{s}' is not allowed; use one of {}",
-                        resource.id,
-                        col.name,
-                        col.enum_values.join(", ")
-                    )));
+                    return Err(PlanError::At {
+                        at: crate::sql::Needle::Literal(s.clone()),
+                        message: format!(
+                            "{}: {DATA_PREFIX}{} = '{s}' is not allowed; use one of {}",
+                            resource.id,
+                            col.name,
+                            col.enum_values.join(", ")
+                        ),
+                    });
                 }
             }
         }

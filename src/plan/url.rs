@@ -33,14 +33,18 @@ pub fn query_string(query: &[(String, String)]) -> String {
 /// segments `.` and `..` (URL parsers remove those, moving the request to another path).
 pub fn encode_segment(param: &str, value: &str) -> Result<String, PlanError> {
     if value.is_empty() {
-        return Err(PlanError::BadValue(format!(
-            "parameter {param} is empty: give the id of an existing object"
-        )));
+        return Err(PlanError::BadValue {
+            value: value.to_string(),
+            message: format!("parameter {param} is empty: give the id of an existing object"),
+        });
     }
     if value == "." || value == ".." {
-        return Err(PlanError::BadValue(format!(
-            "parameter {param} = '{value}' is not a valid id (a dot segment would change the request path)"
-        )));
+        return Err(PlanError::BadValue {
+            value: value.to_string(),
+            message: format!(
+                "parameter {param} = '{value}' is not a valid id (a dot segment would change the request path)"
+            ),
+        });
     }
     Ok(utf8_percent_encode(value, SEGMENT).to_string())
 }
@@ -49,10 +53,13 @@ pub fn encode_segment(param: &str, value: &str) -> Result<String, PlanError> {
 /// `-` (not at either end of a label), at most 253 characters.
 pub fn check_subdomain(value: &str) -> Result<(), PlanError> {
     let bad = |why: &str| {
-        Err(PlanError::BadValue(format!(
-            "subdomain '{value}' is not a valid host name ({why}): use your org's subdomain \
-             (acme) or its full host (acme.oktapreview.com)"
-        )))
+        Err(PlanError::BadValue {
+            value: value.to_string(),
+            message: format!(
+                "subdomain '{value}' is not a valid host name ({why}): use your org's subdomain \
+                 (acme) or its full host (acme.oktapreview.com)"
+            ),
+        })
     };
     if value.is_empty() {
         return bad("it is empty");

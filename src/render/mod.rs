@@ -89,7 +89,7 @@ pub struct RenderOptions {
     /// Leave out the header row (table, CSV, text). Markdown tables always have one, as
     /// the format requires it.
     pub hide_headers: bool,
-    /// Terminal width for the table format; `None` means no wrapping or truncation.
+    /// Terminal width for the table format; `None` or 0 means no wrapping or truncation.
     pub width: Option<u16>,
     /// Style the table header (bold) with ANSI escapes.
     pub color: bool,
@@ -153,8 +153,11 @@ pub fn render(
 }
 
 /// The width of the terminal on stdout, or `None` when stdout is not a terminal.
+///
+/// A terminal that reports a width of 0 (a pseudo-terminal nobody sized) counts as none:
+/// fitting to it would put every character on a line of its own.
 pub fn terminal_width() -> Option<u16> {
-    comfy_table::Table::new().width()
+    comfy_table::Table::new().width().filter(|&w| w > 0)
 }
 
 /// A cell as text: null is empty, strings are their text, other values compact JSON.

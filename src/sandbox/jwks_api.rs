@@ -18,7 +18,7 @@ use super::server::{ctx, json, OrgCtx, Shared, MAX_BODY_BYTES};
 use super::syslog::{self, Action, Credential};
 
 /// The System Log event of a change to a JSON Web Key, by the token's principal.
-fn jwk_event(action: Action, app: &App, k: &jwks::Jwk) -> syslog::LogEvent {
+fn jwk_event(action: Action, app: &App, k: &jwks::Jwk, actor: &syslog::Party) -> syslog::LogEvent {
     syslog::credential_event(
         action,
         app,
@@ -26,7 +26,7 @@ fn jwk_event(action: Action, app: &App, k: &jwks::Jwk) -> syslog::LogEvent {
             id: &k.id,
             kid: k.kid.as_deref(),
         },
-        syslog::admin(),
+        actor.clone(),
         &super::model::now(),
     )
 }
@@ -108,7 +108,7 @@ async fn add(
             &ctx.org,
             &entry,
             || entry.add_jwk(req),
-            |k| jwk_event(Action::Create, &entry.app, k),
+            |k| jwk_event(Action::Create, &entry.app, k, &ctx.actor),
         )
         .await?;
     Ok(json(
@@ -129,7 +129,7 @@ async fn delete(
             &ctx.org,
             &entry,
             || entry.delete_jwk(&key_id),
-            |k| jwk_event(Action::Delete, &entry.app, k),
+            |k| jwk_event(Action::Delete, &entry.app, k, &ctx.actor),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -155,7 +155,7 @@ async fn set_status(
                 } else {
                     Action::Deactivate
                 };
-                jwk_event(action, &entry.app, k)
+                jwk_event(action, &entry.app, k, &ctx.actor)
             },
         )
         .await?;

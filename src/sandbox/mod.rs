@@ -1,6 +1,7 @@
 //! The Okta sandbox: a local HTTP server that behaves like Okta's Management API for the
-//! resources oktaql supports (apps, their OAuth 2.0 client secrets and JSON Web Keys, and the
-//! System Log that records every change to them).
+//! resources oktaql supports (apps, their OAuth 2.0 client secrets, JSON Web Keys, refresh tokens
+//! and signing key credentials, API service integrations and their secrets, and the System Log
+//! that records every change to them).
 //!
 //! Orgs are addressed by the first path segment: org `acme` lives under
 //! `http://127.0.0.1:PORT/acme/api/v1/...`, so the engine reaches it with the server URL template
@@ -43,8 +44,12 @@
 #[cfg(feature = "cli")]
 pub mod cli;
 mod errors;
+mod integrations;
+mod integrations_api;
 mod jwks;
 mod jwks_api;
+mod keys;
+mod keys_api;
 pub mod limits;
 mod model;
 pub mod oauth;
@@ -54,6 +59,8 @@ mod server;
 mod state;
 mod syslog;
 mod syslog_api;
+mod tokens;
+mod tokens_api;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;

@@ -187,10 +187,15 @@ impl Secret {
 
     /// The wire form; `base` is `http://host/{org}`.
     pub fn view<'a>(&'a self, base: &str, app_id: &str) -> SecretView<'a> {
-        let href = format!(
-            "{base}/api/v1/apps/{app_id}/credentials/secrets/{}",
-            self.id
-        );
+        let secrets = format!("{base}/api/v1/apps/{app_id}/credentials/secrets");
+        self.view_under(&secrets, true)
+    }
+
+    /// The wire form with links under `secrets` (the URL of the client's secret list). When
+    /// not `disclose`d, `client_secret` carries the hash instead (as Okta answers for API
+    /// service integration secrets after the create response).
+    pub fn view_under<'a>(&'a self, secrets: &str, disclose: bool) -> SecretView<'a> {
+        let href = format!("{secrets}/{}", self.id);
         let links = if self.status == ACTIVE {
             SecretLinks {
                 activate: None,
@@ -216,7 +221,11 @@ impl Secret {
         SecretView {
             id: &self.id,
             status: &self.status,
-            client_secret: &self.client_secret,
+            client_secret: if disclose {
+                &self.client_secret
+            } else {
+                &self.secret_hash
+            },
             secret_hash: &self.secret_hash,
             created: &self.created,
             last_updated: &self.last_updated,

@@ -30,7 +30,7 @@ use crate::auth::SigningKey;
 /// Lifetime of issued access tokens, as Okta's default.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// Scopes the sandbox's service app is granted.
-pub const GRANTED_SCOPES: [&str; 2] = ["okta.apps.read", "okta.apps.manage"];
+pub const GRANTED_SCOPES: [&str; 3] = ["okta.apps.read", "okta.apps.manage", "okta.logs.read"];
 /// How far a DPoP proof's `iat` may be from now.
 const PROOF_WINDOW: u64 = 300;
 /// Longest client assertion lifetime accepted (Okta: one hour).
@@ -159,9 +159,15 @@ impl AuthServer {
         thumbprint(&jwk).ok_or_else(|| "the DPoP proof's key has no thumbprint".into())
     }
 
+    /// The service app's client id: the principal of every access token it issues.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
     /// Checks the credential of a management request that is not the API token: `Bearer`
-    /// or `DPoP` access tokens, valid, unexpired, with the scope the method needs. Returns
-    /// the refusal to send, if any.
+    /// or `DPoP` access tokens, valid, unexpired, with the scope the method needs
+    /// (`okta.logs.read` for the System Log, the apps scopes elsewhere). Returns the
+    /// refusal to send, if any.
     pub fn authorize(&self, method: &str, url: &str, headers: &HeaderMap) -> Option<Response> {
         let value = headers
             .get(header::AUTHORIZATION)
@@ -227,11 +233,20 @@ impl AuthServer {
             (None, false) => {}
         }
         let read = matches!(method, "GET" | "HEAD");
-        let ok = scopes
-            .iter()
-            .any(|s| s == "okta.apps.manage" || (read && s == "okta.apps.read"));
+        let path = url.split(['?', '#']).next().unwrap_or(url);
+        // The System Log has its own scope; the apps scopes do not reach it.
+        let logs = path.ends_with("/api/v1/logs");
+        let ok = if logs {
+            scopes.iter().any(|s| s == "okta.logs.read")
+        } else {
+            scopes
+                .iter()
+                .any(|s| s == "okta.apps.manage" || (read && s == "okta.apps.read"))
+        };
         if !ok {
-            let needed = if read {
+            let needed = if logs {
+                "okta.logs.read"
+            } else if read {
                 "okta.apps.read"
             } else {
                 "okta.apps.manage"

@@ -76,6 +76,8 @@ fn validate(orgs: &[OrgData]) -> Result<(), String> {
                 super::syslog::MAX_EVENTS
             ));
         }
+        super::integrations::validate(&org.integrations)
+            .map_err(|e| format!("org {}: {e}", org.name))?;
         let mut ids = std::collections::HashSet::new();
         for a in &org.apps {
             if !ids.insert(a.app.id.as_str()) {
@@ -126,6 +128,15 @@ fn validate(orgs: &[OrgData]) -> Result<(), String> {
             for k in &a.jwks {
                 if !ids.insert(k.id.as_str()) {
                     return Err(format!("org {}: key id {} is repeated", org.name, k.id));
+                }
+            }
+            super::keys::validate_keys(&a.keys)
+                .map_err(|e| format!("org {}: app {}: key credentials: {e}", org.name, a.app.id))?;
+            super::tokens::validate_tokens(&a.tokens)
+                .map_err(|e| format!("org {}: app {}: refresh tokens: {e}", org.name, a.app.id))?;
+            for t in &a.tokens {
+                if !ids.insert(t.id.as_str()) {
+                    return Err(format!("org {}: token id {} is repeated", org.name, t.id));
                 }
             }
         }

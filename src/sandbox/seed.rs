@@ -2,7 +2,9 @@
 //!
 //! The same configuration always yields the same ids, labels, secrets and dates (a seeded RNG and
 //! fixed creation dates), so tests elsewhere can name the well-known apps in
-//! [`super`]'s `DEMO_APP_*` constants. Nothing here reads the clock.
+//! [`super`]'s `DEMO_APP_*` constants. The one exception is the SAML apps' signing
+//! certificates: their dates follow the day the demo org is built ([`demo_org_at`]), so that
+//! "expires within 30 days" and "already expired" always have rows.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -67,8 +69,15 @@ const SEED: u64 = 0x0c7a_5eed_2024;
 /// Base creation time of the demo data: 2021-03-01T09:00:00Z as epoch seconds.
 const BASE_EPOCH: i64 = 1_614_589_200;
 
-/// Builds the demo org with `apps` apps in all (at least the well-known ones).
+/// Builds the demo org with `apps` apps in all (at least the well-known ones), its
+/// certificates dated from today (UTC midnight).
 pub fn demo_org(org: &str, apps: usize) -> OrgData {
+    let now = time::OffsetDateTime::now_utc();
+    demo_org_at(org, apps, now.replace_time(time::Time::MIDNIGHT))
+}
+
+/// Builds the demo org as on `today`: the same `today` always gives the same org.
+pub fn demo_org_at(org: &str, apps: usize, today: time::OffsetDateTime) -> OrgData {
     let mut rng = StdRng::seed_from_u64(SEED);
     let mut out = well_known(&mut rng);
     let extra = apps.saturating_sub(out.len());
@@ -82,16 +91,202 @@ pub fn demo_org(org: &str, apps: usize) -> OrgData {
             a.jwks = demo_keys(&mut key_rng, &a.app);
         }
     }
-    let log = history(&mut key_rng, &out);
+    let mut log = history(&mut key_rng, &out);
+    // Certificates come from a third stream, after the rest, so nothing above moves.
+    let mut cert_rng = StdRng::seed_from_u64(SEED ^ CERT_SEED);
+    let mut saml = 0;
+    for a in out.iter_mut() {
+        if a.app.sign_on_mode == "SAML_2_0" {
+            a.keys = demo_certificates(&mut cert_rng, &a.app, saml, today);
+            saml += 1;
+        }
+    }
+    for a in &out {
+        for k in &a.keys {
+            let c = Credential::Key {
+                kid: &k.kid,
+                expires_at: &k.expires_at,
+            };
+            let mut e =
+                syslog::credential_event(Action::Generate, &a.app, c, syslog::admin(), &k.created);
+            e.uuid = syslog::uuid_with(&mut cert_rng);
+            log.push(e);
+        }
+    }
+    log.sort_by(|x, y| x.published.cmp(&y.published));
+    let mut token_rng = StdRng::seed_from_u64(SEED ^ TOKEN_SEED);
+    for a in out.iter_mut() {
+        a.tokens = demo_tokens(&mut token_rng, &a.app, today);
+    }
+    let integrations = demo_integrations(&mut token_rng, today, &mut log);
+    log.sort_by(|x, y| x.published.cmp(&y.published));
     OrgData {
         name: org.to_string(),
         apps: out,
         log,
+        integrations,
     }
+}
+
+/// An integration of the demo seed: type, name, scopes, and its secrets (status, age in days).
+type IntegrationSpec = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, i64)],
+);
+
+/// Three API service integrations with secrets dated from `today`: a SIEM export on one
+/// secret 400 days old, an access-review sync rotated 20 days ago (the old secret INACTIVE),
+/// and a device feed on a 30-day-old secret. Their creation events go into `log`.
+fn demo_integrations(
+    rng: &mut StdRng,
+    today: time::OffsetDateTime,
+    log: &mut Vec<LogEvent>,
+) -> Vec<super::integrations::Instance> {
+    let day = |d: i64| today.unix_timestamp() - d * 86_400 + 9 * 3600;
+    let specs: [IntegrationSpec; 3] = [
+        (
+            "siem_log_export",
+            "SIEM Log Export",
+            &["okta.logs.read"],
+            &[(ACTIVE, 400)],
+        ),
+        (
+            "access_review_sync",
+            "Access Review Sync",
+            &["okta.users.read", "okta.groups.read", "okta.apps.read"],
+            &[(INACTIVE, 200), (ACTIVE, 20)],
+        ),
+        (
+            "device_posture_feed",
+            "Device Posture Feed",
+            &["okta.devices.read"],
+            &[(ACTIVE, 30)],
+        ),
+    ];
+    let mut out = Vec::new();
+    for (kind, name, scopes, secrets) in specs {
+        let created = day(secrets[0].1 + 1);
+        let mut instance = super::integrations::Instance {
+            id: model::new_id_with(rng, "0oa"),
+            kind: kind.to_string(),
+            name: name.to_string(),
+            granted_scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            created_at: at(created),
+            created_by: syslog::ADMIN_ID.to_string(),
+            secrets: Vec::new(),
+        };
+        for (status, age) in secrets {
+            let mut s = secret(rng, ACTIVE, day(*age), 40);
+            if *status == INACTIVE {
+                s.status = INACTIVE.to_string();
+                s.last_updated = at(day(20) + 3600);
+            }
+            instance.secrets.push(s);
+        }
+        let app = super::integrations::as_app(&instance);
+        let mut e = syslog::app_event(Action::Create, &app, syslog::admin(), &instance.created_at);
+        e.uuid = syslog::uuid_with(rng);
+        log.push(e);
+        for s in &instance.secrets {
+            let c = || Credential::Secret {
+                id: &s.id,
+                hash: &s.secret_hash,
+            };
+            let mut e =
+                syslog::credential_event(Action::Create, &app, c(), syslog::admin(), &s.created);
+            e.uuid = syslog::uuid_with(rng);
+            log.push(e);
+            if s.status == INACTIVE {
+                let mut e = syslog::credential_event(
+                    Action::Deactivate,
+                    &app,
+                    c(),
+                    syslog::admin(),
+                    &s.last_updated,
+                );
+                e.uuid = syslog::uuid_with(rng);
+                log.push(e);
+            }
+        }
+        out.push(instance);
+    }
+    out
 }
 
 /// Mixed into [`SEED`] for the stream the demo JSON Web Keys are drawn from.
 const KEY_SEED: u64 = 0x6a77_6b73;
+/// Mixed into [`SEED`] for the stream the demo signing certificates are drawn from.
+const CERT_SEED: u64 = 0x6365_7274;
+/// Mixed into [`SEED`] for the stream the demo refresh tokens are drawn from.
+const TOKEN_SEED: u64 = 0x746f_6b6e;
+
+/// Refresh tokens of an app, oldest first, issued in the 80 days before `today`: web apps
+/// (the authorization-code flow with refresh tokens) only; [`super::DEMO_APP_ONE_SECRET`]
+/// has three and [`super::DEMO_APP_TWO_SECRETS`] two; about a third of the other active web
+/// apps have one to four.
+fn demo_tokens(
+    rng: &mut StdRng,
+    app: &App,
+    today: time::OffsetDateTime,
+) -> Vec<super::tokens::RefreshToken> {
+    if app.application_type.as_deref() != Some("web") {
+        return Vec::new();
+    }
+    let count = if app.id == super::DEMO_APP_ONE_SECRET {
+        3
+    } else if app.id == super::DEMO_APP_TWO_SECRETS {
+        2
+    } else if app.status == ACTIVE && rng.random_range(0..3) == 0 {
+        rng.random_range(1..=4)
+    } else {
+        0
+    };
+    let mut issued: Vec<i64> = (0..count)
+        .map(|_| today.unix_timestamp() - rng.random_range(3600..80 * 86_400))
+        .collect();
+    issued.sort_unstable();
+    issued
+        .into_iter()
+        .map(|at| super::tokens::new_token(rng, at))
+        .collect()
+}
+
+/// The signing certificates of the `i`-th SAML app, oldest first, dated from `today`. The
+/// demo app [`super::DEMO_APP_SAML`] has two: one expired ten days ago, its successor expiring
+/// in twenty days. Of the others, every fourth expires within 30 days, every fourth after
+/// that has already expired, and the rest expire in two months to two years.
+fn demo_certificates(
+    rng: &mut StdRng,
+    app: &App,
+    i: usize,
+    today: time::OffsetDateTime,
+) -> Vec<super::keys::AppKey> {
+    let day = time::Duration::days(1);
+    // A certificate valid for `years` that expires `expires_in` days from today.
+    let mut cert = |expires_in: i64, years: i64| {
+        let expiry = today + day * expires_in as i32;
+        let created = expiry
+            .replace_year(expiry.year() - years as i32)
+            .unwrap_or(expiry - day * (365 * years as i32));
+        super::keys::new_key(
+            rng,
+            &app.label,
+            created + time::Duration::seconds(1) + time::Duration::hours(9),
+            years,
+        )
+    };
+    if app.id == super::DEMO_APP_SAML {
+        return vec![cert(-10, 2), cert(20, 2)];
+    }
+    let expires_in = match i % 4 {
+        1 => 3 + (i as i64 * 7) % 27,
+        2 => -(5 + (i as i64 * 11) % 300),
+        _ => 60 + (i as i64 * 37) % 640,
+    };
+    vec![cert(expires_in, 2 + (i as i64) % 4)]
+}
 
 /// One to three signing keys for a `private_key_jwt` client, oldest first: the newest is
 /// ACTIVE, older ones are often already INACTIVE (a rotation done) or still ACTIVE (one in
@@ -214,6 +409,8 @@ fn app(spec: Spec<'_>, secrets: Vec<Secret>) -> AppData {
         },
         secrets,
         jwks: Vec::new(),
+        keys: Vec::new(),
+        tokens: Vec::new(),
     }
 }
 

@@ -116,9 +116,7 @@ impl Shared {
     }
 
     /// Applies one write to an app's credentials, records its System Log event, and, with a
-    /// state file, makes both durable before they count: writes take turns, and when the save
-    /// fails the app's credentials and the log are put back as they were, so a failed save
-    /// changes nothing (the answer is a 500).
+    /// state file, makes both durable before they count (see [`Shared::write_events`]).
     pub(super) async fn write<T>(
         self: &Arc<Self>,
         org: &Org,
@@ -126,18 +124,58 @@ impl Shared {
         apply: impl FnOnce() -> Result<T, ApiError>,
         event: impl FnOnce(&T) -> super::syslog::LogEvent,
     ) -> Result<T, ApiError> {
+        self.write_events(org, entry, apply, |done| vec![event(done)])
+            .await
+    }
+
+    /// Applies one write to an app's credentials, records its System Log events, and, with a
+    /// state file, makes both durable before they count: writes take turns, and when the save
+    /// fails the app's credentials and the log are put back as they were, so a failed save
+    /// changes nothing (the answer is a 500).
+    pub(super) async fn write_events<T>(
+        self: &Arc<Self>,
+        org: &Org,
+        entry: &super::state::AppEntry,
+        apply: impl FnOnce() -> Result<T, ApiError>,
+        events: impl FnOnce(&T) -> Vec<super::syslog::LogEvent>,
+    ) -> Result<T, ApiError> {
+        self.write_undoable(
+            org,
+            || entry.snapshot(),
+            |before| entry.restore(before),
+            apply,
+            events,
+        )
+        .await
+    }
+
+    /// The one write path: `apply` a change, record its `events`, and with a state file save
+    /// both before they count; when the save fails, `restore` what `snapshot` copied and drop
+    /// the events, so a failed save changes nothing (the answer is a 500).
+    pub(super) async fn write_undoable<T, S>(
+        self: &Arc<Self>,
+        org: &Org,
+        snapshot: impl FnOnce() -> S,
+        restore: impl FnOnce(S),
+        apply: impl FnOnce() -> Result<T, ApiError>,
+        events: impl FnOnce(&T) -> Vec<super::syslog::LogEvent>,
+    ) -> Result<T, ApiError> {
         let Some(p) = &self.persister else {
             let done = apply()?;
-            org.record(event(&done));
+            for e in events(&done) {
+                org.record(e);
+            }
             self.store.bump();
             return Ok(done);
         };
         let mut written = p.written.lock().await;
-        let before = (entry.secrets(), entry.jwks());
+        let before = snapshot();
         let done = apply()?;
-        let event = event(&done);
-        let uuid = event.uuid.clone();
-        org.record(event);
+        let recorded = events(&done);
+        let uuids: Vec<String> = recorded.iter().map(|e| e.uuid.clone()).collect();
+        for e in recorded {
+            org.record(e);
+        }
         let version = self.store.bump();
         let shared = self.clone();
         let path = p.path.clone();
@@ -152,9 +190,8 @@ impl Shared {
                 Ok(done)
             }
             Err(e) => {
-                entry.restore_secrets(before.0);
-                entry.restore_jwks(before.1);
-                org.unrecord(&uuid);
+                restore(before);
+                org.unrecord(&uuids);
                 Err(ApiError::internal(format!(
                     "the sandbox could not save its state, so nothing was changed: {e}"
                 )))
@@ -164,7 +201,12 @@ impl Shared {
 }
 
 /// The System Log event of a change to a client secret, by the token's principal.
-fn secret_event(action: Action, app: &App, s: &super::model::Secret) -> syslog::LogEvent {
+fn secret_event(
+    action: Action,
+    app: &App,
+    s: &super::model::Secret,
+    actor: &syslog::Party,
+) -> syslog::LogEvent {
     syslog::credential_event(
         action,
         app,
@@ -172,7 +214,7 @@ fn secret_event(action: Action, app: &App, s: &super::model::Secret) -> syslog::
             id: &s.id,
             hash: &s.secret_hash,
         },
-        syslog::admin(),
+        actor.clone(),
         &super::model::now(),
     )
 }
@@ -182,6 +224,8 @@ fn secret_event(action: Action, app: &App, s: &super::model::Secret) -> syslog::
 pub(super) struct OrgCtx {
     pub(super) org: Arc<Org>,
     pub(super) base: Arc<str>,
+    /// The principal of the request's credential: the actor of the events it causes.
+    pub(super) actor: syslog::Party,
 }
 
 /// Largest request body the sandbox reads (axum's default limit, stated here so the 413
@@ -209,6 +253,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
             post(deactivate_secret),
         )
         .merge(super::jwks_api::routes())
+        .merge(super::keys_api::routes())
+        .merge(super::tokens_api::routes())
+        .merge(super::integrations_api::routes())
         .merge(super::syslog_api::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -255,6 +302,8 @@ fn authorized(headers: &HeaderMap, token: &str) -> bool {
 fn org_segment(path: &str) -> Option<&str> {
     let rest = path.strip_prefix('/')?;
     let (org, tail) = rest.split_once('/')?;
+    // API service integrations live under /integrations/api/…, the rest under /api/….
+    let tail = tail.strip_prefix("integrations/").unwrap_or(tail);
     (!org.is_empty() && (tail == "api" || tail.starts_with("api/"))).then_some(org)
 }
 
@@ -295,7 +344,8 @@ async fn envelope(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
     // The token endpoint authenticates the client itself; everything else needs the API
     // token or an access token with the method's scope.
     let token_endpoint = req.uri().path().ends_with("/oauth2/v1/token");
-    let denied = if token_endpoint || authorized(req.headers(), &shared.token) {
+    let api_token = authorized(req.headers(), &shared.token);
+    let denied = if token_endpoint || api_token {
         None
     } else {
         let url = format!("http://{host}{}", req.uri());
@@ -309,7 +359,15 @@ async fn envelope(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
         (None, Verdict::Serve(h)) => {
             if let Some(org) = org {
                 let base: Arc<str> = format!("http://{host}/{}", org.name).into();
-                req.extensions_mut().insert(OrgCtx { org, base });
+                // The API token is the admin's; an access token is the service app's.
+                let actor = if api_token {
+                    syslog::admin()
+                } else {
+                    let id = shared.oauth.client_id();
+                    let label = org.app(id).map(|e| e.app.label.clone()).ok();
+                    syslog::client_app(id, label.as_deref())
+                };
+                req.extensions_mut().insert(OrgCtx { org, base, actor });
             }
             (next.run(req).await, h)
         }
@@ -541,7 +599,7 @@ async fn create_secret(
             &ctx.org,
             &entry,
             || entry.create_secret(req),
-            |s| secret_event(Action::Create, &entry.app, s),
+            |s| secret_event(Action::Create, &entry.app, s, &ctx.actor),
         )
         .await?;
     Ok(json(StatusCode::CREATED, &secret.view(&ctx.base, &app_id)))
@@ -590,7 +648,7 @@ async fn delete_secret(
             &ctx.org,
             &entry,
             || entry.delete_secret(&secret_id),
-            |s| secret_event(Action::Delete, &entry.app, s),
+            |s| secret_event(Action::Delete, &entry.app, s, &ctx.actor),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -616,7 +674,7 @@ async fn set_status(
                 } else {
                     Action::Deactivate
                 };
-                secret_event(action, &entry.app, s)
+                secret_event(action, &entry.app, s, &ctx.actor)
             },
         )
         .await?;

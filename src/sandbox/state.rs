@@ -13,9 +13,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
 use super::errors::ApiError;
+use super::integrations::Instance;
 use super::jwks::{self, Jwk, NewJwk};
+use super::keys::{self, AppKey};
 use super::model::{self, App, Secret, ACTIVE, INACTIVE};
 use super::syslog::LogEvent;
+use super::tokens::{self, RefreshToken};
 
 /// Most secrets an app may hold, active or not.
 pub const MAX_SECRETS: usize = 2;
@@ -37,6 +40,7 @@ pub struct Org {
     apps: RwLock<Apps>,
     limits: super::limits::OrgLimits,
     log: Mutex<Vec<LogEvent>>,
+    integrations: Mutex<Vec<Instance>>,
 }
 
 #[derive(Debug, Default)]
@@ -45,13 +49,23 @@ struct Apps {
     index: HashMap<String, usize>,
 }
 
-/// One app, its secrets and its JSON Web Keys.
+/// One app, its secrets, JSON Web Keys and signing key credentials.
 #[derive(Debug)]
 pub struct AppEntry {
     /// The app (immutable once created).
     pub app: App,
     secrets: Mutex<Vec<Secret>>,
     jwks: Mutex<Vec<Jwk>>,
+    keys: Mutex<Vec<AppKey>>,
+    tokens: Mutex<Vec<RefreshToken>>,
+}
+
+/// A copy of an app's credentials, to put back when a write cannot be saved.
+pub struct Snapshot {
+    secrets: Vec<Secret>,
+    jwks: Vec<Jwk>,
+    keys: Vec<AppKey>,
+    tokens: Vec<RefreshToken>,
 }
 
 /// The body of a create-secret request.
@@ -73,6 +87,9 @@ pub struct OrgData {
     /// Its System Log, oldest first (absent in state files written before the log existed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log: Vec<LogEvent>,
+    /// Its API service integrations, oldest first (absent in older state files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub integrations: Vec<Instance>,
 }
 
 /// The persisted form of one app.
@@ -87,6 +104,12 @@ pub struct AppData {
     /// Its JSON Web Keys, oldest first (absent in state files written before keys existed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub jwks: Vec<Jwk>,
+    /// Its signing key credentials, oldest first (absent in older state files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<AppKey>,
+    /// Its OAuth 2.0 refresh tokens, oldest first (absent in older state files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<RefreshToken>,
 }
 
 impl Store {
@@ -108,7 +131,7 @@ impl Store {
         let mut data: Vec<OrgData> = orgs
             .iter()
             .map(|o| o.to_data())
-            .filter(|o| !o.apps.is_empty())
+            .filter(|o| !o.apps.is_empty() || !o.integrations.is_empty())
             .collect();
         data.sort_by(|a, b| a.name.cmp(&b.name));
         data
@@ -150,6 +173,7 @@ impl Store {
             name: name.to_string(),
             apps: Vec::new(),
             log: Vec::new(),
+            integrations: Vec::new(),
         }));
         map.insert(name.to_string(), org.clone());
         Some(org)
@@ -167,6 +191,7 @@ impl Org {
             name: name.to_string(),
             apps: Vec::new(),
             log: Vec::new(),
+            integrations: Vec::new(),
         })
     }
 
@@ -178,6 +203,8 @@ impl Org {
                 app: a.app,
                 secrets: Mutex::new(a.secrets),
                 jwks: Mutex::new(a.jwks),
+                keys: Mutex::new(a.keys),
+                tokens: Mutex::new(a.tokens),
             }));
         }
         Org {
@@ -185,6 +212,7 @@ impl Org {
             apps: RwLock::new(apps),
             limits: super::limits::OrgLimits::default(),
             log: Mutex::new(data.log),
+            integrations: Mutex::new(data.integrations),
         }
     }
 
@@ -193,6 +221,7 @@ impl Org {
         OrgData {
             name: self.name.clone(),
             log: self.lock_log().clone(),
+            integrations: self.integrations(),
             apps: apps
                 .list
                 .iter()
@@ -200,9 +229,27 @@ impl Org {
                     app: e.app.clone(),
                     secrets: e.secrets(),
                     jwks: e.jwks(),
+                    keys: e.keys(),
+                    tokens: e.tokens(),
                 })
                 .collect(),
         }
+    }
+
+    /// The org's API service integrations, locked (held only while a rule is checked and a
+    /// change applied).
+    pub fn lock_integrations(&self) -> std::sync::MutexGuard<'_, Vec<Instance>> {
+        self.integrations.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the org's API service integrations, oldest first.
+    pub fn integrations(&self) -> Vec<Instance> {
+        self.lock_integrations().clone()
+    }
+
+    /// Puts back what [`Org::integrations`] returned (undoing a write that could not be saved).
+    pub fn restore_integrations(&self, list: Vec<Instance>) {
+        *self.lock_integrations() = list;
     }
 
     fn lock_log(&self) -> std::sync::MutexGuard<'_, Vec<LogEvent>> {
@@ -220,12 +267,14 @@ impl Org {
         }
     }
 
-    /// Removes the event with this uuid (undoing a write that could not be saved; a
-    /// rate-limit event may have been written after it meanwhile).
-    pub fn unrecord(&self, uuid: &str) {
+    /// Removes the events with these uuids (undoing a write that could not be saved; a
+    /// rate-limit event may have been written after them meanwhile).
+    pub fn unrecord(&self, uuids: &[String]) {
         let mut log = self.lock_log();
-        if let Some(i) = log.iter().rposition(|e| e.uuid == uuid) {
-            log.remove(i);
+        for uuid in uuids.iter().rev() {
+            if let Some(i) = log.iter().rposition(|e| &e.uuid == uuid) {
+                log.remove(i);
+            }
         }
     }
 
@@ -286,10 +335,81 @@ impl AppEntry {
         self.secrets.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Puts back the secrets [`AppEntry::secrets`] returned (undoing a write that could not
-    /// be saved).
-    pub fn restore_secrets(&self, secrets: Vec<Secret>) {
-        *self.lock() = secrets;
+    /// A copy of every credential of the app, for [`AppEntry::restore`].
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            secrets: self.secrets(),
+            jwks: self.jwks(),
+            keys: self.keys(),
+            tokens: self.tokens(),
+        }
+    }
+
+    /// Puts back what [`AppEntry::snapshot`] copied (undoing a write that could not be saved).
+    pub fn restore(&self, s: Snapshot) {
+        *self.lock() = s.secrets;
+        *self.lock_jwks() = s.jwks;
+        *self.lock_keys() = s.keys;
+        *self.lock_tokens() = s.tokens;
+    }
+
+    fn lock_tokens(&self) -> std::sync::MutexGuard<'_, Vec<RefreshToken>> {
+        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the app's refresh tokens, oldest first.
+    pub fn tokens(&self) -> Vec<RefreshToken> {
+        self.lock_tokens().clone()
+    }
+
+    /// One refresh token, or Okta's 404.
+    pub fn token(&self, id: &str) -> Result<RefreshToken, ApiError> {
+        self.lock_tokens()
+            .iter()
+            .find(|t| t.id == id)
+            .cloned()
+            .ok_or_else(|| tokens::not_found(id))
+    }
+
+    /// Revokes one refresh token; returns it.
+    pub fn revoke_token(&self, id: &str) -> Result<RefreshToken, ApiError> {
+        tokens::revoke(&mut self.lock_tokens(), id)
+    }
+
+    /// Revokes every refresh token of the app; returns them (none is not an error).
+    pub fn revoke_all_tokens(&self) -> Result<Vec<RefreshToken>, ApiError> {
+        Ok(std::mem::take(&mut *self.lock_tokens()))
+    }
+
+    fn lock_keys(&self) -> std::sync::MutexGuard<'_, Vec<AppKey>> {
+        self.keys.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the app's signing key credentials, oldest first.
+    pub fn keys(&self) -> Vec<AppKey> {
+        self.lock_keys().clone()
+    }
+
+    /// One key credential by `kid`, or Okta's 404.
+    pub fn key(&self, kid: &str) -> Result<AppKey, ApiError> {
+        self.lock_keys()
+            .iter()
+            .find(|k| k.kid == kid)
+            .cloned()
+            .ok_or_else(|| keys::not_found(kid))
+    }
+
+    /// Generates a key credential valid for `years` years ([`keys::generate`]).
+    pub fn generate_key(&self, years: i64) -> Result<AppKey, ApiError> {
+        let now = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or(time::OffsetDateTime::now_utc());
+        keys::generate(&self.app.label, &mut self.lock_keys(), years, now)
+    }
+
+    /// Adds a copy of another app's key credential ([`keys::clone_to`]).
+    pub fn clone_key_in(&self, key: &AppKey) -> Result<AppKey, ApiError> {
+        keys::clone_to(key, &mut self.lock_keys(), &model::now())
     }
 
     /// A copy of the app's secrets, oldest first.
@@ -304,11 +424,6 @@ impl AppEntry {
     /// A copy of the app's JSON Web Keys, oldest first.
     pub fn jwks(&self) -> Vec<Jwk> {
         self.lock_jwks().clone()
-    }
-
-    /// Puts back the keys [`AppEntry::jwks`] returned (undoing a write that could not be saved).
-    pub fn restore_jwks(&self, keys: Vec<Jwk>) {
-        *self.lock_jwks() = keys;
     }
 
     /// One JSON Web Key, or Okta's 404 (also for apps that are not OAuth 2.0 clients).
@@ -394,61 +509,78 @@ impl AppEntry {
             None => model::generate_secret(),
         };
         let now = model::now();
-        let mut secrets = self.lock();
-        if secrets.len() >= MAX_SECRETS {
-            return Err(ApiError::validation(
-                "OAuth2ClientSecretMediated",
-                "You've reached the maximum number of client secrets per client.",
-            ));
-        }
-        let secret = Secret::new(client_secret, status, &now);
-        secrets.push(secret.clone());
-        Ok(secret)
+        add_secret(&mut self.lock(), Secret::new(client_secret, status, &now))
     }
 
-    /// Activates or deactivates a secret. Deactivating the only active secret is refused;
-    /// setting the status it already has changes nothing.
+    /// Activates or deactivates a secret ([`set_secret_status`]).
     pub fn set_status(&self, id: &str, active: bool) -> Result<Secret, ApiError> {
-        let now = model::now();
-        let mut secrets = self.lock();
-        let active_count = secrets.iter().filter(|s| s.status == ACTIVE).count();
-        let secret = secrets
-            .iter_mut()
-            .find(|s| s.id == id)
-            .ok_or_else(|| secret_not_found(id))?;
-        let want = if active { ACTIVE } else { INACTIVE };
-        if secret.status == want {
-            return Ok(secret.clone());
-        }
-        if !active && active_count <= 1 {
-            return Err(ApiError::validation(
-                "OAuth2ClientSecretMediated",
-                "You can't deactivate the only active client secret.",
-            ));
-        }
-        secret.status = want.to_string();
-        secret.last_updated = now;
-        Ok(secret.clone())
+        set_secret_status(&mut self.lock(), id, active)
     }
 
-    /// Deletes an INACTIVE secret and returns it; an ACTIVE one is refused.
+    /// Deletes an INACTIVE secret ([`delete_secret_in`]).
     pub fn delete_secret(&self, id: &str) -> Result<Secret, ApiError> {
-        let mut secrets = self.lock();
-        let pos = secrets
-            .iter()
-            .position(|s| s.id == id)
-            .ok_or_else(|| secret_not_found(id))?;
-        if secrets[pos].status == ACTIVE {
-            return Err(ApiError::validation(
-                "OAuth2ClientSecretMediated",
-                "You can't delete an active client secret. Deactivate the secret before deleting it.",
-            ));
-        }
-        Ok(secrets.remove(pos))
+        delete_secret_in(&mut self.lock(), id)
     }
 }
 
-fn secret_not_found(id: &str) -> ApiError {
+/// Adds a secret to a client's secrets, at most [`MAX_SECRETS`] (Okta's rule for app and API
+/// service integration secrets alike). Returns it.
+pub fn add_secret(secrets: &mut Vec<Secret>, secret: Secret) -> Result<Secret, ApiError> {
+    if secrets.len() >= MAX_SECRETS {
+        return Err(ApiError::validation(
+            "OAuth2ClientSecretMediated",
+            "You've reached the maximum number of client secrets per client.",
+        ));
+    }
+    secrets.push(secret.clone());
+    Ok(secret)
+}
+
+/// Activates or deactivates one of a client's secrets. Deactivating the only active secret is
+/// refused; setting the status it already has changes nothing.
+pub fn set_secret_status(
+    secrets: &mut [Secret],
+    id: &str,
+    active: bool,
+) -> Result<Secret, ApiError> {
+    let now = model::now();
+    let active_count = secrets.iter().filter(|s| s.status == ACTIVE).count();
+    let secret = secrets
+        .iter_mut()
+        .find(|s| s.id == id)
+        .ok_or_else(|| secret_not_found(id))?;
+    let want = if active { ACTIVE } else { INACTIVE };
+    if secret.status == want {
+        return Ok(secret.clone());
+    }
+    if !active && active_count <= 1 {
+        return Err(ApiError::validation(
+            "OAuth2ClientSecretMediated",
+            "You can't deactivate the only active client secret.",
+        ));
+    }
+    secret.status = want.to_string();
+    secret.last_updated = now;
+    Ok(secret.clone())
+}
+
+/// Deletes an INACTIVE secret of a client and returns it; an ACTIVE one is refused.
+pub fn delete_secret_in(secrets: &mut Vec<Secret>, id: &str) -> Result<Secret, ApiError> {
+    let pos = secrets
+        .iter()
+        .position(|s| s.id == id)
+        .ok_or_else(|| secret_not_found(id))?;
+    if secrets[pos].status == ACTIVE {
+        return Err(ApiError::validation(
+            "OAuth2ClientSecretMediated",
+            "You can't delete an active client secret. Deactivate the secret before deleting it.",
+        ));
+    }
+    Ok(secrets.remove(pos))
+}
+
+/// Okta's 404 for a secret id the client does not have.
+pub fn secret_not_found(id: &str) -> ApiError {
     ApiError::not_found(&format!("{id} (OAuth2ClientSecret)"))
 }
 
@@ -495,6 +627,8 @@ mod tests {
             },
             secrets: Mutex::new(secrets),
             jwks: Mutex::new(Vec::new()),
+            keys: Mutex::new(Vec::new()),
+            tokens: Mutex::new(Vec::new()),
         }
     }
 

@@ -115,6 +115,17 @@ pub fn admin() -> Party {
     }
 }
 
+/// An OAuth 2.0 service app acting with an access token it obtained (its client id).
+pub fn client_app(client_id: &str, label: Option<&str>) -> Party {
+    Party {
+        id: client_id.to_string(),
+        kind: "PublicClientApp".to_string(),
+        alternate_id: client_id.to_string(),
+        display_name: label.unwrap_or(client_id).to_string(),
+        detail: None,
+    }
+}
+
 /// What happened to a credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -126,6 +137,12 @@ pub enum Action {
     Deactivate,
     /// Deleted.
     Delete,
+    /// Generated (a signing key credential).
+    Generate,
+    /// Cloned from another app (a signing key credential).
+    Clone,
+    /// Revoked (a refresh token).
+    Revoke,
 }
 
 impl Action {
@@ -135,6 +152,9 @@ impl Action {
             Action::Activate => ("activate", "Activate"),
             Action::Deactivate => ("deactivate", "Deactivate"),
             Action::Delete => ("delete", "Delete"),
+            Action::Generate => ("generate", "Generate"),
+            Action::Clone => ("clone", "Clone"),
+            Action::Revoke => ("revoke", "Revoke"),
         }
     }
 }
@@ -155,6 +175,20 @@ pub enum Credential<'a> {
         /// Its `kid`.
         kid: Option<&'a str>,
     },
+    /// An OAuth 2.0 refresh token issued for the app.
+    Token {
+        /// Its id.
+        id: &'a str,
+        /// The user it was issued to.
+        user_id: &'a str,
+    },
+    /// An app's signing key credential (X.509 certificate).
+    Key {
+        /// Its `kid`.
+        kid: &'a str,
+        /// When its certificate expires.
+        expires_at: &'a str,
+    },
 }
 
 /// The event for `action` on `credential` of `app`, by `actor`, at `published`.
@@ -166,7 +200,8 @@ pub fn credential_event(
     published: &str,
 ) -> LogEvent {
     let (verb, title) = action.word();
-    let (target, what) = match credential {
+    let client_event = || format!("app.oauth2.credentials.lifecycle.{verb}");
+    let (target, what, event_type) = match credential {
         Credential::Secret { id, hash } => (
             Party {
                 id: id.to_string(),
@@ -175,7 +210,8 @@ pub fn credential_event(
                 display_name: "Client secret".to_string(),
                 detail: Some(serde_json::json!({"secret_hash": hash})),
             },
-            "client secret",
+            "client secret for OAuth 2.0 client",
+            client_event(),
         ),
         Credential::Jwk { id, kid } => (
             Party {
@@ -185,14 +221,39 @@ pub fn credential_event(
                 display_name: "JSON Web Key".to_string(),
                 detail: kid.map(|k| serde_json::json!({"kid": k})),
             },
-            "JSON Web Key",
+            "JSON Web Key for OAuth 2.0 client",
+            client_event(),
+        ),
+        // Okta's event type for a token of the org authorization server revoked.
+        Credential::Token { id, user_id } => (
+            Party {
+                id: id.to_string(),
+                kind: "RefreshToken".to_string(),
+                alternate_id: id.to_string(),
+                display_name: "Refresh token".to_string(),
+                detail: Some(serde_json::json!({"userId": user_id})),
+            },
+            "refresh token for OAuth 2.0 client",
+            format!("app.oauth2.token.{verb}"),
+        ),
+        // Okta's own event types for app key credentials: app.keys.generate, app.keys.clone.
+        Credential::Key { kid, expires_at } => (
+            Party {
+                id: kid.to_string(),
+                kind: "AppInstanceKeyCredential".to_string(),
+                alternate_id: kid.to_string(),
+                display_name: "Signing key credential".to_string(),
+                detail: Some(serde_json::json!({"kid": kid, "expiresAt": expires_at})),
+            },
+            "key credential for app",
+            format!("app.keys.{verb}"),
         ),
     };
     LogEvent {
         uuid: uuid_like(),
         published: published.to_string(),
-        event_type: format!("app.oauth2.credentials.lifecycle.{verb}"),
-        display_message: format!("{title} {what} for OAuth 2.0 client"),
+        event_type,
+        display_message: format!("{title} {what}"),
         outcome: "SUCCESS".to_string(),
         actor,
         target: vec![
@@ -205,6 +266,28 @@ pub fn credential_event(
             },
             target,
         ],
+        debug_data: None,
+    }
+}
+
+/// The event of an app itself created or deleted (`application.lifecycle.{create,delete}`,
+/// Okta's types), with the app as the only target.
+pub fn app_event(action: Action, app: &App, actor: Party, published: &str) -> LogEvent {
+    let (verb, title) = action.word();
+    LogEvent {
+        uuid: uuid_like(),
+        published: published.to_string(),
+        event_type: format!("application.lifecycle.{verb}"),
+        display_message: format!("{title} application"),
+        outcome: "SUCCESS".to_string(),
+        actor,
+        target: vec![Party {
+            id: app.id.clone(),
+            kind: "AppInstance".to_string(),
+            alternate_id: app.label.clone(),
+            display_name: app.label.clone(),
+            detail: None,
+        }],
         debug_data: None,
     }
 }

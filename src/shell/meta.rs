@@ -43,6 +43,8 @@ pub enum MetaCommand {
     Schema(String),
     /// `\x [on|off]`, `.expanded [on|off]`: expanded display (toggles without an argument).
     Expanded(Option<bool>),
+    /// `.pager on|off`: results taller than the terminal go through `$PAGER`.
+    Pager(bool),
     /// `.quit`, `.exit`, `\q`, `exit`, `quit`: leave the shell.
     Quit,
 }
@@ -101,6 +103,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         ".expanded",
         "[on|off]",
         "one block per row, column | value (also \\x)",
+    ),
+    (
+        ".pager",
+        "on|off",
+        "page results taller than the terminal with $PAGER (default less -S)",
     ),
     (
         ".quit",
@@ -186,6 +193,7 @@ impl MetaCommand {
                 }
             },
             ".timer" => on_off(".timer", arg).map(MetaCommand::Timer),
+            ".pager" => on_off(".pager", arg).map(MetaCommand::Pager),
             ".dryrun" | ".dry-run" | ".dry_run" => on_off(".dryrun", arg).map(MetaCommand::DryRun),
             ".cache" => match arg {
                 None => Ok(MetaCommand::CacheShow),
@@ -364,6 +372,8 @@ mod tests {
         assert_eq!(p(".output"), Ok(MetaCommand::Output(None)));
         assert_eq!(p(".timer on"), Ok(MetaCommand::Timer(true)));
         assert_eq!(p(".timer off;"), Ok(MetaCommand::Timer(false)));
+        assert_eq!(p(".pager off"), Ok(MetaCommand::Pager(false)));
+        assert_eq!(p(".pager on"), Ok(MetaCommand::Pager(true)));
         assert_eq!(p(".dryrun on"), Ok(MetaCommand::DryRun(true)));
         assert_eq!(p(".cache 300"), Ok(MetaCommand::Cache(Some(300))));
         assert_eq!(p(".cache off"), Ok(MetaCommand::Cache(None)));

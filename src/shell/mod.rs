@@ -16,6 +16,7 @@ pub mod editor;
 pub mod highlight;
 pub mod lex;
 pub mod meta;
+pub mod pager;
 pub mod redact;
 
 #[cfg(feature = "shell")]
@@ -70,6 +71,9 @@ pub struct ShellConfig {
     pub fit_terminal: bool,
     /// Lines printed when the shell starts.
     pub banner: String,
+    /// Send results taller than the terminal through `$PAGER` (`.pager on|off`); never
+    /// when standard output is not a terminal.
+    pub pager: bool,
 }
 
 #[cfg(feature = "shell")]
@@ -277,7 +281,18 @@ impl Shell<'_> {
             text: text.clone(),
         };
         let engine = self.engine;
-        let (out, err) = (&mut self.out, &mut self.err);
+        // With the pager on, both streams are held in order until the input has run, to
+        // see whether the result fits the terminal.
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        let paging = self.config.pager && terminal;
+        let held = std::cell::RefCell::new(Vec::new());
+        let mut held_out = pager::Held::new(&held, false);
+        let mut held_err = pager::Held::new(&held, true);
+        let (out, err): (&mut dyn Write, &mut dyn Write) = if paging {
+            (&mut held_out, &mut held_err)
+        } else {
+            (&mut self.out, &mut self.err)
+        };
         let result = self.runtime.block_on(async {
             let run = run_scripts(engine, std::slice::from_ref(&script), &options, out, err);
             tokio::select! {
@@ -285,6 +300,9 @@ impl Shell<'_> {
                 () = interrupted() => None,
             }
         });
+        if paging {
+            self.show(held.into_inner(), terminal)?;
+        }
         match result {
             Some(Ok(_)) => {}
             Some(Err(RunError::BrokenPipe)) => {}
@@ -307,6 +325,43 @@ impl Shell<'_> {
         }
         self.out.flush()?;
         self.err.flush()?;
+        Ok(())
+    }
+
+    /// Writes held output: the results through the pager when they are taller than the
+    /// terminal, then the messages (summaries, errors); otherwise both as they came.
+    fn show(&mut self, held: Vec<(bool, Vec<u8>)>, terminal: bool) -> Result<(), ShellError> {
+        let results: Vec<u8> = held
+            .iter()
+            .filter(|(err, _)| !err)
+            .flat_map(|(_, bytes)| bytes.iter().copied())
+            .collect();
+        let lines = results.iter().filter(|&&b| b == b'\n').count();
+        if pager::should_page(self.config.pager, terminal, lines, pager::terminal_height()) {
+            let command = pager::pager_command();
+            match pager::page(&command, &results) {
+                Ok(()) => {
+                    for (_, bytes) in held.iter().filter(|(err, _)| *err) {
+                        self.err.write_all(bytes)?;
+                    }
+                    self.err.flush()?;
+                    return Ok(());
+                }
+                Err(e) => writeln!(
+                    self.err,
+                    "warning: cannot run the pager '{command}': {e} (set PAGER, or .pager off)"
+                )?,
+            }
+        }
+        for (err, bytes) in &held {
+            if *err {
+                self.err.write_all(bytes)?;
+                self.err.flush()?;
+            } else {
+                self.out.write_all(bytes)?;
+                self.out.flush()?;
+            }
+        }
         Ok(())
     }
 
@@ -427,6 +482,10 @@ impl Shell<'_> {
                 let on = on.unwrap_or(!opts.render.expanded);
                 opts.render.expanded = on;
                 writeln!(self.err, "expanded display: {}", on_off(on))?;
+            }
+            MetaCommand::Pager(on) => {
+                self.config.pager = on;
+                writeln!(self.err, "pager: {}", on_off(on))?;
             }
             MetaCommand::Quit => {}
         }

@@ -114,3 +114,40 @@ pub fn epoch_secs() -> u64 {
         .unwrap()
         .as_secs()
 }
+
+/// Progress events as text, in order: `start okta.apps.secrets 5`, `done …`, `end …`,
+/// `page list_users 1 2`, `listed list_users`, `wait create… 1000ms`.
+#[derive(Default)]
+pub struct RecordedProgress(pub Mutex<Vec<String>>);
+
+impl RecordedProgress {
+    /// The events so far.
+    pub fn events(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    fn push(&self, event: String) {
+        self.0.lock().unwrap().push(event);
+    }
+}
+
+impl oktaql::exec::Progress for RecordedProgress {
+    fn fanout_started(&self, label: &str, total: usize) {
+        self.push(format!("start {label} {total}"));
+    }
+    fn fanout_request_done(&self, label: &str) {
+        self.push(format!("done {label}"));
+    }
+    fn fanout_finished(&self, label: &str) {
+        self.push(format!("end {label}"));
+    }
+    fn page(&self, label: &str, pages: usize, rows: usize) {
+        self.push(format!("page {label} {pages} {rows}"));
+    }
+    fn list_finished(&self, label: &str) {
+        self.push(format!("listed {label}"));
+    }
+    fn rate_limit_wait(&self, label: &str, wait: std::time::Duration) {
+        self.push(format!("wait {label} {}ms", wait.as_millis()));
+    }
+}

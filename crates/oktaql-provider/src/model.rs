@@ -35,6 +35,8 @@ pub struct Param {
     pub description: Option<String>,
     /// Default value (server variables have one: `my-org`).
     pub default: Option<String>,
+    /// The schema's `minimum`, for numeric parameters (reference examples use it).
+    pub minimum: Option<i64>,
     /// The schema's `maximum`, for numeric parameters (a page size's largest value).
     pub maximum: Option<i64>,
 }

@@ -426,6 +426,7 @@ fn method_params(
                 ty: "string".into(),
                 description: var.and_then(|v| v.description.clone()),
                 default: var.and_then(|v| v.default.clone()),
+                minimum: None,
                 maximum: None,
             });
         }
@@ -469,6 +470,7 @@ fn method_params(
                 ty: "string".into(),
                 description: None,
                 default: None,
+                minimum: None,
                 maximum: None,
             });
         }
@@ -499,15 +501,22 @@ fn parse_param(doc: &Doc<'_>, value: &Value, at: &str) -> Result<Option<Param>, 
             .get("required")
             .and_then(Value::as_bool)
             .unwrap_or(false);
-    let (ty, default, schema_description, maximum) = match map.get("schema") {
+    let (ty, default, schema_description, minimum, maximum) = match map.get("schema") {
         Some(schema) => {
             let flat = flatten(doc, schema, &format!("{at}.schema"))?;
             let resolved = doc.deref(schema, at)?;
             let default = resolved.get("default").and_then(scalar_string);
+            let minimum = resolved.get("minimum").and_then(Value::as_i64);
             let maximum = resolved.get("maximum").and_then(Value::as_i64);
-            (flat.type_name(), default, flat.description, maximum)
+            (
+                flat.type_name(),
+                default,
+                flat.description,
+                minimum,
+                maximum,
+            )
         }
-        None => ("string".to_string(), None, None, None),
+        None => ("string".to_string(), None, None, None, None),
     };
     Ok(Some(Param {
         name,
@@ -516,6 +525,7 @@ fn parse_param(doc: &Doc<'_>, value: &Value, at: &str) -> Result<Option<Param>, 
         ty,
         description: text_of(map.get("description")).or(schema_description),
         default,
+        minimum,
         maximum,
     }))
 }
