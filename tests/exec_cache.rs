@@ -125,3 +125,29 @@ async fn the_shell_cache_expires() {
     e.q(&secrets_of(DEMO_APP_TWO_SECRETS)).await;
     assert_eq!(e.reused(), 1, "expired: sent again");
 }
+
+/// A list a LIMIT stopped reading early is not kept: the next statement reads it whole.
+#[tokio::test]
+async fn a_list_cut_short_is_not_kept() {
+    // 260 apps: more than the first page of 200.
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let mut config = EngineConfig::new(Registry::embedded());
+    config.server_url = Some(sandbox.url_template());
+    config.client.token = Some(sandbox.token().to_string());
+    let engine = Engine::new(config).unwrap();
+    engine.client().set_cache(CacheScope::Run);
+    let run = |sql: String| {
+        let engine = &engine;
+        async move { engine.run(&Source::new(&sql)).await.unwrap().rows.unwrap() }
+    };
+    let some = run(format!(
+        "SELECT id FROM okta.apps.applications WHERE subdomain = '{DEMO_ORG}' AND status = 'ACTIVE' LIMIT 2"
+    ))
+    .await;
+    assert_eq!(some.len(), 2);
+    let all = run(format!(
+        "SELECT id FROM okta.apps.applications WHERE subdomain = '{DEMO_ORG}' AND status = 'ACTIVE'"
+    ))
+    .await;
+    assert!(all.len() > 200, "every page read: {}", all.len());
+}

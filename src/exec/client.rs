@@ -333,15 +333,19 @@ impl Client {
         }
         let mut single: Option<Vec<Map<String, Value>>> = None;
         let mut pages = 0usize;
+        // Kept only when the caller read to the end: a LIMIT that stopped early is not the answer.
+        let mut read_all = false;
         self.stream_pages(req, |page| {
             pages += 1;
             if key.is_some() {
                 single = (pages == 1).then(|| page.clone());
             }
-            on_page(page)
+            let more = on_page(page);
+            read_all = matches!(more, Ok(true));
+            more
         })
         .await?;
-        if let (Some(key), Some(rows), 1) = (key, single, pages) {
+        if let (Some(key), Some(rows), 1, true) = (key, single, pages, read_all) {
             self.memo.store(key, rows);
         }
         Ok(())
