@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use oktaql::auth::sources::Flags;
 use oktaql::render::OutputFormat;
 use oktaql::sandbox::cli::SandboxArgs;
+use oktaql::session::SessionSettings;
 
 /// SQL over the Okta Management API.
 #[derive(Parser, Debug)]
@@ -342,6 +344,40 @@ impl Default for SessionArgs {
 }
 
 impl SessionArgs {
+    /// The library's session settings for these arguments.
+    pub fn settings(&self) -> SessionSettings {
+        SessionSettings {
+            sandbox: self.sandbox,
+            registry: self.registry.clone(),
+            server_url: self.server_url.clone(),
+            credentials: Flags {
+                org_url: self.org_url.clone(),
+                org: self.org.clone(),
+                token_file: self.token_file.clone(),
+                client_id: self.client_id.clone(),
+                private_key: self.private_key.clone(),
+                key_id: self.key_id.clone(),
+                scopes: self.scopes.clone(),
+                dpop: self.dpop,
+                config: self.config.clone(),
+            },
+            output: self.output,
+            outfile: self.outfile.is_some(),
+            hide_headers: self.hide_headers,
+            vars: self.vars.clone(),
+            vars_file: self.vars_file.clone(),
+            timeout_secs: self.timeout,
+            concurrency: self.concurrency,
+            rate_share: self.rate_share,
+            org_concurrency: self.org_concurrency,
+            max_pages: self.max_pages,
+            max_body_mb: self.max_body_mb,
+            strict: self.strict,
+            debug: self.debug,
+            sandbox_latency: self.sandbox_latency.map(std::time::Duration::from_millis),
+        }
+    }
+
     fn fallback() -> SessionArgs {
         SessionArgs {
             sandbox: false,
@@ -389,6 +425,13 @@ mod tests {
         let fallback = SessionArgs::fallback();
         assert_eq!(fallback.timeout, args.session.timeout);
         assert_eq!(fallback.concurrency, args.session.concurrency);
+        // The library's defaults are the command line's.
+        let lib = SessionSettings::default();
+        let cli = args.session.settings();
+        assert_eq!(lib.timeout_secs, cli.timeout_secs);
+        assert_eq!(lib.concurrency, cli.concurrency);
+        assert_eq!(lib.max_body_mb, cli.max_body_mb);
+        assert_eq!(lib.output, cli.output);
     }
 
     /// Every command and subcommand, with its path (`oktaql exec`).

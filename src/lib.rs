@@ -6,7 +6,9 @@
 //! text ─template─▶ text ─sql─▶ Statement ─plan─▶ Plan ─exec─▶ rows ─relational─▶ Rows ─render─▶ bytes
 //! ```
 //!
-//! The library holds everything but argument parsing; the `oktaql` binary is a thin wrapper.
+//! The library holds everything but argument parsing; the `oktaql` binary is a thin wrapper
+//! (arguments, wiring, signals, exit codes). [`session`] turns a run's settings into an
+//! engine, [`runner`] runs scripts through it and [`outfile`] writes their output atomically.
 //!
 //! Cargo features (all on by default) add what an embedding program may not want:
 //! `shell` (the interactive prompt, rustyline), `sandbox` (the built-in Okta sandbox,
@@ -18,6 +20,7 @@ pub mod auth;
 pub mod engine;
 pub mod error;
 pub mod exec;
+pub mod outfile;
 pub mod plan;
 pub mod provider;
 pub mod reference;
@@ -28,6 +31,7 @@ pub mod runner;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod secrets;
+pub mod session;
 pub mod shell;
 pub mod sql;
 pub mod template;

@@ -28,6 +28,56 @@ pub struct Script {
     pub text: String,
 }
 
+impl Script {
+    /// The script in the SQL file at `path`, named by its path.
+    pub fn from_file(path: &std::path::Path) -> Result<Script, ScriptError> {
+        let name = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Script { name, text }),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                Err(ScriptError::NotUtf8 { path: name })
+            }
+            Err(error) => Err(ScriptError::File { path: name, error }),
+        }
+    }
+
+    /// The script read to its end from `input` (standard input), named `<stdin>`.
+    pub fn from_stdin(mut input: impl std::io::Read) -> Result<Script, ScriptError> {
+        let mut text = String::new();
+        input
+            .read_to_string(&mut text)
+            .map_err(ScriptError::Stdin)?;
+        Ok(Script {
+            name: "<stdin>".into(),
+            text,
+        })
+    }
+}
+
+/// Why a script could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptError {
+    /// The file is not UTF-8 text.
+    #[error("the SQL file {path} is not UTF-8 text: save it as UTF-8")]
+    NotUtf8 {
+        /// The file.
+        path: String,
+    },
+    /// The file cannot be read.
+    #[error(
+        "cannot read the SQL file {path}: {error} — check the path (use -f - for standard input)"
+    )]
+    File {
+        /// The file.
+        path: String,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// Standard input cannot be read.
+    #[error("cannot read standard input")]
+    Stdin(#[source] std::io::Error),
+}
+
 /// How to run scripts.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -77,15 +127,35 @@ impl WriteLog {
         self.lock().in_flight.clone()
     }
 
+    /// Writes to `diag` which writes were applied and which was in flight; returns whether
+    /// any was applied.
+    pub fn report(&self, diag: &mut dyn Write) -> bool {
+        let st = self.lock();
+        // A report that cannot be written has nowhere else to go.
+        if !st.applied.is_empty() {
+            let _ = writeln!(diag, "{} write(s) applied:", st.applied.len());
+            for w in &st.applied {
+                let _ = writeln!(diag, "  {w}");
+            }
+        }
+        if let Some(w) = &st.in_flight {
+            let _ = writeln!(
+                diag,
+                "a write was in flight and may have been applied (check with a SELECT):\n  {w}"
+            );
+        }
+        !st.applied.is_empty()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, WriteState> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn start(&self, what: String) {
+    pub(crate) fn start(&self, what: String) {
         self.lock().in_flight = Some(what);
     }
 
-    fn finish(&self, applied: bool) {
+    pub(crate) fn finish(&self, applied: bool) {
         let mut st = self.lock();
         if let Some(what) = st.in_flight.take() {
             if applied {

@@ -23,6 +23,8 @@ use crate::secrets::SecretValues;
 
 /// A cached token is fetched again this long before it expires.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+/// Longest a token is cached for, whatever lifetime the server gives it (Okta's are an hour).
+pub const MAX_TOKEN_LIFE: Duration = Duration::from_secs(86_400);
 /// Most token requests for one token (a DPoP nonce challenge takes two).
 const MAX_TOKEN_ATTEMPTS: usize = 3;
 
@@ -214,7 +216,9 @@ impl Authenticator {
         let token = self
             .fetch_token(http, org, app, state, &wanted, tracer)
             .await?;
-        let life = Duration::from_secs(token.expires_in);
+        // `expires_in` is the server's number: capped, so that adding it to the clock
+        // cannot overflow (a panic) however large it is.
+        let life = Duration::from_secs(token.expires_in).min(MAX_TOKEN_LIFE);
         // Refresh a minute early, or at half the lifetime of a token shorter than two minutes.
         let margin = REFRESH_MARGIN.min(life / 2);
         *cached = Some(Cached {

@@ -5,6 +5,7 @@ use serde_json::Value;
 use sqlparser::ast::{BinaryOperator, Expr, InTarget, UnaryOperator, Value as SqlValue};
 
 use crate::provider::{Column, Method, ParamLocation, Resource, Service, SqlVerb};
+use crate::sql::number_value;
 
 use super::url::{encode_segment, server_base};
 use super::{HttpRequest, PlanError, TableColumn};
@@ -85,7 +86,7 @@ pub fn literal(expr: &Expr) -> Option<Value> {
             | SqlValue::DoubleQuotedString(s)
             | SqlValue::EscapedStringLiteral(s)
             | SqlValue::TripleSingleQuotedString(s) => Some(Value::String(s.clone())),
-            SqlValue::Number(n, _) => number(n),
+            SqlValue::Number(n, _) => number_value(n),
             SqlValue::Boolean(b) => Some(Value::Bool(*b)),
             SqlValue::Null => Some(Value::Null),
             _ => None,
@@ -93,23 +94,20 @@ pub fn literal(expr: &Expr) -> Option<Value> {
         Expr::UnaryOp {
             op: UnaryOperator::Minus,
             expr,
-        } => match literal(expr)? {
-            Value::Number(n) => number(&format!("-{n}")),
-            _ => None,
+        } => match expr.as_ref() {
+            // The digits as written: a number kept as text (too many digits) negates too.
+            Expr::Value(v) => match &v.value {
+                SqlValue::Number(n, _) => number_value(&format!("-{n}")),
+                _ => None,
+            },
+            inner => match literal(inner)? {
+                Value::Number(n) => number_value(&format!("-{n}")),
+                _ => None,
+            },
         },
         Expr::Nested(e) => literal(e),
         _ => None,
     }
-}
-
-fn number(text: &str) -> Option<Value> {
-    if let Ok(i) = text.parse::<i64>() {
-        return Some(Value::from(i));
-    }
-    text.parse::<f64>()
-        .ok()
-        .and_then(serde_json::Number::from_f64)
-        .map(Value::Number)
 }
 
 /// A column reference: optional qualifier (table alias) and column name.

@@ -502,7 +502,7 @@ async fn list_apps(
     let limit = match p.limit.as_deref() {
         None | Some("") | Some("-1") => DEFAULT_APPS_LIMIT,
         Some(l) => match l.parse::<i64>() {
-            Ok(n) if n >= 1 => (n as usize).min(MAX_APPS_LIMIT),
+            Ok(n) if n >= 1 => usize::try_from(n).map_or(MAX_APPS_LIMIT, |n| n.min(MAX_APPS_LIMIT)),
             _ => {
                 return Err(ApiError::validation(
                     "limit",

@@ -155,21 +155,11 @@ fn bad_value(cur: &Cursor<'_>, name: &str) -> SqlError {
     ))
 }
 
+/// A number as written, with its sign (see [`super::number_value`]).
 fn number(digits: &str, negative: bool) -> Option<Value> {
-    let signed = if negative {
-        format!("-{digits}")
+    if negative {
+        super::number_value(&format!("-{digits}"))
     } else {
-        digits.to_string()
-    };
-    if let Ok(i) = signed.parse::<i64>() {
-        return Some(Value::from(i));
+        super::number_value(digits)
     }
-    if let Ok(u) = signed.parse::<u64>() {
-        return Some(Value::from(u));
-    }
-    signed
-        .parse::<f64>()
-        .ok()
-        .and_then(serde_json::Number::from_f64)
-        .map(Value::Number)
 }

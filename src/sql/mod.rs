@@ -9,12 +9,14 @@ mod cursor;
 mod error;
 mod exec;
 mod locate;
+mod number;
 mod parse;
 mod show;
 mod split;
 
 pub use error::SqlError;
 pub use locate::{caret, locate, Needle, Position};
+pub use number::number_value;
 pub use parse::{parse, statement_kind};
 pub use split::{is_complete, split, split_checked};
 

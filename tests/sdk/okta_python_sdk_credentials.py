@@ -2,7 +2,7 @@
 """Drives the sandbox with Okta's official Python SDK (PyPI `okta` 3.4.6), unchanged, through
 the JSON Web Key, refresh token and key credential calls.
 
-Run by `cargo test --test sdk_python`; by hand:
+Run by `cargo test --test it sdk_python`; by hand:
 
     pip install 'okta==3.4.6'
     oktaql sandbox --listen 127.0.0.1:8787 &

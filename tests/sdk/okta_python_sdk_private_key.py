@@ -10,7 +10,7 @@ Run by hand:
     OKTAQL_PRIVATE_KEY=app.pem python3 tests/sdk/okta_python_sdk_private_key.py
 
 The SDK signs client assertions with RS256 only, so the key must be an RSA key. `cargo test
---test sdk_python` runs this script against an in-process sandbox when `import okta` works.
+--test it sdk_python` runs this script against an in-process sandbox when `import okta` works.
 
 Environment: OKTAQL_SANDBOX_URL (default http://127.0.0.1:8787/my-org), OKTAQL_CLIENT_ID (default
 the sandbox's service app, 0oa8f2kt9LgD4yFhK7m3), OKTAQL_PRIVATE_KEY (the PEM file).

@@ -1,0 +1,28 @@
+//! Shared by the integration tests: the `oktaql` binary run against a sandbox on its own
+//! runtime ([`cli`]), loopback servers that record what they receive ([`exec`], [`security`],
+//! [`registry`]'s canned pages), the reference registry that skips visibly when it is not
+//! checked out ([`registry`]), and a doc's runnable SQL blocks ([`docs`]).
+//!
+//! A test file uses it with `mod common;` at its top and `use crate::common::…` paths, so
+//! that the same file also compiles as a module of a larger test binary.
+#![allow(dead_code)]
+
+pub mod cli;
+pub mod docs;
+pub mod exec;
+pub mod registry;
+pub mod security;
+
+/// Says on the test process's stderr, past the harness's output capture (so that it shows
+/// in a plain `cargo test` run), that a check was skipped and why; once per message.
+pub fn skipped(notice: &str) {
+    use std::io::Write as _;
+    use std::sync::Mutex;
+    static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if said.iter().any(|s| s == notice) {
+        return;
+    }
+    said.push(notice.to_string());
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {notice}");
+}

@@ -1,0 +1,212 @@
+//! The sandbox keeps its promises under misuse: one sandbox per state file, nothing
+//! acknowledged or kept in memory that is not durable, state files held to the API's rules,
+//! Okta-shaped errors, honest banners and bounded sizes.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::security::*;
+use oktaql::sandbox::{Sandbox, SandboxConfig, DEMO_APP_ONE_SECRET, DEMO_APP_PRIVATE_KEY_JWT};
+
+/// Starts `oktaql sandbox ARGS` with its output piped.
+fn spawn_sandbox(args: &[&str]) -> Child {
+    oktaql()
+        .arg("sandbox")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits up to `limit` for the child to exit; kills it when it does not. Returns the exit
+/// code (`None` when it had to be killed) and its stdout and stderr.
+fn finish(mut child: Child, limit: Duration) -> (Option<i32>, String, String) {
+    let started = Instant::now();
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut out = String::new();
+    let mut err = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).ok();
+    child.stderr.take().unwrap().read_to_string(&mut err).ok();
+    (code, out, err)
+}
+
+async fn sandbox_on(state: &Path) -> Sandbox {
+    Sandbox::start(SandboxConfig {
+        token: TOKEN.to_string(),
+        state_file: Some(state.to_path_buf()),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn count_sql(app: &str) -> String {
+    format!("SELECT count(*) AS n FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{app}'")
+}
+
+async fn secret_count(template: &str, app: &str) -> u64 {
+    let out = run(exec_against(template, &["-o", "json", &count_sql(app)])).await;
+    let (stdout, err) = texts(&out);
+    assert!(out.status.success(), "{err}");
+    serde_json::from_str::<serde_json::Value>(&stdout).unwrap()[0]["n"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sandbox_on_the_same_state_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let _first = sandbox_on(&state).await;
+    let second = spawn_sandbox(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    let (code, _, err) =
+        tokio::task::spawn_blocking(move || finish(second, Duration::from_secs(10)))
+            .await
+            .unwrap();
+    assert_eq!(code, Some(2), "the second sandbox kept running: {err}");
+    assert!(err.contains("in use by another sandbox"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_whose_save_fails_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let sb = sandbox_on(&state).await;
+    let template = sb.url_template();
+    let before = secret_count(&template, DEMO_APP_ONE_SECRET).await;
+    // The temporary copy cannot be created: every save fails.
+    std::fs::create_dir(dir.path().join("state.json.tmp")).unwrap();
+    let insert = format!(
+        "INSERT INTO okta.apps.secrets (subdomain, appId) SELECT 'my-org', '{DEMO_APP_ONE_SECRET}'"
+    );
+    let out = run(exec_against(&template, &[&insert])).await;
+    let (_, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("could not save its state"), "{err}");
+    assert_eq!(
+        secret_count(&template, DEMO_APP_ONE_SECRET).await,
+        before,
+        "the failed create stayed in memory"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_file_breaking_the_api_rules_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    drop(sandbox_on(&state).await);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let apps = |v: &mut serde_json::Value| -> Vec<serde_json::Value> {
+        v["orgs"][0]["apps"].as_array().unwrap().clone()
+    };
+    // A one-character secret; a secret on a private_key_jwt app.
+    for (what, app_id) in [
+        ("1-character", DEMO_APP_ONE_SECRET),
+        ("private_key_jwt", DEMO_APP_PRIVATE_KEY_JWT),
+    ] {
+        let mut v = original.clone();
+        let mut list = apps(&mut v);
+        let donor = list
+            .iter()
+            .find(|a| a["id"] == DEMO_APP_ONE_SECRET)
+            .unwrap()["secrets"][0]
+            .clone();
+        for a in list.iter_mut() {
+            if a["id"] == app_id {
+                let mut s = donor.clone();
+                if what == "1-character" {
+                    s["client_secret"] = "x".into();
+                    a["secrets"] = serde_json::json!([s]);
+                } else {
+                    s["id"] = "ocsInjected000000001".into();
+                    a["secrets"] = serde_json::json!([s]);
+                }
+            }
+        }
+        v["orgs"][0]["apps"] = serde_json::Value::Array(list);
+        std::fs::write(&state, v.to_string()).unwrap();
+        let child = spawn_sandbox(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--state",
+            state.to_str().unwrap(),
+        ]);
+        let (code, _, err) =
+            tokio::task::spawn_blocking(move || finish(child, Duration::from_secs(10)))
+                .await
+                .unwrap();
+        assert_eq!(code, Some(2), "{what}: accepted: {err}");
+        assert!(err.contains("state.json"), "{what}: {err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_body_gets_okta_shaped_json() {
+    let sb = sandbox().await;
+    let url = format!(
+        "http://{}/my-org/api/v1/apps/{DEMO_APP_ONE_SECRET}/credentials/secrets",
+        sb.addr()
+    );
+    let body = vec![b' '; 8 * 1024 * 1024];
+    let resp = tokio::task::spawn_blocking(move || {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "-i", "-X", "POST", "-H", "Expect:", "-H"])
+            .arg(format!("Authorization: SSWS {TOKEN}"))
+            .args([
+                "-H",
+                "Content-Type: application/json",
+                "--data-binary",
+                "@-",
+                &url,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                let _ = c.stdin.take().unwrap().write_all(&body);
+                c.wait_with_output()
+            });
+        out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+    })
+    .await
+    .unwrap();
+    let Ok(resp) = resp else {
+        println!("skipped: curl is not installed");
+        return;
+    };
+    assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
+    assert!(resp.contains("application/json"), "{resp}");
+    assert!(resp.contains("\"errorCode\""), "{resp}");
+}
+
+#[test]
+fn the_banner_shows_the_bound_address_and_apps_are_capped() {
+    let child = spawn_sandbox(&["--listen", "0.0.0.0:0"]);
+    let (_, out, _) = finish(child, Duration::from_secs(3));
+    assert!(out.contains("listening on 0.0.0.0:"), "{out}");
+    let child = spawn_sandbox(&["--listen", "127.0.0.1:0", "--apps", "100000000"]);
+    let (code, _, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--apps"), "{err}");
+}
