@@ -4,15 +4,18 @@
 #
 #   benches/run.sh            # full run (about 3 minutes on 2 cores, after the build)
 #   benches/run.sh --quick    # fewer repetitions
-#   BENCH_ONLY=batch,startup benches/run.sh   # some of: batch, startup, fanout, list
+#   BENCH_ONLY=batch,startup benches/run.sh   # some of: batch, startup, fanout, list,
+#                                             # ratelimit, pipeline
 #
-# Environment: SKIP_BUILD=1 reuses target/release as it is; REFERENCE_REGISTRY=DIR adds a
+# Environment: SKIP_BUILD=1 reuses target/release as it is; OKTAQL_BIN=PATH measures another
+# oktaql binary (with SKIP_BUILD=1); RATE_L and RATE_N size the rate-limit scan (default 60/min,
+# 90 requests: about three minutes); REFERENCE_REGISTRY=DIR adds a
 # start-up figure with a StackQL-layout registry (default: ../shared/reference/stackql-registry
 # when it exists). Every server runs on 127.0.0.1 and is stopped on exit.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=$ROOT/target/release/oktaql
+BIN=${OKTAQL_BIN:-$ROOT/target/release/oktaql}
 BASELINE=$ROOT/target/release/oktaql-baseline
 ORG=my-org
 export OKTA_API_TOKEN=sandbox-token
@@ -28,8 +31,9 @@ start_sandbox() {
     local pid=$!
     echo "$pid" >"$work/sandbox.pid"
     for _ in $(seq 1 1200); do
-        if grep -q 'listening on' "$out" 2>/dev/null; then
-            sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$out" | head -1 >"$work/sandbox.base"
+        if grep -q 'base URL:' "$out" 2>/dev/null; then
+            # The banner's "base URL:" line (the address line may name 0.0.0.0).
+            sed -n 's/^ *base URL: *\(http[^ ]*\).*/\1/p' "$out" | head -1 >"$work/sandbox.base"
             return 0
         fi
         if ! kill -0 "$pid" 2>/dev/null; then
@@ -244,6 +248,84 @@ for cols in 'id, label, status' '*'; do
     row "5. large list: \`SELECT $cols FROM okta.apps.applications\`, $rows apps in $pages pages, CSV out" \
         "**$ms ms**, peak RSS **$rss_mb MB**" "peak RSS < 300 MB" \
         "$(jq -rn "if $rss_mb < 300 then \"met\" else \"missed\" end")" "whole process"
+done
+stop_sandbox "$WORK"
+
+fi
+
+# --- 6. a scan at the rate limit, with and without --rate-share -----------------------------
+if want ratelimit; then
+echo "6. scan at the rate limit (minutes: it waits for the resets)…" >&2
+L=${RATE_L:-60}
+N=${RATE_N:-$((L * 3 / 2))}
+sandbox --apps 600 --rate-limit "apps=$L/min"
+# N apps whose secrets can be listed: one GET each in the apps bucket.
+curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" "$BASE/$ORG/api/v1/apps?limit=200" -o "$WORK/rl1.json"
+curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" \
+    "$BASE/$ORG/api/v1/apps?limit=200&after=$(jq -r '.[-1].id' "$WORK/rl1.json")" -o "$WORK/rl2.json"
+ids=$(jq -rs --argjson n "$N" '[.[][] | select(.credentials.oauthClient.token_endpoint_auth_method // "" | startswith("client_secret"))]
+    | .[:$n] | map("'"'"'" + .id + "'"'"'") | join(", ")' "$WORK/rl1.json" "$WORK/rl2.json")
+N=$(jq -rn --arg s "$ids" '$s | split(", ") | length')
+SCAN="SELECT appId, id FROM okta.apps.secrets WHERE subdomain = '$ORG' AND appId IN ($ids)"
+for share in 100% 50%; do
+    # The bucket as it stands: what is left and when it resets (this probe counts too).
+    curl -fsS -D "$WORK/rl.h" -o /dev/null -H "Authorization: SSWS $OKTA_API_TOKEN" "$BASE/$ORG/api/v1/apps?limit=1"
+    remaining=$(tr -d '\r' <"$WORK/rl.h" | awk -F': ' 'tolower($1)=="x-rate-limit-remaining" {print $2}')
+    reset=$(tr -d '\r' <"$WORK/rl.h" | awk -F': ' 'tolower($1)=="x-rate-limit-reset" {print $2}')
+    start=$(date +%s.%N)
+    "$BIN" exec --rate-share "$share" -o csv "$SCAN" >"$WORK/rl.csv" 2>"$WORK/rl.err" || true
+    end=$(date +%s.%N)
+    # The least time: what this run may use before the reset, then whole windows of its share.
+    read -r took least <<<"$(python3 - "$start" "$end" "$reset" "$remaining" "$L" "$N" "${share%\%}" <<'PY'
+import math, sys
+start, end, reset = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+remaining, limit, n, share = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+per = max(1, limit * share // 100)
+first = min(remaining, per)
+least = 0.0 if n <= first else (reset - start) + (math.ceil((n - first) / per) - 1) * 60
+print(f"{end - start:.1f} {max(least, 0):.1f}")
+PY
+)"
+    got=$(($(wc -l <"$WORK/rl.csv") - 1))
+    limited=$(grep -c '(429)' "$WORK/rl.err" || true)
+    ratio=$(python3 -c "print(round($took / $least, 2) if $least > 0 else 0)")
+    row "6. scan at the rate limit: $N GETs, bucket apps=$L/min, --rate-share $share" \
+        "**$took s** (minimum $least s, **${ratio}×**); $limited answered 429; $got rows" \
+        "≤ 1.1× the minimum, ≤ 1% 429" \
+        "$(python3 -c "print('met' if $ratio <= 1.1 and $limited * 100 <= $N else 'missed')")" \
+        "the share: at most $share of each window"
+done
+stop_sandbox "$WORK"
+
+fi
+
+# --- 7. pipelined reads: a runbook of independent SELECTs at 50 ms latency -----------------
+if want pipeline; then
+echo "7. pipelined reads…" >&2
+sandbox --apps 260 --latency 50
+K=200
+# K different apps (identical GETs would be answered once per run, not sent).
+curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" "$BASE/$ORG/api/v1/apps?limit=200" -o "$WORK/pl1.json"
+curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" \
+    "$BASE/$ORG/api/v1/apps?limit=200&after=$(jq -r '.[-1].id' "$WORK/pl1.json")" -o "$WORK/pl2.json"
+jq -rs --argjson k "$K" --arg org "$ORG" '[.[][] | select(.credentials.oauthClient.token_endpoint_auth_method // "" | startswith("client_secret"))]
+    | .[:$k][] | "SELECT appId, id FROM okta.apps.secrets WHERE subdomain = \u0027\($org)\u0027 AND appId = \u0027\(.id)\u0027;"' \
+    "$WORK/pl1.json" "$WORK/pl2.json" >"$WORK/pipeline.sql"
+K=$(wc -l <"$WORK/pipeline.sql")
+pipe=()
+for c in 1 8 32; do
+    pipe+=(-n "c$c" "$BIN exec --concurrency $c -o csv -f $WORK/pipeline.sql")
+done
+hyperfine --style none -N --runs "$(runs 1 3)" --export-json "$WORK/pipeline.json" "${pipe[@]}" >&2
+i=0
+for c in 1 8 32; do
+    ms=$(median_ms "$WORK/pipeline.json" "$i")
+    ideal=$(((K + c - 1) / c * 50))
+    row "7. pipelined reads: $K independent SELECTs, sandbox --latency 50, --concurrency $c" \
+        "**$ms ms**" "≈ $ideal ms ($K / $c × 50 ms)" \
+        "$(jq -rn "if $ms <= $ideal * 1.15 + 30 then \"met\" else \"missed\" end")" \
+        "$(jq -n "$ms / $ideal * 100 | round / 100")× the ideal"
+    i=$((i + 1))
 done
 stop_sandbox "$WORK"
 

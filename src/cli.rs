@@ -368,6 +368,14 @@ pub struct SessionArgs {
     /// Requests in flight at once in a fan-out.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+    /// Most of each Okta rate limit this run uses, per bucket and of the org's concurrency
+    /// limit (50% leaves half to the org's other integrations; 100% takes it all).
+    #[arg(long, env = "OKTAQL_RATE_SHARE", default_value = "50%", value_name = "PERCENT", value_parser = oktaql::exec::budget::parse_share)]
+    pub rate_share: f64,
+    /// The org's limit on requests in flight (Okta: 75 for most orgs, 35 on the Integrator
+    /// Free plan); a concurrency 429 lowers it. The run keeps its --rate-share of it.
+    #[arg(long, default_value_t = 75, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub org_concurrency: u16,
     /// Stop following next-page links after this many pages (and say so).
     #[arg(long, value_name = "N")]
     pub max_pages: Option<usize>,
@@ -443,6 +451,8 @@ impl SessionArgs {
             vars_file: self.vars_file.clone(),
             timeout_secs: self.timeout,
             concurrency: self.concurrency,
+            rate_share: self.rate_share,
+            org_concurrency: self.org_concurrency,
             max_pages: self.max_pages,
             max_body_mb: self.max_body_mb,
             strict: self.strict,
@@ -472,6 +482,8 @@ impl SessionArgs {
             vars_file: None,
             timeout: 30.0,
             concurrency: 8,
+            rate_share: oktaql::exec::budget::DEFAULT_RATE_SHARE,
+            org_concurrency: 75,
             max_pages: None,
             max_body_mb: 64,
             strict: false,

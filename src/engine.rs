@@ -215,6 +215,8 @@ impl Engine {
             .as_ref()
             .and_then(|c| c.default_org().map(|o| o.name.clone()));
         let client = Client::new(client_config)?.with_diagnostics(config.diagnostics.clone());
+        // Identical GETs of one statement (a join's lookups) are sent once.
+        client.set_cache(crate::exec::CacheScope::Statement);
         Ok(Engine {
             orgs,
             default_org,
@@ -405,6 +407,12 @@ impl Engine {
     /// Executes a plan up to its result rows, which the caller then steps through: a query's
     /// rows are read from SQLite one at a time as the caller asks for them.
     pub async fn execute_streamed(&self, plan: &Plan) -> Result<StreamedOutcome, Error> {
+        let outcome = self.execute_plan(plan).await;
+        self.client.end_statement();
+        outcome
+    }
+
+    async fn execute_plan(&self, plan: &Plan) -> Result<StreamedOutcome, Error> {
         match plan {
             Plan::Static(rows) => Ok(StreamedOutcome {
                 rows: Some(ResultRows::ready(rows.clone())),

@@ -190,6 +190,8 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
     let terminals = terminals();
     let reporting = reporting(args.session.quiet, terminals);
     let mut s = Session::start(&args.session.settings(), terminals, reporting).await?;
+    // A run reads each identical GET once until it writes.
+    s.engine.client().set_cache(oktaql::exec::CacheScope::Run);
     s.options.continue_on_error = args.continue_on_error;
     s.options.dry_run = args.dry_run;
     s.options.one_document = args.one_document;

@@ -380,9 +380,14 @@ async fn run_inner(
         report.skipped += prepared.len() - plan_failures;
         return Ok(report);
     }
-    // 3. Execute (or print plans).
+    // 3. Execute (or print plans). Consecutive reads are pipelined: up to the client's
+    // concurrency of them run at once, their output still in statement order; a write is a
+    // barrier (everything before it has finished, nothing after it has started).
     let total = prepared.len();
     let mut results = 0usize;
+    let depth = engine.client().config().concurrency.max(1);
+    let mut ahead = futures::stream::FuturesOrdered::new();
+    let mut started_upto = 0usize;
     for (n, p) in prepared.iter().enumerate() {
         let name = &scripts[p.script].name;
         let plan = match &p.plan {
@@ -411,19 +416,37 @@ async fn run_inner(
             report.succeeded += 1;
             continue;
         }
-        let started = Instant::now();
         let write = is_write(plan);
-        if write {
+        let (started, executed) = if write {
             options.writes.start(format!(
                 "{name}:{}: {}",
                 p.source.line,
                 first_line(&p.source.text)
             ));
-        }
-        let executed = engine.execute_streamed(plan).await;
-        if write {
+            let started = Instant::now();
+            let executed = engine.execute_streamed(plan).await;
             options.writes.finish(executed.is_ok());
-        }
+            (started, executed)
+        } else {
+            // Start this read and the reads after it, up to the depth and the next write.
+            started_upto = started_upto.max(n);
+            while started_upto < total && ahead.len() < depth {
+                match &prepared[started_upto].plan {
+                    Err(_) => {}
+                    Ok(next) if is_write(next) => break,
+                    Ok(next) => ahead.push_back(async move {
+                        let started = Instant::now();
+                        (started, engine.execute_streamed(next).await)
+                    }),
+                }
+                started_upto += 1;
+            }
+            match futures::StreamExt::next(&mut ahead).await {
+                Some(done) => done,
+                // Unreachable: this read was started above; run it here all the same.
+                None => (Instant::now(), engine.execute_streamed(plan).await),
+            }
+        };
         if document && executed.is_ok() {
             // A statement that failed before any output leaves no element: the separator
             // goes only between results.

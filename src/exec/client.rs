@@ -4,7 +4,9 @@
 //!
 //! Must not: parse SQL, choose methods, or print anything except through [`Diagnostics`].
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -14,11 +16,13 @@ use reqwest::{redirect, Url};
 use serde_json::{Map, Value};
 
 use super::body::{add_bound, rows_from_body};
+use super::budget::{self, Budget, Slot};
 use super::diagnostics::{Diagnostics, StderrDiagnostics};
+use super::memo::{self, CacheScope, Memo};
 use super::okta_error::{error_from_answer, human_duration, is_safe};
 use super::paginate::{next_link, same_origin, Visited, DEFAULT_MAX_PAGES};
 use super::progress::{NoProgress, Progress, REPORTED_WAIT};
-use super::retry::{self, Pacer, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
+use super::retry::{self, MAX_RATE_LIMIT_RETRIES, MAX_TRANSIENT_RETRIES};
 use super::urls::{append_query, checked_url, host_port};
 use super::{auth, trace, ExecError};
 use crate::plan::HttpRequest;
@@ -41,6 +45,12 @@ pub struct ClientConfig {
     pub max_pages: Option<usize>,
     /// Most requests in flight at once in [`Client::send_all`]; default 8.
     pub concurrency: usize,
+    /// Share (0–1] of each rate-limit bucket and of the org's concurrency limit this client
+    /// uses at most; default [`budget::DEFAULT_RATE_SHARE`] (half).
+    pub rate_share: f64,
+    /// The org's concurrency limit (requests in flight across the whole org) until a
+    /// concurrency 429 says otherwise; default [`budget::DEFAULT_ORG_CONCURRENCY`] (75).
+    pub org_concurrency: usize,
     /// Longest wait for a rate-limit reset before giving up; default 60 s.
     pub max_rate_limit_wait: Duration,
     /// `User-Agent` header (`oktaql/<version>`).
@@ -63,6 +73,8 @@ impl Default for ClientConfig {
             timeout: Duration::from_secs(30),
             max_pages: None,
             concurrency: 8,
+            rate_share: budget::DEFAULT_RATE_SHARE,
+            org_concurrency: budget::DEFAULT_ORG_CONCURRENCY,
             max_rate_limit_wait: Duration::from_secs(60),
             user_agent: format!("oktaql/{}", env!("CARGO_PKG_VERSION")),
             debug: false,
@@ -80,6 +92,8 @@ impl fmt::Debug for ClientConfig {
             .field("timeout", &self.timeout)
             .field("max_pages", &self.max_pages)
             .field("concurrency", &self.concurrency)
+            .field("rate_share", &self.rate_share)
+            .field("org_concurrency", &self.org_concurrency)
             .field("max_rate_limit_wait", &self.max_rate_limit_wait)
             .field("user_agent", &self.user_agent)
             .field("debug", &self.debug)
@@ -88,7 +102,7 @@ impl fmt::Debug for ClientConfig {
 }
 
 /// Sends planned requests to Okta. Cheap to clone: clones share one connection pool, one
-/// rate-limit pacer and one diagnostics sink.
+/// rate-limit budget and one diagnostics sink.
 #[derive(Clone)]
 pub struct Client {
     /// Built on first use: `[plain, tls]`, the first for `http://` (loopback) URLs, the
@@ -98,8 +112,12 @@ pub struct Client {
     config: Arc<ClientConfig>,
     auth: Arc<auth::Authenticator>,
     diagnostics: Arc<dyn Diagnostics>,
+    budget: Arc<Budget>,
+    /// A pace notice was shown without `-v` (once a run; `-v` shows every one).
+    paced: Arc<AtomicBool>,
+    /// Answers of identical GETs, shared.
+    memo: Arc<Memo>,
     progress: Arc<dyn Progress>,
-    pacer: Arc<Pacer>,
 }
 
 impl fmt::Debug for Client {
@@ -143,11 +161,13 @@ impl Client {
         ));
         Ok(Client {
             http: Arc::new([OnceLock::new(), OnceLock::new()]),
-            config: Arc::new(config),
             auth,
             diagnostics: Arc::new(StderrDiagnostics),
+            budget: Arc::new(Budget::new(config.rate_share, config.org_concurrency)),
+            paced: Arc::new(AtomicBool::new(false)),
+            memo: Arc::new(Memo::default()),
             progress: Arc::new(NoProgress),
-            pacer: Arc::new(Pacer::default()),
+            config: Arc::new(config),
         })
     }
 
@@ -222,11 +242,60 @@ impl Client {
         &self.config
     }
 
+    /// How long identical GETs share one answer (writes always forget every answer).
+    pub fn set_cache(&self, scope: CacheScope) {
+        self.memo.set_scope(scope);
+    }
+
+    /// The cache scope now.
+    pub fn cache(&self) -> CacheScope {
+        self.memo.scope()
+    }
+
+    /// Ends a statement: in [`CacheScope::Statement`], its answers are forgotten.
+    pub fn end_statement(&self) {
+        self.memo.end_statement();
+    }
+
+    /// Requests answered from an earlier identical GET so far.
+    pub fn reused_answers(&self) -> u64 {
+        self.memo.reused()
+    }
+
     /// Sends one planned request; returns the rows: each element of an array response (or
     /// the single object; nothing for 204/Empty), following `Link: <url>; rel="next"` when
     /// `req.paginate`, with each `req.bound` (name, value) added to every row that lacks
-    /// that key.
+    /// that key. An identical GET answered earlier in the cache's scope is not sent again.
     pub async fn send(&self, req: &HttpRequest) -> Result<Vec<Map<String, Value>>, ExecError> {
+        let Some(key) = memo::key(req) else {
+            return self.send_uncached(req).await;
+        };
+        let (rows, reused) = self
+            .memo
+            .get_or_send(key, || self.send_uncached(req))
+            .await?;
+        if reused {
+            self.note_reused(req);
+        }
+        Ok(rows)
+    }
+
+    /// Says (with `-v`) that a request was answered by an identical earlier one.
+    fn note_reused(&self, req: &HttpRequest) {
+        if self.config.debug {
+            let url = checked_url(req).map(|mut u| {
+                append_query(&mut u, &req.query);
+                u.to_string()
+            });
+            self.trace(format!(
+                "= {} {} answered by an identical earlier request (not sent)",
+                req.http_method.to_ascii_uppercase(),
+                url.unwrap_or_else(|_| req.url.clone())
+            ));
+        }
+    }
+
+    async fn send_uncached(&self, req: &HttpRequest) -> Result<Vec<Map<String, Value>>, ExecError> {
         let mut rows = Vec::new();
         self.send_pages(req, |mut page| {
             rows.append(&mut page);
@@ -250,7 +319,40 @@ impl Client {
 
     /// Like [`Client::send_pages`], but `on_page` says whether more rows are wanted: when it
     /// returns `false`, no further page is asked for (a LIMIT that the rows so far meet).
+    /// A GET answered in one page is kept for identical ones in the cache's scope.
     pub async fn send_pages_until<E, F>(&self, req: &HttpRequest, mut on_page: F) -> Result<(), E>
+    where
+        E: From<ExecError>,
+        F: FnMut(Vec<Map<String, Value>>) -> Result<bool, E>,
+    {
+        let key = memo::key(req);
+        if let Some(rows) = key.as_deref().and_then(|k| self.memo.lookup(k)) {
+            self.note_reused(req);
+            on_page(rows)?;
+            return Ok(());
+        }
+        let mut single: Option<Vec<Map<String, Value>>> = None;
+        let mut pages = 0usize;
+        // Kept only when the caller read to the end: a LIMIT that stopped early is not the answer.
+        let mut read_all = false;
+        self.stream_pages(req, |page| {
+            pages += 1;
+            if key.is_some() {
+                single = (pages == 1).then(|| page.clone());
+            }
+            let more = on_page(page);
+            read_all = matches!(more, Ok(true));
+            more
+        })
+        .await?;
+        if let (Some(key), Some(rows), 1, true) = (key, single, pages, read_all) {
+            self.memo.store(key, rows);
+        }
+        Ok(())
+    }
+
+    /// Sends one request page by page, as [`Client::send_pages_until`] describes.
+    async fn stream_pages<E, F>(&self, req: &HttpRequest, mut on_page: F) -> Result<(), E>
     where
         E: From<ExecError>,
         F: FnMut(Vec<Map<String, Value>>) -> Result<bool, E>,
@@ -336,6 +438,9 @@ impl Client {
     /// Sends many requests concurrently (at most `concurrency` in flight) and returns the
     /// results in the order of `reqs`, one per request. Dropping the future cancels every
     /// request still in flight.
+    ///
+    /// The requests are announced to the rate-limit budget first, so that a fan-out larger
+    /// than what a bucket allows until its reset is spread evenly instead of sent in a burst.
     pub async fn send_all(
         &self,
         reqs: &[HttpRequest],
@@ -346,13 +451,30 @@ impl Client {
         }
         // Reports the end of the fan-out also when the statement is cancelled part-way.
         let _finished = fan_out.map(|label| FanoutEnd(&*self.progress, label));
+        let keys: Vec<Option<(String, String)>> = reqs
+            .iter()
+            .map(|r| checked_url(r).ok().map(|u| budget::bucket_key(&u)))
+            .collect();
+        let mut counts: HashMap<(String, String), usize> = HashMap::new();
+        for key in keys.iter().flatten() {
+            *counts.entry(key.clone()).or_default() += 1;
+        }
+        let demands: HashMap<(String, String), budget::Demand> = counts
+            .into_iter()
+            .map(|(key, n)| (key.clone(), self.budget.demand(key, n)))
+            .collect();
+        let demands = &demands;
         // The futures are made first (they do nothing until polled): a stream over a
         // mapping closure is not `Send` for every lifetime (a rustc limitation), and
         // servers run statements on spawned tasks.
         let sends: Vec<_> = reqs
             .iter()
-            .map(|r| async move {
+            .zip(keys)
+            .map(|(r, key)| async move {
                 let result = self.send(r).await;
+                if let Some(d) = key.as_ref().and_then(|k| demands.get(k)) {
+                    d.done();
+                }
                 if let Some(label) = fan_out {
                     self.progress.fanout_request_done(label);
                 }
@@ -363,6 +485,38 @@ impl Client {
             .buffered(self.config.concurrency.max(1))
             .collect()
             .await
+    }
+
+    /// Waits for a slot in the bucket of `key`: returns whether one was taken (and must
+    /// be given back or observed).
+    async fn take_slot(&self, key: &(String, String), label: &str) -> bool {
+        loop {
+            let (slot, notice) = self.budget.reserve(key, tokio::time::Instant::now());
+            if let Some(notice) = notice {
+                if self.config.debug || !self.paced.swap(true, Ordering::Relaxed) {
+                    self.diagnostics.warn(&notice);
+                }
+            }
+            match slot {
+                Slot::Unknown => return false,
+                Slot::After(wait) => {
+                    if wait >= REPORTED_WAIT {
+                        self.progress.rate_limit_wait(label, wait);
+                    }
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
+                    }
+                    return true;
+                }
+                Slot::Reset(wait) => {
+                    if wait >= REPORTED_WAIT {
+                        self.progress.rate_limit_wait(label, wait);
+                    }
+                    // At least a moment, so that a reset already due is not spun on.
+                    tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+                }
+            }
+        }
     }
 
     /// Sends one page, retrying as allowed, until a success (2xx) answer or an error.
@@ -378,6 +532,8 @@ impl Client {
                 ),
             })?;
         let safe = is_safe(&verb);
+        // A write makes every kept answer stale: forgotten before it is sent and after.
+        let _forget = (verb != "GET").then(|| ForgetOnDrop::new(&self.memo));
         if let Some(b) = &req.body {
             self.config.secrets.register_json(b);
         }
@@ -398,13 +554,13 @@ impl Client {
             self.auth
                 .apply(http, &verb, url, &mut headers, tracer)
                 .await?;
-            let pause = self.pacer.reserve();
-            if !pause.is_zero() {
-                if pause >= REPORTED_WAIT {
-                    self.progress.rate_limit_wait(&req.method, pause);
-                }
-                tokio::time::sleep(pause).await;
-            }
+            let key = budget::bucket_key(url);
+            let slot = SlotGuard {
+                budget: &self.budget,
+                key: &key,
+                taken: self.take_slot(&key, &req.method).await,
+            };
+            let pass = self.budget.enter(&key.0).await;
             if self.config.debug {
                 self.trace(trace::request(
                     &verb,
@@ -425,6 +581,7 @@ impl Client {
                 cap,
             )
             .await;
+            drop(pass);
             let failure = match result {
                 Ok(answer) if answer.too_large => {
                     return Err(ExecError::BodyTooLarge {
@@ -443,12 +600,16 @@ impl Client {
                             &self.config.auth_prefix,
                         ));
                     }
-                    if let Some(notice) = self
-                        .pacer
-                        .observe(&answer.headers, self.config.max_rate_limit_wait)
-                    {
+                    if let Some(notice) = self.budget.observe(
+                        &key,
+                        &answer.headers,
+                        answer.status,
+                        slot.taken,
+                        tokio::time::Instant::now(),
+                    ) {
                         self.diagnostics.warn(&notice);
                     }
+                    slot.observed();
                     // A DPoP nonce challenge or an expired token: once each, then the 401 stands.
                     if answer.status == 401
                         && reauth < 2
@@ -643,6 +804,45 @@ impl Client {
     fn trace(&self, text: String) {
         let text = trace::scrub(text, self.config.token.as_deref());
         self.diagnostics.warn(&self.config.secrets.mask_text(&text));
+    }
+}
+
+/// Forgets every kept answer now and when dropped (around a write).
+struct ForgetOnDrop<'a>(&'a Memo);
+
+impl<'a> ForgetOnDrop<'a> {
+    fn new(memo: &'a Memo) -> ForgetOnDrop<'a> {
+        memo.forget();
+        ForgetOnDrop(memo)
+    }
+}
+
+impl Drop for ForgetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.forget();
+    }
+}
+
+/// A slot taken in a bucket: given back when no answer was observed for it (a transport
+/// failure, a cancelled request).
+struct SlotGuard<'a> {
+    budget: &'a Budget,
+    key: &'a (String, String),
+    taken: bool,
+}
+
+impl SlotGuard<'_> {
+    /// The answer was observed (which gave the slot back).
+    fn observed(mut self) {
+        self.taken = false;
+    }
+}
+
+impl Drop for SlotGuard<'_> {
+    fn drop(&mut self) {
+        if self.taken {
+            self.budget.release(self.key);
+        }
     }
 }
 

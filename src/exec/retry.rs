@@ -1,17 +1,10 @@
-//! Retry timing and rate-limit pacing: jittered exponential backoff for transient failures
-//! of safe requests, the wait Okta asks for on a 429 (`X-Rate-Limit-Reset`), and slowing a
-//! fan-out down when `X-Rate-Limit-Remaining` runs low.
+//! Retry timing: jittered exponential backoff for transient failures of safe requests, and
+//! the wait Okta asks for on a 429 (`X-Rate-Limit-Reset`). Pacing from the limit is
+//! [`super::budget`]'s.
 //!
 //! Must not: send requests or decide which requests are safe to retry.
-//!
-//! Moments are tokio's ([`tokio::time::Instant`]), the clock the waits run on: with the
-//! clock paused, as in tests, pacing and waits advance with it and take no real time.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use tokio::time::Instant;
 
 use rand::Rng;
 use reqwest::header::{HeaderMap, DATE, RETRY_AFTER};
@@ -25,8 +18,6 @@ const BACKOFF_BASE: Duration = Duration::from_millis(200);
 /// Longest reset wait read from a header (a day); longer waits are refused anyway by
 /// `ClientConfig::max_rate_limit_wait`, this only keeps the arithmetic in range.
 const MAX_RESET_WAIT_SECS: f64 = 86_400.0;
-/// Pacing starts when fewer than this fraction of the limit remain.
-const PACE_FRACTION: f64 = 0.10;
 
 /// Delay before retry number `attempt` (0-based): 200 ms · 2^attempt, jittered to 50–150 %.
 pub(crate) fn backoff(attempt: u32) -> Duration {
@@ -36,7 +27,7 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
 }
 
 /// A header as an integer.
-fn header_i64(headers: &HeaderMap, name: &str) -> Option<i64> {
+pub(crate) fn header_i64(headers: &HeaderMap, name: &str) -> Option<i64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
@@ -78,76 +69,6 @@ pub(crate) fn rate_limit_wait(headers: &HeaderMap) -> Duration {
     match reset_wait(headers) {
         Some(w) => (w + jitter).max(Duration::from_millis(100)),
         None => Duration::from_secs(1) + jitter,
-    }
-}
-
-/// Spreads requests over the rest of a rate-limit window once the budget runs low.
-///
-/// Shared by every request of a client, so a fan-out slows down as a whole: each request
-/// takes the next free slot, slots `(reset − now) / remaining` apart.
-#[derive(Debug, Default)]
-pub(crate) struct Pacer {
-    state: Mutex<PaceState>,
-    reported: AtomicBool,
-}
-
-#[derive(Debug, Default)]
-struct PaceState {
-    /// Gap between requests while pacing.
-    interval: Duration,
-    /// Pacing ends here (the window reset).
-    until: Option<Instant>,
-    /// The earliest moment the next request may start.
-    next_slot: Option<Instant>,
-}
-
-impl Pacer {
-    /// Learns from the rate-limit headers of an answer. Returns a notice the first time
-    /// pacing starts.
-    pub(crate) fn observe(&self, headers: &HeaderMap, cap: Duration) -> Option<String> {
-        let limit = header_i64(headers, "x-rate-limit-limit")?;
-        let remaining = header_i64(headers, "x-rate-limit-remaining")?;
-        if limit <= 0 || remaining as f64 >= limit as f64 * PACE_FRACTION {
-            return None;
-        }
-        let wait = reset_wait(headers)?.min(cap);
-        if wait.is_zero() {
-            return None;
-        }
-        // `remaining` comes from the server: any i64, so no narrowing cast.
-        let interval = wait.div_f64(remaining.max(1) as f64);
-        let now = Instant::now();
-        {
-            let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            st.interval = interval;
-            st.until = Some(now + wait);
-        }
-        if self.reported.swap(true, Ordering::Relaxed) {
-            return None;
-        }
-        Some(format!(
-            "Okta rate limit nearly used up ({remaining} of {limit} requests left until the reset in {}); spacing requests {} apart",
-            super::okta_error::human_duration(wait),
-            super::okta_error::human_duration(interval)
-        ))
-    }
-
-    /// How long the next request must wait for its slot (zero when not pacing).
-    pub(crate) fn reserve(&self) -> Duration {
-        let now = Instant::now();
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        match st.until {
-            Some(until) if now < until => {
-                let slot = st.next_slot.map_or(now, |s| s.max(now));
-                st.next_slot = Some(slot + st.interval);
-                slot - now
-            }
-            _ => {
-                st.until = None;
-                st.next_slot = None;
-                Duration::ZERO
-            }
-        }
     }
 }
 
@@ -200,55 +121,5 @@ mod tests {
             let ms = d.as_secs_f64() * 1000.0;
             assert!(ms >= base * 0.5 && ms <= base * 1.5, "{n}: {ms}");
         }
-    }
-
-    /// Rate-limit headers of an answer dated [`DATE`] whose window resets `reset_in`
-    /// seconds later.
-    fn budget(limit: u32, remaining: u64, reset_in: i64) -> HeaderMap {
-        hm(&[
-            ("date", DATE.into()),
-            ("x-rate-limit-limit", limit.to_string()),
-            ("x-rate-limit-remaining", remaining.to_string()),
-            ("x-rate-limit-reset", (DATE_EPOCH + reset_in).to_string()),
-        ])
-    }
-
-    const DATE: &str = "Sun, 06 Nov 1994 08:49:37 GMT";
-    const DATE_EPOCH: i64 = 784111777;
-
-    #[tokio::test(start_paused = true)]
-    async fn pacer_spreads_only_when_low() {
-        let p = Pacer::default();
-        let cap = Duration::from_secs(60);
-        assert!(p.observe(&budget(100, 50, 2), cap).is_none());
-        assert_eq!(p.reserve(), Duration::ZERO);
-        // 4 requests left for the 2 s until the reset: one every 500 ms.
-        let notice = p.observe(&budget(100, 4, 2), cap).expect("first notice");
-        assert!(notice.contains("4 of 100"), "{notice}");
-        assert!(
-            p.observe(&budget(100, 4, 2), cap).is_none(),
-            "reported once"
-        );
-        assert_eq!(p.reserve(), Duration::ZERO);
-        assert_eq!(p.reserve(), Duration::from_millis(500));
-        assert_eq!(p.reserve(), Duration::from_millis(1000));
-        // Time passing uses up the slots it passes.
-        tokio::time::advance(Duration::from_millis(1200)).await;
-        assert_eq!(p.reserve(), Duration::from_millis(300));
-        // After the reset, no more pacing.
-        tokio::time::advance(Duration::from_millis(800)).await;
-        assert_eq!(p.reserve(), Duration::ZERO);
-        assert_eq!(p.reserve(), Duration::ZERO);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn pacing_waits_no_longer_than_the_cap() {
-        let p = Pacer::default();
-        // The window resets in an hour, but waits are capped at 10 s: 5 slots 2 s apart.
-        p.observe(&budget(100, 5, 3600), Duration::from_secs(10));
-        assert_eq!(p.reserve(), Duration::ZERO);
-        assert_eq!(p.reserve(), Duration::from_secs(2));
-        tokio::time::advance(Duration::from_secs(10)).await;
-        assert_eq!(p.reserve(), Duration::ZERO);
     }
 }

@@ -24,9 +24,15 @@ pub struct SandboxArgs {
     /// The API token clients must send (as 'Authorization: SSWS TOKEN').
     #[arg(long, default_value = DEFAULT_TOKEN)]
     pub token: String,
-    /// Requests per minute per org; beyond it the sandbox answers 429 (E0000047).
-    #[arg(long, value_name = "N")]
-    pub rate_limit: Option<u32>,
+    /// Requests per minute per org: N for every bucket, or BUCKET=N/min for one (buckets:
+    /// apps = /api/v1/apps*, logs = /api/v1/logs, default = the rest); repeatable, later
+    /// ones win. Beyond it the sandbox answers 429 (E0000047).
+    #[arg(long, value_name = "[BUCKET=]N[/min]")]
+    pub rate_limit: Vec<super::limits::RateLimitSpec>,
+    /// Most requests of one org in flight at once; the first over it is answered 429, as
+    /// Okta does (75 for most orgs).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000_000))]
+    pub concurrency_limit: Option<u32>,
     /// A fixed delay in milliseconds added to every request.
     #[arg(long, value_name = "MS")]
     pub latency: Option<u64>,
@@ -55,7 +61,9 @@ impl SandboxArgs {
             seed: self.seed,
             demo_apps: self.apps,
             state_file: self.state.clone(),
-            rate_limit: self.rate_limit,
+            rate_limit: None,
+            bucket_limits: self.rate_limit.clone(),
+            concurrency_limit: self.concurrency_limit,
             latency: self.latency.map(Duration::from_millis),
             service_app_key,
             require_dpop: self.require_dpop,
@@ -128,11 +136,24 @@ fn print_banner(
     if args.seed == Seed::Demo || apps > 0 {
         writeln!(out, "  demo org:            {org} ({apps} apps)")?;
     }
-    if let Some(limit) = args.rate_limit {
+    let limits = super::limits::Limits::from_specs(&args.rate_limit, args.concurrency_limit);
+    if limits.any() {
+        let buckets: Vec<String> = super::limits::Bucket::ALL
+            .into_iter()
+            .filter_map(|b| {
+                limits
+                    .per_minute(b)
+                    .map(|n| format!("{b} ({}) {n}/min", b.endpoints()))
+            })
+            .collect();
         writeln!(
             out,
-            "  rate limit:          {limit} requests/minute per org"
+            "  rate limits:         per org: {}",
+            buckets.join(", ")
         )?;
+    }
+    if let Some(n) = limits.concurrency {
+        writeln!(out, "  concurrency limit:   {n} requests in flight per org")?;
     }
     writeln!(out, "Use it from oktaql in this shell:")?;
     writeln!(
@@ -220,6 +241,33 @@ mod tests {
         assert!(line.contains("/{subdomain}'"), "{line}");
         assert!(line.contains("OKTA_API_TOKEN='sandbox-token'"), "{line}");
         assert!(text.contains("my-org (260 apps)"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn rate_limits_per_bucket_and_concurrency_in_the_banner() {
+        let args = args(&[
+            "--rate-limit",
+            "600",
+            "--rate-limit",
+            "apps=100/min",
+            "--concurrency-limit",
+            "75",
+        ]);
+        let limits = args.config().unwrap().limits();
+        assert_eq!(
+            limits.per_minute(super::super::limits::Bucket::Apps),
+            Some(100)
+        );
+        assert_eq!(limits.concurrency, Some(75));
+        let text = banner(&args).await;
+        assert!(
+            text.contains("apps (/api/v1/apps*) 100/min, logs (/api/v1/logs) 600/min"),
+            "{text}"
+        );
+        assert!(text.contains("75 requests in flight per org"), "{text}");
+        let bad = Wrap::try_parse_from(["sandbox", "--rate-limit", "users=5"]);
+        let e = bad.err().unwrap().to_string();
+        assert!(e.contains("not a rate-limit bucket"), "{e}");
     }
 
     #[tokio::test]

@@ -51,6 +51,7 @@ mod jwks_api;
 mod keys;
 mod keys_api;
 mod lifecycle;
+pub mod limits;
 mod model;
 pub mod oauth;
 mod persist;
@@ -117,8 +118,14 @@ pub struct SandboxConfig {
     pub demo_apps: usize,
     /// Persist every acknowledged write to this file, and start from it when it exists.
     pub state_file: Option<PathBuf>,
-    /// Requests per minute per org; beyond it, 429 `E0000047`. Default: no limit.
+    /// Requests per minute per org in every bucket; beyond it, 429 `E0000047`. Default: no
+    /// limit. `bucket_limits` override it per bucket.
     pub rate_limit: Option<u32>,
+    /// Per-minute limits of single buckets (`apps=100/min`), applied after `rate_limit`.
+    pub bucket_limits: Vec<limits::RateLimitSpec>,
+    /// Most requests of one org in flight at once; the first over it is answered 429
+    /// `E0000047` with the concurrency values in the rate-limit headers. Default: no limit.
+    pub concurrency_limit: Option<u32>,
     /// A fixed delay added to every request (for benchmarks).
     pub latency: Option<Duration>,
     /// The service app's key pair ([`DEMO_APP_PRIVATE_KEY_JWT`]); `None` makes a P-256 key.
@@ -127,6 +134,20 @@ pub struct SandboxConfig {
     pub require_dpop: bool,
     /// Lifetime of issued access tokens. Default [`oauth::TOKEN_LIFETIME`] (3600 s).
     pub token_lifetime: Duration,
+}
+
+impl SandboxConfig {
+    /// The limits the rate-limit settings describe.
+    pub fn limits(&self) -> limits::Limits {
+        let mut l = limits::Limits::from_specs(&[], self.concurrency_limit);
+        if let Some(n) = self.rate_limit {
+            l.set(None, n);
+        }
+        for spec in &self.bucket_limits {
+            l.set(spec.bucket, spec.per_minute);
+        }
+        l
+    }
 }
 
 impl Default for SandboxConfig {
@@ -138,6 +159,8 @@ impl Default for SandboxConfig {
             demo_apps: DEFAULT_DEMO_APPS,
             state_file: None,
             rate_limit: None,
+            bucket_limits: Vec::new(),
+            concurrency_limit: None,
             latency: None,
             service_app_key: None,
             require_dpop: false,
@@ -251,7 +274,7 @@ impl Sandbox {
         let shared = Arc::new(server::Shared::new(
             store,
             config.token.clone(),
-            config.rate_limit,
+            config.limits(),
             config.latency,
             persister,
             oauth.clone(),

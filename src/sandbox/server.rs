@@ -22,13 +22,12 @@ use serde::{Deserialize, Serialize};
 
 use super::errors::ApiError;
 use super::lifecycle;
+use super::limits::{Bucket, Limits, RateHeaders, Verdict};
 use super::model::{App, ACTIVE, INACTIVE};
 use super::persist;
 use super::state::{NewSecret, Org, Store};
 use super::syslog::{self, Action};
 
-/// `X-Rate-Limit-Limit` when no `--rate-limit` is set: a nominal per-minute budget.
-pub const NOMINAL_RATE_LIMIT: u32 = 1_000_000;
 /// Default page size of `GET /api/v1/apps`.
 const DEFAULT_APPS_LIMIT: usize = 20;
 /// Largest page size of `GET /api/v1/apps`.
@@ -45,8 +44,8 @@ pub struct Shared {
     pub store: Store,
     /// The accepted API token.
     pub token: String,
-    /// Requests per minute per org, if limited.
-    pub rate_limit: Option<u32>,
+    /// Per-minute limits per bucket and the concurrency limit, per org.
+    pub limits: Limits,
     /// A fixed delay added to every request.
     pub latency: Option<Duration>,
     /// Where writes are persisted, if anywhere.
@@ -56,7 +55,7 @@ pub struct Shared {
     /// Counts requests for `X-Okta-Request-Id` and windows of requests outside any org.
     requests: AtomicU64,
     request_prefix: String,
-    no_org: Org,
+    no_org: Arc<Org>,
     /// The wall clock when the sandbox started, and the same moment on tokio's clock.
     started: (u64, tokio::time::Instant),
 }
@@ -86,7 +85,7 @@ impl Shared {
     pub fn new(
         store: Store,
         token: String,
-        rate_limit: Option<u32>,
+        limits: Limits,
         latency: Option<Duration>,
         persister: Option<Persister>,
         oauth: Arc<super::oauth::AuthServer>,
@@ -94,13 +93,13 @@ impl Shared {
         Shared {
             store,
             token,
-            rate_limit,
+            limits,
             latency,
             persister,
             oauth,
             requests: AtomicU64::new(0),
             request_prefix: super::model::new_id("")[..16].to_string(),
-            no_org: Org::detached(""),
+            no_org: Arc::new(Org::detached("")),
             started: (wall_epoch(), tokio::time::Instant::now()),
         }
     }
@@ -174,7 +173,7 @@ impl Shared {
         let before = snapshot();
         let done = apply()?;
         let recorded = events(&done);
-        let n = recorded.len();
+        let uuids: Vec<String> = recorded.iter().map(|e| e.uuid.clone()).collect();
         for e in recorded {
             org.record(e);
         }
@@ -193,7 +192,7 @@ impl Shared {
             }
             Err(e) => {
                 restore(before);
-                org.unrecord(n);
+                org.unrecord(&uuids);
                 Err(ApiError::internal(format!(
                     "the sandbox could not save its state, so nothing was changed: {e}"
                 )))
@@ -250,6 +249,15 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) of epoch seconds.
+fn http_date(epoch: u64) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(i64::try_from(epoch).ok()?).ok()?;
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    t.format(&fmt).ok()
+}
+
 fn wall_epoch() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -285,18 +293,34 @@ fn org_segment(path: &str) -> Option<&str> {
     (!org.is_empty() && (tail == "api" || tail.starts_with("api/"))).then_some(org)
 }
 
-/// The envelope of every request: latency, rate limit, auth, and Okta's response headers.
+/// The envelope of every request: the org's concurrency limit, latency, the bucket's rate
+/// limit, auth, and Okta's response headers.
 async fn envelope(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) -> Response {
+    let request_id = shared.request_id();
+    let org = org_segment(req.uri().path()).and_then(|name| shared.store.org(name));
+    let counters = org.clone().unwrap_or_else(|| shared.no_org.clone());
+    let bucket = Bucket::of_path(req.uri().path());
+    // In flight from arrival to answer, the latency included, as Okta counts it.
+    let admitted = counters.limits().enter(&shared.limits, shared.epoch_now());
     if let Some(delay) = shared.latency {
         tokio::time::sleep(delay).await;
     }
-    let request_id = shared.request_id();
-    let org = org_segment(req.uri().path()).and_then(|name| shared.store.org(name));
-    let (count, reset) = match &org {
-        Some(org) => org.hit(shared.epoch_now()),
-        None => shared.no_org.hit(shared.epoch_now()),
+    let _in_flight = match admitted {
+        Ok(guard) => guard,
+        Err((headers, event)) => {
+            if let (Some(org), Some(event)) = (&org, event) {
+                org.record(*event);
+            }
+            let response = ApiError::rate_limited().into_response();
+            return finish(response, headers, &request_id, shared.epoch_now());
+        }
     };
-    let limit = shared.rate_limit.unwrap_or(NOMINAL_RATE_LIMIT);
+    let (verdict, events) = counters
+        .limits()
+        .hit(&shared.limits, bucket, shared.epoch_now());
+    if let Some(org) = &org {
+        events.into_iter().for_each(|e| org.record(e));
+    }
     let host = req
         .headers()
         .get(header::HOST)
@@ -315,38 +339,43 @@ async fn envelope(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
             .oauth
             .authorize(req.method().as_str(), &url, req.headers())
     };
-    let mut response = if let Some(denied) = denied {
-        denied
-    } else if shared.rate_limit.is_some() && count > limit {
-        ApiError::rate_limited().into_response()
-    } else {
-        if let Some(org) = org {
-            let host = req
-                .headers()
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("127.0.0.1");
-            let base: Arc<str> = format!("http://{host}/{}", org.name).into();
-            // The API token is the admin's; an access token is the service app's.
-            let actor = if api_token {
-                syslog::admin()
-            } else {
-                let id = shared.oauth.client_id();
-                let label = org.app(id).map(|e| e.app.label.clone()).ok();
-                syslog::client_app(id, label.as_deref())
-            };
-            req.extensions_mut().insert(OrgCtx { org, base, actor });
+    let (response, headers) = match (denied, verdict) {
+        (Some(denied), Verdict::Serve(h) | Verdict::Refuse(h)) => (denied, h),
+        (None, Verdict::Refuse(h)) => (ApiError::rate_limited().into_response(), h),
+        (None, Verdict::Serve(h)) => {
+            if let Some(org) = org {
+                let base: Arc<str> = format!("http://{host}/{}", org.name).into();
+                // The API token is the admin's; an access token is the service app's.
+                let actor = if api_token {
+                    syslog::admin()
+                } else {
+                    let id = shared.oauth.client_id();
+                    let label = org.app(id).map(|e| e.app.label.clone()).ok();
+                    syslog::client_app(id, label.as_deref())
+                };
+                req.extensions_mut().insert(OrgCtx { org, base, actor });
+            }
+            (next.run(req).await, h)
         }
-        next.run(req).await
     };
+    finish(response, headers, &request_id, shared.epoch_now())
+}
+
+/// Adds the rate-limit headers, the request id and the `Date` to an answer. The `Date` is
+/// the sandbox's clock, the one its windows reset by, so a client measuring the reset
+/// against it is right on tokio's paused clock too.
+fn finish(mut response: Response, rate: RateHeaders, request_id: &str, now: u64) -> Response {
     let headers = response.headers_mut();
-    headers.insert(X_RATE_LIMIT_LIMIT.clone(), HeaderValue::from(limit));
+    if let Some(date) = http_date(now).and_then(|d| HeaderValue::from_str(&d).ok()) {
+        headers.insert(header::DATE, date);
+    }
+    headers.insert(X_RATE_LIMIT_LIMIT.clone(), HeaderValue::from(rate.limit));
     headers.insert(
         X_RATE_LIMIT_REMAINING.clone(),
-        HeaderValue::from(limit.saturating_sub(count)),
+        HeaderValue::from(rate.remaining),
     );
-    headers.insert(X_RATE_LIMIT_RESET.clone(), HeaderValue::from(reset));
-    if let Ok(id) = HeaderValue::from_str(&request_id) {
+    headers.insert(X_RATE_LIMIT_RESET.clone(), HeaderValue::from(rate.reset));
+    if let Ok(id) = HeaderValue::from_str(request_id) {
         headers.insert(X_OKTA_REQUEST_ID.clone(), id);
     }
     response
@@ -670,6 +699,14 @@ mod tests {
             h.insert(header::AUTHORIZATION, HeaderValue::from_static(v));
             assert_eq!(authorized(&h, "t0k"), ok, "{v}");
         }
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(
+            http_date(784111777).as_deref(),
+            Some("Sun, 06 Nov 1994 08:49:37 GMT")
+        );
     }
 
     #[test]

@@ -32,13 +32,13 @@ pub struct Store {
     version: AtomicU64,
 }
 
-/// One org: its apps and its rate-limit window.
+/// One org: its apps, its rate-limit counters and its System Log.
 #[derive(Debug)]
 pub struct Org {
     /// The org's name (its subdomain).
     pub name: String,
     apps: RwLock<Apps>,
-    rate: Mutex<RateWindow>,
+    limits: super::limits::OrgLimits,
     log: Mutex<Vec<LogEvent>>,
     integrations: Mutex<Vec<Instance>>,
 }
@@ -70,13 +70,6 @@ pub struct Snapshot {
     jwks: Vec<Jwk>,
     keys: Vec<AppKey>,
     tokens: Vec<RefreshToken>,
-}
-
-/// A fixed one-minute window of request counts.
-#[derive(Debug, Default)]
-struct RateWindow {
-    minute: u64,
-    count: u32,
 }
 
 /// The body of a create-secret request.
@@ -222,7 +215,7 @@ impl Org {
         Org {
             name: data.name,
             apps: RwLock::new(apps),
-            rate: Mutex::new(RateWindow::default()),
+            limits: super::limits::OrgLimits::default(),
             log: Mutex::new(data.log),
             integrations: Mutex::new(data.integrations),
         }
@@ -279,11 +272,15 @@ impl Org {
         }
     }
 
-    /// Removes the newest `n` events (undoing a write that could not be saved).
-    pub fn unrecord(&self, n: usize) {
+    /// Removes the events with these uuids (undoing a write that could not be saved; a
+    /// rate-limit event may have been written after them meanwhile).
+    pub fn unrecord(&self, uuids: &[String]) {
         let mut log = self.lock_log();
-        let keep = log.len().saturating_sub(n);
-        log.truncate(keep);
+        for uuid in uuids.iter().rev() {
+            if let Some(i) = log.iter().rposition(|e| &e.uuid == uuid) {
+                log.remove(i);
+            }
+        }
     }
 
     /// Runs `f` over the org's System Log, oldest first, under its lock.
@@ -332,17 +329,9 @@ impl Org {
         (page, more)
     }
 
-    /// Counts one request against the org's per-minute window at `now` (epoch seconds).
-    /// Returns the count so far in this window and the epoch second the window resets.
-    pub fn hit(&self, now: u64) -> (u32, u64) {
-        let minute = now / 60;
-        let mut w = self.rate.lock().unwrap_or_else(|e| e.into_inner());
-        if w.minute != minute {
-            w.minute = minute;
-            w.count = 0;
-        }
-        w.count = w.count.saturating_add(1);
-        (w.count, (minute + 1) * 60)
+    /// The org's rate-limit counters.
+    pub fn limits(&self) -> &super::limits::OrgLimits {
+        &self.limits
     }
 }
 

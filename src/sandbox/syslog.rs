@@ -68,6 +68,9 @@ pub struct LogEvent {
     pub actor: Party,
     /// What it changed: the app, then the credential.
     pub target: Vec<Party>,
+    /// Okta's `debugContext.debugData` (rate-limit events carry the limit and the endpoints).
+    #[serde(rename = "debugData", default, skip_serializing_if = "Option::is_none")]
+    pub debug_data: Option<serde_json::Value>,
 }
 
 impl LogEvent {
@@ -93,7 +96,7 @@ impl LogEvent {
             "outcome": {"result": self.outcome, "reason": null},
             "target": self.target,
             "transaction": {"type": "WEB", "id": self.uuid, "detail": {}},
-            "debugContext": {"debugData": {}},
+            "debugContext": {"debugData": self.debug_data.clone().unwrap_or_else(|| serde_json::json!({}))},
             "authenticationContext": {"authenticationStep": 0, "externalSessionId": "trs-sandbox"},
             "securityContext": {},
             "request": {"ipChain": []}
@@ -263,6 +266,7 @@ pub fn credential_event(
             },
             target,
         ],
+        debug_data: None,
     }
 }
 
@@ -284,6 +288,7 @@ pub fn app_event(action: Action, app: &App, actor: Party, published: &str) -> Lo
             display_name: app.label.clone(),
             detail: None,
         }],
+        debug_data: None,
     }
 }
 

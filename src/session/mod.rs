@@ -58,6 +58,10 @@ pub struct SessionSettings {
     pub timeout_secs: f64,
     /// `--concurrency`.
     pub concurrency: u16,
+    /// `--rate-share`: most of each rate limit (and of the org's concurrency limit) used, 0–1.
+    pub rate_share: f64,
+    /// `--org-concurrency`: the org's limit on requests in flight.
+    pub org_concurrency: u16,
     /// `--max-pages`.
     pub max_pages: Option<usize>,
     /// `--max-body-mb`.
@@ -85,6 +89,8 @@ impl Default for SessionSettings {
             vars_file: None,
             timeout_secs: 30.0,
             concurrency: 8,
+            rate_share: crate::exec::budget::DEFAULT_RATE_SHARE,
+            org_concurrency: crate::exec::budget::DEFAULT_ORG_CONCURRENCY as u16,
             max_pages: None,
             max_body_mb: 64,
             strict: false,
@@ -209,6 +215,8 @@ impl Session {
             credentials: Some(Arc::new(credentials)),
             timeout,
             concurrency: usize::from(settings.concurrency),
+            rate_share: settings.rate_share,
+            org_concurrency: usize::from(settings.org_concurrency),
             max_pages: settings.max_pages,
             max_body_bytes: settings.max_body_mb as usize * 1024 * 1024,
             debug: settings.debug,

@@ -18,6 +18,11 @@ pub enum MetaCommand {
     Timer(bool),
     /// `.dryrun on|off`: print plans instead of sending requests.
     DryRun(bool),
+    /// `.cache SECONDS|off`: keep GET answers across statements for SECONDS (writes forget
+    /// them); `None` is off. `.cache` alone shows the setting.
+    Cache(Option<u64>),
+    /// `.cache`: show the cache setting.
+    CacheShow,
     /// `.headers on|off`: show or hide header rows.
     Headers(bool),
     /// `.vars`: list template variables.
@@ -66,6 +71,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         ".dryrun",
         "on|off",
         "print each statement's plan instead of sending it",
+    ),
+    (
+        ".cache",
+        "SECONDS|off",
+        "reuse GET answers across statements for SECONDS (a write forgets them)",
     ),
     (".headers", "on|off", "show or hide header rows"),
     (
@@ -185,6 +195,17 @@ impl MetaCommand {
             ".timer" => on_off(".timer", arg).map(MetaCommand::Timer),
             ".pager" => on_off(".pager", arg).map(MetaCommand::Pager),
             ".dryrun" | ".dry-run" | ".dry_run" => on_off(".dryrun", arg).map(MetaCommand::DryRun),
+            ".cache" => match arg {
+                None => Ok(MetaCommand::CacheShow),
+                Some(a) if a.eq_ignore_ascii_case("off") || a == "0" => Ok(MetaCommand::Cache(None)),
+                Some(a) => match a.parse::<u64>() {
+                    Ok(n) if n <= crate::exec::MAX_TTL_SECS => Ok(MetaCommand::Cache(Some(n))),
+                    _ => Err(MetaError(format!(
+                        "usage: .cache SECONDS|off (e.g. .cache 300); '{a}' is not a number of seconds from 1 to {}",
+                        crate::exec::MAX_TTL_SECS
+                    ))),
+                },
+            },
             ".headers" | ".header" => on_off(".headers", arg).map(MetaCommand::Headers),
             ".vars" | ".variables" => Ok(MetaCommand::Vars),
             ".set" => {
@@ -354,6 +375,10 @@ mod tests {
         assert_eq!(p(".pager off"), Ok(MetaCommand::Pager(false)));
         assert_eq!(p(".pager on"), Ok(MetaCommand::Pager(true)));
         assert_eq!(p(".dryrun on"), Ok(MetaCommand::DryRun(true)));
+        assert_eq!(p(".cache 300"), Ok(MetaCommand::Cache(Some(300))));
+        assert_eq!(p(".cache off"), Ok(MetaCommand::Cache(None)));
+        assert_eq!(p(".cache"), Ok(MetaCommand::CacheShow));
+        assert!(p(".cache forever").unwrap_err().0.contains("usage: .cache"));
         assert_eq!(p(".headers off"), Ok(MetaCommand::Headers(false)));
         assert_eq!(p(".vars"), Ok(MetaCommand::Vars));
         assert_eq!(

@@ -393,6 +393,40 @@ impl Shell<'_> {
                     }
                 )?;
             }
+            MetaCommand::Cache(ttl) => {
+                let client = self.engine.client();
+                match ttl {
+                    Some(secs) => {
+                        client.set_cache(crate::exec::CacheScope::Ttl(
+                            std::time::Duration::from_secs(secs),
+                        ));
+                        writeln!(
+                            self.err,
+                            "cache: GET answers reused for {secs} s across statements (a write forgets them)"
+                        )?;
+                    }
+                    None => {
+                        client.set_cache(crate::exec::CacheScope::Statement);
+                        writeln!(
+                            self.err,
+                            "cache: off (identical GETs shared within a statement only)"
+                        )?;
+                    }
+                }
+            }
+            MetaCommand::CacheShow => {
+                let text = match self.engine.client().cache() {
+                    crate::exec::CacheScope::Ttl(d) => {
+                        format!("{} s across statements (a write forgets them)", d.as_secs())
+                    }
+                    crate::exec::CacheScope::Run => "for the run, until a write".to_string(),
+                    crate::exec::CacheScope::Statement => {
+                        "off (identical GETs shared within a statement only)".to_string()
+                    }
+                    crate::exec::CacheScope::Off => "off (every request sent)".to_string(),
+                };
+                writeln!(self.out, "cache: {text}")?;
+            }
             MetaCommand::Headers(on) => {
                 opts.render.hide_headers = !on;
                 writeln!(self.err, "headers: {}", on_off(on))?;

@@ -255,18 +255,25 @@ async fn low_rate_limit_budget_spreads_requests_and_says_so_once() {
     let (c, diag) = client(|_| {});
     let r = req("list_apps", "GET", format!("http://{addr}/apps"));
     c.send(&r).await.unwrap();
+    // Two fit in what is left: they go at once.
     let started = Instant::now();
     let results = c.send_all(&[r.clone(), r.clone()]).await;
     assert!(results.iter().all(Result::is_ok));
-    // 2 requests left for the second until the reset: the second one waits 500 ms.
-    assert_eq!(started.elapsed(), Duration::from_millis(500));
-    assert_eq!(seen.hits(), 3);
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    // Four do not: the two left are spread over the second until the reset (500 ms
+    // apart), the other two wait for the reset.
+    let started = Instant::now();
+    let results = c.send_all(&vec![r.clone(); 4]).await;
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(started.elapsed(), Duration::from_secs(1));
+    assert_eq!(seen.hits(), 7);
     let notices: Vec<String> = diag
         .messages()
         .into_iter()
-        .filter(|m| m.contains("rate limit nearly used up"))
+        .filter(|m| m.starts_with("rate limit"))
         .collect();
     assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].contains("one every 500 ms"), "{notices:?}");
 }
 
 #[tokio::test(start_paused = true)]

@@ -478,6 +478,114 @@ async fn rate_limit_per_org() {
     assert_eq!(list, json!([]));
 }
 
+/// The System Log events of one type, newest last.
+async fn events_of(f: &Fixture, event_type: &str) -> Vec<Value> {
+    let filter = format!("eventType eq \"{event_type}\"");
+    let url =
+        reqwest::Url::parse_with_params(&f.url("/api/v1/logs"), [("filter", filter)]).unwrap();
+    let (status, list) = f.get(url.as_str()).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list.as_array().unwrap().clone()
+}
+
+// Buckets count apart: the apps bucket's limit does not touch the System Log's; headers
+// report the bucket of the request; warning and violation events are written once a window.
+#[tokio::test(start_paused = true)]
+async fn rate_limit_buckets_headers_and_events() {
+    let f = Fixture::start(SandboxConfig {
+        rate_limit: Some(1000),
+        bucket_limits: vec!["apps=10/min".parse().unwrap()],
+        demo_apps: 6,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let url = f.secrets(DEMO_APP_ONE_SECRET);
+    for i in 1..=10 {
+        let (status, headers, _) = f.raw(Method::GET, &url, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["x-rate-limit-limit"], "10");
+        assert_eq!(
+            headers["x-rate-limit-remaining"],
+            (10 - i).to_string().as_str()
+        );
+    }
+    // The 9th request reached 90 %: one warning, no violation yet.
+    let warnings = events_of(&f, "system.org.rate_limit.warning").await;
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(
+        warnings[0]["debugContext"]["debugData"]["requestUri"],
+        "/api/v1/apps*"
+    );
+    assert_eq!(warnings[0]["debugContext"]["debugData"]["threshold"], "10");
+    assert!(events_of(&f, "system.org.rate_limit.violation")
+        .await
+        .is_empty());
+    // The System Log is its own bucket.
+    let (_, headers, _) = f.raw(Method::GET, &f.url("/api/v1/logs"), None).await;
+    assert_eq!(headers["x-rate-limit-limit"], "1000");
+    // Over the apps limit: 429 twice, one violation event.
+    for _ in 0..2 {
+        let (status, headers, body) = f.raw(Method::GET, &f.url("/api/v1/apps"), None).await;
+        let e: Value = serde_json::from_str(&body).unwrap();
+        assert_okta_error(status, &e, StatusCode::TOO_MANY_REQUESTS, "E0000047");
+        assert_eq!(headers["x-rate-limit-limit"], "10");
+        assert_eq!(headers["x-rate-limit-remaining"], "0");
+    }
+    let violations = events_of(&f, "system.org.rate_limit.violation").await;
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert_eq!(violations[0]["outcome"]["result"], "DENY");
+    // The next window: the budget is back, and its own events would be written.
+    tokio::time::advance(std::time::Duration::from_secs(60)).await;
+    let (status, headers, _) = f.raw(Method::GET, &url, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["x-rate-limit-remaining"], "9");
+}
+
+// The first request over the org's concurrency limit is refused with the concurrency values
+// in the headers (not the bucket's), and Okta's violation event is written once a minute.
+// On the real clock: requests must all arrive while the first two are held by the latency.
+#[tokio::test]
+async fn concurrency_limit_refuses_the_first_request_over_it() {
+    let second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 60;
+    if second >= 57 {
+        // Not across a minute boundary: the event is written once a minute.
+        tokio::time::sleep(std::time::Duration::from_secs(60 - second)).await;
+    }
+    let f = Fixture::start(SandboxConfig {
+        concurrency_limit: Some(2),
+        latency: Some(std::time::Duration::from_millis(400)),
+        demo_apps: 6,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let url = f.secrets(DEMO_APP_ONE_SECRET);
+    let answers = futures::future::join_all((0..5).map(|_| f.raw(Method::GET, &url, None))).await;
+    let refused: Vec<_> = answers
+        .iter()
+        .filter(|(status, _, _)| *status == StatusCode::TOO_MANY_REQUESTS)
+        .collect();
+    assert_eq!(refused.len(), 3, "two in flight at once, three refused");
+    for (status, headers, body) in &refused {
+        let e: Value = serde_json::from_str(body).unwrap();
+        assert_okta_error(*status, &e, StatusCode::TOO_MANY_REQUESTS, "E0000047");
+        assert_eq!(headers["x-rate-limit-limit"], "2");
+        assert_eq!(headers["x-rate-limit-remaining"], "0");
+    }
+    // Once they are answered, there is room again.
+    let (status, headers, _) = f.raw(Method::GET, &url, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["x-rate-limit-limit"], "1000000",
+        "the bucket's values again"
+    );
+    let events = events_of(&f, "core.concurrency.org.limit.violation").await;
+    assert_eq!(events.len(), 1, "one event a minute: {events:?}");
+}
+
 #[tokio::test]
 async fn concurrent_creates_respect_the_two_secret_rule() {
     let f = Fixture::demo().await;

@@ -223,14 +223,18 @@ const DATE_EPOCH: u64 = 784111777;
 // real time.
 #[tokio::test(start_paused = true)]
 async fn a_fan_out_slows_down_when_the_rate_limit_runs_low() {
-    let reply: Reply = Arc::new(|_, _| {
+    // The window has 3 requests left: each answer counts one off.
+    let reply: Reply = Arc::new(|n, _| {
         answer(
             200,
             &[
                 ("content-type", "application/json".into()),
                 ("date", DATE.into()),
                 ("x-rate-limit-limit", "100".into()),
-                ("x-rate-limit-remaining", "2".into()),
+                (
+                    "x-rate-limit-remaining",
+                    3usize.saturating_sub(n).to_string(),
+                ),
                 ("x-rate-limit-reset", (DATE_EPOCH + 2).to_string()),
             ],
             "[]",
@@ -247,16 +251,18 @@ async fn a_fan_out_slows_down_when_the_rate_limit_runs_low() {
     let sql = "SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId IN ('a1', 'a2', 'a3', 'a4')";
     let started = tokio::time::Instant::now();
     engine.run(&Source::new(sql)).await.unwrap();
-    // The first answer leaves 2 requests for the 2 s to the reset: one slot a second, so
-    // the second request goes at once and the third and fourth a second apart.
+    // The first answer leaves 2 requests for the 2 s to the reset while 3 wait: one slot a
+    // second, so the second goes at once, the third a second later, and the fourth waits
+    // for the reset.
     assert_eq!(started.elapsed(), Duration::from_secs(2));
     assert_eq!(seen.count(), 4);
     let notices: Vec<String> = diagnostics
         .messages()
         .into_iter()
-        .filter(|m| m.contains("rate limit nearly used up"))
+        .filter(|m| m.starts_with("rate limit apps"))
         .collect();
     assert_eq!(notices.len(), 1, "said once: {notices:?}");
+    assert!(notices[0].contains("one every 1 s"), "{notices:?}");
 }
 
 /// A rotation runbook whose third statement fails (the secret does not exist).
