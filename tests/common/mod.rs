@@ -26,3 +26,13 @@ pub fn skipped(notice: &str) {
     said.push(notice.to_string());
     let _ = writeln!(std::io::stderr(), "SKIPPED: {notice}");
 }
+
+/// The number of cases a property test runs: `PROPTEST_CASES` when set (a developer or CI
+/// raises it for a deeper search), else the suite's own `default`. Needed because
+/// `ProptestConfig::with_cases` would override the variable.
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}

@@ -141,12 +141,24 @@ fn a_terminal_shows_fan_out_progress_and_quiet_hides_it() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    // 260 apps, 8 at a time, 150 ms each: about five seconds of fan-out.
-    let (line, stdout) = run_in_tmux(
-        dir.path(),
-        "bar",
-        &["--sandbox", "--sandbox-latency", "150", "-o", "csv"],
-    );
+    // 260 apps, 32 at a time, 120 ms each: about a second of fan-out, long enough for the
+    // 10 Hz bar to show a rate and an ETA. Both runs go at once, each in its own terminal.
+    let args = [
+        "--sandbox",
+        "--sandbox-latency",
+        "120",
+        "--concurrency",
+        "32",
+        "-o",
+        "csv",
+    ];
+    let quiet_dir = dir.path().to_path_buf();
+    let quiet = std::thread::spawn(move || {
+        let mut quiet_args = args.to_vec();
+        quiet_args.push("--quiet");
+        run_in_tmux(&quiet_dir, "quiet", &quiet_args)
+    });
+    let (line, stdout) = run_in_tmux(dir.path(), "bar", &args);
     let line = line.expect("no progress line on the terminal");
     eprintln!("captured progress line: {line}");
     assert!(line.contains("/260 ["), "{line}");
@@ -158,18 +170,7 @@ fn a_terminal_shows_fan_out_progress_and_quiet_hides_it() {
         "{stdout:?}"
     );
 
-    let (line, stdout) = run_in_tmux(
-        dir.path(),
-        "quiet",
-        &[
-            "--sandbox",
-            "--sandbox-latency",
-            "150",
-            "-o",
-            "csv",
-            "--quiet",
-        ],
-    );
+    let (line, stdout) = quiet.join().unwrap();
     assert_eq!(line, None, "--quiet drew progress");
     assert!(stdout.starts_with("n\n"), "{stdout:?}");
 }

@@ -77,7 +77,7 @@ fn edit() -> impl Strategy<Value = Edit> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::with_cases(crate::common::proptest_cases(150)))]
 
     #[test]
     fn mutated_documents_never_panic(edits in proptest::collection::vec(edit(), 1..6)) {

@@ -147,11 +147,29 @@ fn every_write_example_runs_on_a_fresh_demo_org() {
         })
         .collect();
     assert!(writes.len() >= 6, "{writes:?}");
+    // Each example is its own process on its own sandbox, so they run side by side.
+    let outcomes: Vec<(&String, Option<&str>, Vec<std::process::Output>)> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = writes
+                .iter()
+                .map(|sql| {
+                    scope.spawn(move || match not_runnable(sql) {
+                        None => (sql, None, vec![run(&["-o", "csv"], sql)]),
+                        Some(why) => (
+                            sql,
+                            Some(why),
+                            vec![run(&["--dry-run"], sql), run(&[], sql)],
+                        ),
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
     let mut ran = 0;
-    for sql in &writes {
-        match not_runnable(sql) {
+    for (sql, why, outs) in outcomes {
+        match why {
             None => {
-                let out = run(&["-o", "csv"], sql);
+                let out = &outs[0];
                 assert!(
                     out.status.success(),
                     "{sql}: {}",
@@ -160,9 +178,9 @@ fn every_write_example_runs_on_a_fresh_demo_org() {
                 ran += 1;
             }
             Some(why) => {
-                let out = run(&["--dry-run"], sql);
+                let out = &outs[0];
                 assert!(out.status.success(), "{sql} does not plan: {out:?}");
-                let out = run(&[], sql);
+                let out = &outs[1];
                 assert!(
                     !out.status.success(),
                     "{sql} runs now: take it off NOT_RUNNABLE ({why})"

@@ -2,7 +2,7 @@
 //! acknowledged or kept in memory that is not durable, state files held to the API's rules,
 //! Okta-shaped errors, honest banners and bounded sizes.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -41,6 +41,27 @@ fn finish(mut child: Child, limit: Duration) -> (Option<i32>, String, String) {
     child.stdout.take().unwrap().read_to_string(&mut out).ok();
     child.stderr.take().unwrap().read_to_string(&mut err).ok();
     (code, out, err)
+}
+
+/// Reads the child's stdout until a line containing `needle` (returned) or `limit` passes
+/// (`None`), then kills the child: a server never exits by itself, so waiting for it would
+/// only spend the whole limit.
+fn first_line_with(mut child: Child, needle: &str, limit: Duration) -> Option<String> {
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let needle = needle.to_string();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains(&needle) {
+                tx.send(line).ok();
+                return;
+            }
+        }
+    });
+    let line = rx.recv_timeout(limit).ok();
+    child.kill().ok();
+    child.wait().unwrap();
+    line
 }
 
 async fn sandbox_on(state: &Path) -> Sandbox {
@@ -203,8 +224,9 @@ async fn a_huge_body_gets_okta_shaped_json() {
 #[test]
 fn the_banner_shows_the_bound_address_and_apps_are_capped() {
     let child = spawn_sandbox(&["--listen", "0.0.0.0:0"]);
-    let (_, out, _) = finish(child, Duration::from_secs(3));
-    assert!(out.contains("listening on 0.0.0.0:"), "{out}");
+    let banner = first_line_with(child, "listening on", Duration::from_secs(10));
+    let banner = banner.expect("the sandbox prints where it listens");
+    assert!(banner.contains("listening on 0.0.0.0:"), "{banner}");
     let child = spawn_sandbox(&["--listen", "127.0.0.1:0", "--apps", "100000000"]);
     let (code, _, err) = finish(child, Duration::from_secs(10));
     assert_eq!(code, Some(2), "{err}");

@@ -45,7 +45,7 @@ fn looks_like_ipv4(host: &str) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(crate::common::proptest_cases(2000)))]
 
     #[test]
     fn a_path_parameter_is_one_segment_that_decodes_back(value in nasty()) {
