@@ -317,7 +317,7 @@ impl Engine {
                                 .columns
                                 .iter()
                                 .find(|t| t.name == *c)
-                                .map_or(ColumnType::Any, |t| ColumnType::from_schema(&t.ty));
+                                .map_or(ColumnType::Any, ColumnType::of_column);
                             (c.clone(), ty)
                         })
                         .collect(),

@@ -430,6 +430,7 @@ pub fn table_columns(resource: &Resource, method: &Method) -> Vec<TableColumn> {
         .map(|c| TableColumn {
             name: c.name.clone(),
             ty: c.ty.clone(),
+            format: c.format.clone(),
         })
         .collect();
     for p in &method.params {
@@ -438,6 +439,7 @@ pub fn table_columns(resource: &Resource, method: &Method) -> Vec<TableColumn> {
             cols.push(TableColumn {
                 name,
                 ty: p.ty.clone(),
+                format: None,
             });
         }
     }
@@ -448,6 +450,7 @@ pub fn table_columns(resource: &Resource, method: &Method) -> Vec<TableColumn> {
         cols.push(TableColumn {
             name: EXTRA_COLUMN.to_string(),
             ty: "object".to_string(),
+            format: None,
         });
     }
     cols

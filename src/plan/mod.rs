@@ -209,6 +209,8 @@ pub struct TableColumn {
     pub name: String,
     /// JSON schema type; `object` and `array` are stored as JSON text.
     pub ty: String,
+    /// The schema's `format` (`date-time` marks an RFC 3339 timestamp), if any.
+    pub format: Option<String>,
 }
 
 /// A `SELECT`: fetches, then SQL over the fetched tables.

@@ -280,6 +280,7 @@ mod tests {
                 .map(|c| TableColumn {
                     name: (*c).into(),
                     ty: "string".into(),
+                    format: None,
                 })
                 .collect(),
             requests: Requests::Ready(Vec::new()),

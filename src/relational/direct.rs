@@ -45,7 +45,10 @@ pub fn project(
         .ok()?;
     // A text literal compares as text only with columns without a numeric affinity.
     for c in &query.conditions {
-        if !matches!(kind_of(&c.column).ok()?, Kind::Text | Kind::Any) {
+        if !matches!(
+            kind_of(&c.column).ok()?,
+            Kind::Text | Kind::Timestamp | Kind::Any
+        ) {
             return None;
         }
     }
@@ -83,7 +86,7 @@ fn unchanged(kind: Kind, value: Option<&Value>) -> Option<Value> {
     };
     let same = match (kind, value) {
         (_, Value::Null) => true,
-        (Kind::Text, Value::String(_)) => true,
+        (Kind::Text | Kind::Timestamp, Value::String(_)) => true,
         (Kind::Json | Kind::Any, Value::String(s)) => !looks_structured(s),
         (Kind::Json | Kind::Any, Value::Object(_) | Value::Array(_)) => true,
         (Kind::Integer | Kind::Any, Value::Number(n)) => n.is_i64(),
@@ -116,6 +119,7 @@ mod tests {
         .map(|(n, t)| TableColumn {
             name: n.to_string(),
             ty: t.to_string(),
+            format: None,
         })
         .collect()
     }

@@ -8,6 +8,8 @@
 use rusqlite::types::ValueRef;
 use serde_json::{Number, Value};
 
+use crate::plan::TableColumn;
+
 /// How a column's values are stored and read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -21,6 +23,9 @@ pub(crate) enum Kind {
     Boolean,
     /// `object`/`array`: stored as JSON text, read back as JSON.
     Json,
+    /// `string` with `format: date-time`: TEXT like [`Kind::Text`], marked so that a wire
+    /// protocol can send it as a timestamp.
+    Timestamp,
     /// Unknown type, or an expression: JSON object/array text is read back as JSON.
     Any,
 }
@@ -39,6 +44,8 @@ pub enum ColumnType {
     Boolean,
     /// `object` or `array`.
     Json,
+    /// `string` with `format: date-time` (RFC 3339 text).
+    Timestamp,
     /// Unknown: an expression, or a column without a schema type.
     Any,
 }
@@ -47,6 +54,11 @@ impl ColumnType {
     /// The type of a column with JSON schema type `ty` (`string`, `integer`, …).
     pub fn from_schema(ty: &str) -> ColumnType {
         Kind::from_schema(ty).column_type()
+    }
+
+    /// The type of a table column (its schema type and format).
+    pub fn of_column(column: &TableColumn) -> ColumnType {
+        Kind::of_column(column).column_type()
     }
 
     /// The type of a JSON value (for rows built without a schema).
@@ -58,6 +70,12 @@ impl ColumnType {
 /// Declared type of `Kind::Json` columns (TEXT affinity, as JSON text wants).
 const JSON_DECL: &str = "JSON TEXT";
 
+/// Declared type of `Kind::Timestamp` columns (TEXT affinity: values stay as sent).
+const TIMESTAMP_DECL: &str = "TIMESTAMPTZ TEXT";
+
+/// The `format` that marks a string column as an RFC 3339 timestamp.
+const DATE_TIME: &str = "date-time";
+
 impl Kind {
     /// The kind for a JSON schema type (`string`, `integer`, …).
     pub(crate) fn from_schema(ty: &str) -> Kind {
@@ -68,6 +86,16 @@ impl Kind {
             "boolean" => Kind::Boolean,
             "object" | "array" => Kind::Json,
             _ => Kind::Any,
+        }
+    }
+
+    /// The kind of a table column: its schema type, refined by a `date-time` format.
+    pub(crate) fn of_column(column: &TableColumn) -> Kind {
+        let kind = Kind::from_schema(&column.ty);
+        if kind == Kind::Text && column.format.as_deref() == Some(DATE_TIME) {
+            Kind::Timestamp
+        } else {
+            kind
         }
     }
 
@@ -91,6 +119,7 @@ impl Kind {
             Kind::Real => "REAL",
             Kind::Boolean => "BOOLEAN",
             Kind::Json => JSON_DECL,
+            Kind::Timestamp => TIMESTAMP_DECL,
             Kind::Any => "",
         }
     }
@@ -103,6 +132,7 @@ impl Kind {
             Kind::Real => ColumnType::Real,
             Kind::Boolean => ColumnType::Boolean,
             Kind::Json => ColumnType::Json,
+            Kind::Timestamp => ColumnType::Timestamp,
             Kind::Any => ColumnType::Any,
         }
     }
@@ -116,6 +146,7 @@ impl Kind {
             "REAL" => Kind::Real,
             "BOOLEAN" => Kind::Boolean,
             d if d == JSON_DECL => Kind::Json,
+            d if d == TIMESTAMP_DECL => Kind::Timestamp,
             _ => Kind::Any,
         }
     }

@@ -58,7 +58,7 @@ pub(crate) fn plan_columns(
         }
     } else {
         for c in columns {
-            push(&c.name, Kind::from_schema(&c.ty), &mut out);
+            push(&c.name, Kind::of_column(c), &mut out);
         }
     }
     out

@@ -10,6 +10,7 @@ fn col(name: &str, ty: &str) -> TableColumn {
     TableColumn {
         name: name.to_string(),
         ty: ty.to_string(),
+        format: None,
     }
 }
 

@@ -2,7 +2,9 @@
 //! that type (text or binary, as the client asked).
 //!
 //! `string` → text, `integer` → int8, `number` → float8, `boolean` → bool, `object` and
-//! `array` → jsonb; an expression (no declared type) → text.
+//! `array` → jsonb; a `string` with `format: date-time` → timestamptz (its RFC 3339 text
+//! parsed; text that does not parse is an error naming the column); an expression (no
+//! declared type) → text.
 
 use std::sync::Arc;
 
@@ -43,6 +45,7 @@ pub(crate) fn pg_type(ty: ColumnType) -> Type {
         ColumnType::Real => Type::FLOAT8,
         ColumnType::Boolean => Type::BOOL,
         ColumnType::Json => Type::JSONB,
+        ColumnType::Timestamp => Type::TIMESTAMPTZ,
     }
 }
 
@@ -114,6 +117,23 @@ fn encode_cell(enc: &mut DataRowEncoder, field: &FieldInfo, cell: &Value) -> PgW
             _ => Err(mismatch()),
         },
         Type::JSONB | Type::JSON => enc.encode_field(cell),
+        Type::TIMESTAMPTZ => match cell {
+            Value::String(s) => {
+                let at = chrono::DateTime::parse_from_rfc3339(s.trim()).map_err(|_| {
+                    pg_error(
+                        state::DATA,
+                        format!(
+                            "column {}: {s:?} is not an RFC 3339 date-time, as the provider \
+                             declares it; select it as text (CAST({} AS TEXT)) to read it as sent",
+                            field.name(),
+                            field.name()
+                        ),
+                    )
+                })?;
+                enc.encode_field(&at)
+            }
+            _ => Err(mismatch()),
+        },
         _ => match cell {
             Value::String(s) => enc.encode_field(s),
             other => enc.encode_field(&other.to_string()),
@@ -148,5 +168,31 @@ mod tests {
         let out = encode(fields, vec![vec![Value::from("abc")], vec![Value::from(3)]]);
         assert!(out[0].is_err());
         assert!(out[1].is_ok());
+    }
+
+    #[test]
+    fn a_date_time_that_is_not_rfc_3339_is_an_error_naming_the_column() {
+        let fields = Arc::new(fields(
+            &[Col {
+                name: "created".into(),
+                ty: Type::TIMESTAMPTZ,
+            }],
+            None,
+        ));
+        let out = encode(
+            fields,
+            vec![
+                vec![Value::from("yesterday")],
+                vec![Value::from("2021-03-02T09:00:00.000Z")],
+                vec![Value::Null],
+            ],
+        );
+        let err = out[0].as_ref().unwrap_err().to_string();
+        assert!(
+            err.contains("created") && err.contains("yesterday"),
+            "{err}"
+        );
+        assert!(out[1].is_ok());
+        assert!(out[2].is_ok());
     }
 }

@@ -93,6 +93,59 @@ async fn extended_query_binds_parameters_and_types_the_columns() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn date_time_columns_arrive_as_timestamptz_with_the_instant_exec_shows() {
+    let served = Served::start(&["--sandbox"], &[]);
+    let client = served.connect().await;
+    let sql = format!(
+        "SELECT id, created FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{DEMO_APP_ONE_SECRET}'"
+    );
+    // The same statement through `oktaql exec`: its text is unchanged RFC 3339.
+    let exec = std::process::Command::new(env!("CARGO_BIN_EXE_oktaql"))
+        .args(["exec", "--sandbox", "-o", "csv", "--hide-headers", &sql])
+        .output()
+        .unwrap();
+    assert!(
+        exec.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exec.stderr)
+    );
+    let line = String::from_utf8(exec.stdout).unwrap();
+    let (_, created_text) = line.trim().split_once(',').unwrap();
+    let expected =
+        time::OffsetDateTime::parse(created_text, &time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|e| panic!("exec printed {created_text:?}: {e}"));
+    // Extended protocol (binary results): the column is typed and carries that instant.
+    let stmt = client.prepare(&sql).await.unwrap();
+    let types: Vec<Type> = stmt.columns().iter().map(|c| c.type_().clone()).collect();
+    assert_eq!(types, vec![Type::TEXT, Type::TIMESTAMPTZ]);
+    let rows = client.query(&stmt, &[]).await.unwrap();
+    assert_eq!(rows.len(), 1, "the demo app has one secret");
+    let created: std::time::SystemTime = rows[0].get("created");
+    assert_eq!(created, std::time::SystemTime::from(expected));
+    // Simple protocol (text results): PostgreSQL's own timestamptz text, the same instant.
+    let messages = client.simple_query(&sql).await.unwrap();
+    let text = data_rows(&messages)[0].get(1).unwrap().to_string();
+    let want = expected.to_offset(time::UtcOffset::UTC);
+    let prefix = format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        want.year(),
+        u8::from(want.month()),
+        want.day(),
+        want.hour(),
+        want.minute(),
+        want.second()
+    );
+    assert!(text.starts_with(&prefix), "{text} vs {prefix}");
+    assert!(text.ends_with("+00") || text.ends_with("+00:00"), "{text}");
+    // Read as text, it is what Okta sent.
+    let as_text = client
+        .simple_query(&sql.replace("created", "CAST(created AS TEXT) AS created"))
+        .await
+        .unwrap();
+    assert_eq!(data_rows(&as_text)[0].get(1), Some(created_text));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_are_refused_unless_allowed() {
     let served = Served::start(&["--sandbox"], &[]);
     let client = served.connect().await;

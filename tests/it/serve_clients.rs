@@ -83,6 +83,23 @@ fn psql_lists_describes_and_queries_tables() {
     assert!(table.contains("Table \"apps.secrets\""), "{table}");
     assert!(table.contains(" client_secret "), "{table}");
     assert!(table.contains(" jsonb "), "{table}");
+    let created = psql(
+        &served,
+        &[&format!(
+            "SELECT created FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '{DEMO_APP_TWO_SECRETS}' ORDER BY id"
+        )],
+    );
+    // psql prints timestamptz as PostgreSQL does: date, space, time, UTC offset.
+    let first = created
+        .lines()
+        .nth(2)
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    assert!(
+        first.len() >= 22 && first.as_bytes()[10] == b' ' && first.ends_with("+00"),
+        "{created}"
+    );
     let rows = psql(
         &served,
         &[&format!(

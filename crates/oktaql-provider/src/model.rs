@@ -52,6 +52,9 @@ pub struct Column {
     pub description: Option<String>,
     /// Allowed values, when the schema gives an `enum`.
     pub enum_values: Vec<String>,
+    /// The schema's `format` (`date-time`, `email`, …), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
 }
 
 /// Shape of a method's successful response body.

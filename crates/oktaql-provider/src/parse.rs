@@ -660,6 +660,7 @@ fn row_columns(
             ty,
             description: row.description.clone(),
             enum_values: row.enum_values.clone(),
+            format: row.format.clone(),
         }]);
     }
     columns(doc, row, at)

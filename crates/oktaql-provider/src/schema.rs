@@ -23,8 +23,8 @@ const MAX_NODES: usize = 10_000;
 pub(crate) struct Flat<'a> {
     /// `type` (the first non-null one when a list is given).
     pub ty: Option<String>,
-    /// `format`, as a hint that an untyped schema is a string.
-    pub format: bool,
+    /// `format` (`date-time`, …); also a hint that an untyped schema is a string.
+    pub format: Option<String>,
     /// Description.
     pub description: Option<String>,
     /// `enum` values written as strings.
@@ -49,7 +49,7 @@ impl Flat<'_> {
             "object".into()
         } else if self.items.is_some() {
             "array".into()
-        } else if !self.enum_values.is_empty() || self.format {
+        } else if !self.enum_values.is_empty() || self.format.is_some() {
             "string".into()
         } else {
             // No constraint at all: any JSON value, kept as a JSON document.
@@ -81,7 +81,9 @@ impl<'a> Flat<'a> {
         if self.ty.is_none() {
             self.ty = other.ty;
         }
-        self.format |= other.format;
+        if self.format.is_none() {
+            self.format = other.format;
+        }
         if self.description.is_none() {
             self.description = other.description;
         }
@@ -144,7 +146,10 @@ fn flatten_at<'a>(
     }
     let mut flat = Flat {
         ty: type_of(map.get("type")),
-        format: map.contains_key("format"),
+        format: map.get("format").map(|f| match f {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }),
         description: text(map.get("description")),
         enum_values: map
             .get("enum")
@@ -217,6 +222,7 @@ pub(crate) fn columns<'a>(
             ty: p.type_name(),
             description: p.description.clone(),
             enum_values: p.enum_values.clone(),
+            format: p.format.clone(),
         });
     }
     Ok(out)
@@ -282,6 +288,8 @@ components:
         assert_eq!(cols[0].description.as_deref(), Some("The id."));
         assert_eq!(cols[1].description.as_deref(), Some("Links here"));
         assert_eq!(cols[2].enum_values, ["ACTIVE", "INACTIVE"]);
+        assert_eq!(cols[3].format.as_deref(), Some("date-time"));
+        assert_eq!(cols[2].format, None);
     }
 
     #[test]
