@@ -14,6 +14,7 @@
 //! Must not: print or log anything.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
 use aho_corasick::AhoCorasick;
@@ -143,18 +144,68 @@ pub fn mask_text_keys(text: &str) -> Cow<'_, str> {
 /// The secret values this run has sent or received, shared (through an `Arc`) by the HTTP
 /// client, the runner, the renderer and the shell of one run.
 ///
-/// Registering is cheap; searching uses one automaton over every value, rebuilt only after
-/// new values arrive. Values shorter than [`MIN_SECRET_LEN`] are ignored.
+/// Registering is cheap; searching uses a few automata (segments) over every value. New
+/// values form a new segment, and segments of similar size are merged, so each value is
+/// compiled O(log n) times over a run instead of once per change (a run that met a new secret
+/// in every statement spent time growing with the number of secrets on each statement).
+/// Values shorter than [`MIN_SECRET_LEN`] are ignored.
 #[derive(Default)]
 pub struct SecretValues {
     inner: RwLock<Inner>,
 }
 
+/// One automaton over part of the values.
+struct Segment {
+    values: Vec<String>,
+    automaton: AhoCorasick,
+}
+
+impl Segment {
+    fn build(values: Vec<String>) -> Option<Segment> {
+        // Leftmost-longest: a value that contains another is masked whole.
+        let automaton = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&values)
+            .ok()?;
+        Some(Segment { values, automaton })
+    }
+}
+
 #[derive(Default)]
 struct Inner {
-    values: Vec<String>,
-    /// Built from `values` when first needed after a change.
-    matcher: Option<Arc<AhoCorasick>>,
+    /// Every value, for de-duplication and the count.
+    seen: HashSet<String>,
+    /// Values registered since the segments were last brought up to date.
+    pending: Vec<String>,
+    /// Segments, largest first; each at least twice the size of the next after a merge.
+    segments: Arc<Vec<Arc<Segment>>>,
+}
+
+impl Inner {
+    /// Moves the pending values into a segment, merging segments of similar size.
+    fn compile(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut segments: Vec<Arc<Segment>> = self.segments.as_ref().clone();
+        let mut values = std::mem::take(&mut self.pending);
+        // Merge while the previous segment is not more than twice as large (a binary counter).
+        while let Some(last) = segments.last() {
+            if last.values.len() > 2 * values.len() {
+                break;
+            }
+            let mut merged = last.values.clone();
+            merged.append(&mut values);
+            values = merged;
+            segments.pop();
+        }
+        match Segment::build(values.clone()) {
+            Some(seg) => segments.push(Arc::new(seg)),
+            // Unbuildable (a size limit): keep them pending rather than lose them.
+            None => self.pending = values,
+        }
+        self.segments = Arc::new(segments);
+    }
 }
 
 impl std::fmt::Debug for SecretValues {
@@ -184,9 +235,8 @@ impl SecretValues {
             value.to_uppercase(),
             value.to_lowercase(),
         ] {
-            if !inner.values.contains(&form) {
-                inner.values.push(form);
-                inner.matcher = None;
+            if inner.seen.insert(form.clone()) {
+                inner.pending.push(form);
             }
         }
     }
@@ -213,7 +263,7 @@ impl SecretValues {
 
     /// How many values are known.
     pub fn len(&self) -> usize {
-        self.inner.read().map(|i| i.values.len()).unwrap_or(0)
+        self.inner.read().map(|i| i.seen.len()).unwrap_or(0)
     }
 
     /// Whether no value is known yet.
@@ -221,26 +271,17 @@ impl SecretValues {
         self.len() == 0
     }
 
-    fn matcher(&self) -> Option<Arc<AhoCorasick>> {
+    /// The segments, with every registered value compiled in.
+    fn segments(&self) -> Arc<Vec<Arc<Segment>>> {
         {
             let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
-            if inner.values.is_empty() {
-                return None;
-            }
-            if let Some(m) = &inner.matcher {
-                return Some(m.clone());
+            if inner.pending.is_empty() {
+                return inner.segments.clone();
             }
         }
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        if inner.matcher.is_none() {
-            // Leftmost-longest: a value that contains another is masked whole.
-            let built = aho_corasick::AhoCorasick::builder()
-                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                .build(&inner.values)
-                .ok()?;
-            inner.matcher = Some(Arc::new(built));
-        }
-        inner.matcher.clone()
+        inner.compile();
+        inner.segments.clone()
     }
 
     /// Whether `text` contains any known secret value.
@@ -248,20 +289,19 @@ impl SecretValues {
         if text.len() < MIN_SECRET_LEN {
             return false;
         }
-        self.matcher().is_some_and(|m| m.is_match(text))
+        self.segments().iter().any(|s| s.automaton.is_match(text))
     }
 
     /// `text` with every known secret value replaced by [`MASK`], and the values of
     /// secret-named keys masked too ([`mask_text_keys`]).
     pub fn mask_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let by_key = mask_text_keys(text);
-        let Some(m) = self.matcher() else {
-            return by_key;
-        };
-        if !m.is_match(by_key.as_ref()) {
+        let segments = self.segments();
+        let hay = by_key.as_ref();
+        if !segments.iter().any(|s| s.automaton.is_match(hay)) {
             return by_key;
         }
-        Cow::Owned(m.replace_all(by_key.as_ref(), &vec![MASK; m.patterns_len()]))
+        Cow::Owned(replace_leftmost_longest(&segments, hay))
     }
 
     /// A copy of `value` with secret-named members and every string holding a known secret
@@ -288,6 +328,34 @@ impl SecretValues {
         }
         walk(self, value)
     }
+}
+
+/// `hay` with every match replaced by [`MASK`], leftmost-longest over the union of the
+/// segments: exactly what one leftmost-longest automaton over all their values gives (the
+/// earliest start across segments wins; at equal starts, the longest match).
+fn replace_leftmost_longest(segments: &[Arc<Segment>], hay: &str) -> String {
+    use aho_corasick::{Input, Match};
+    // The next match of each segment at or after the scan position, found once and reused.
+    let mut next: Vec<Option<Match>> = segments.iter().map(|s| s.automaton.find(hay)).collect();
+    let mut out = String::with_capacity(hay.len());
+    let mut at = 0;
+    loop {
+        for (slot, seg) in next.iter_mut().zip(segments) {
+            if slot.is_some_and(|m| m.start() < at) {
+                *slot = seg.automaton.find(Input::new(hay).range(at..));
+            }
+        }
+        let best = next
+            .iter()
+            .flatten()
+            .min_by_key(|m| (m.start(), std::cmp::Reverse(m.end())));
+        let Some(m) = best.copied() else { break };
+        out.push_str(&hay[at..m.start()]);
+        out.push_str(MASK);
+        at = m.end();
+    }
+    out.push_str(&hay[at..]);
+    out
 }
 
 #[cfg(test)]
@@ -356,5 +424,79 @@ mod tests {
         let t = "create_oauth2_client_secret: POST https://x failed";
         assert_eq!(mask_text_keys(t), t);
         assert!(matches!(mask_text_keys("plain"), Cow::Borrowed(_)));
+    }
+
+    /// The rule before segments: one leftmost-longest automaton over every value.
+    fn one_automaton(values: &[String], text: &str) -> String {
+        let by_key = mask_text_keys(text);
+        if values.is_empty() {
+            return by_key.into_owned();
+        }
+        let m = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(values)
+            .unwrap();
+        m.replace_all(by_key.as_ref(), &vec![MASK; m.patterns_len()])
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Segments answer exactly as one automaton over every value, whatever the order of
+        /// registration, overlaps between values and interleaving of searches.
+        #[test]
+        fn segments_answer_as_one_automaton(
+            secrets in proptest::collection::vec("[ab]{8,12}|[abc]{8,20}", 1..30),
+            texts in proptest::collection::vec("[abc =]{0,60}", 1..4),
+            search_every in 1usize..8,
+        ) {
+            let s = SecretValues::new();
+            let mut values: Vec<String> = Vec::new();
+            for (i, secret) in secrets.iter().enumerate() {
+                s.register(secret);
+                for form in [secret.clone(), secret.to_uppercase(), secret.to_lowercase()] {
+                    if !values.contains(&form) {
+                        values.push(form);
+                    }
+                }
+                if i % search_every == 0 {
+                    for t in &texts {
+                        let embedded = format!("{t}{secret}{t}");
+                        for text in [t.as_str(), embedded.as_str()] {
+                            proptest::prop_assert_eq!(
+                                s.mask_text(text).into_owned(),
+                                one_automaton(&values, text)
+                            );
+                            proptest::prop_assert_eq!(
+                                s.contains_secret(text),
+                                text.len() >= MIN_SECRET_LEN
+                                    && one_automaton(&values, text) != mask_text_keys(text)
+                            );
+                        }
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(s.len(), values.len());
+        }
+    }
+
+    #[test]
+    fn segments_stay_few_when_every_statement_brings_a_new_secret() {
+        // A search after every new secret must not leave one automaton per secret, nor
+        // recompile every value each time: the number of segments stays logarithmic.
+        let s = SecretValues::new();
+        for i in 0..3000 {
+            s.register(&format!("secret-value-{i:08}"));
+            assert!(!s.contains_secret("no secret in this text"));
+            let n = s.len();
+            let bound = 2 * (usize::BITS - n.leading_zeros()) as usize + 1;
+            assert!(
+                s.segments().len() <= bound,
+                "{} segments for {n}",
+                s.segments().len()
+            );
+        }
+        assert!(s.contains_secret("x secret-value-00002999 x"));
+        assert!(s.contains_secret("x SECRET-VALUE-00000000 x"));
+        assert_eq!(s.mask_text("a secret-value-00001234 b"), "a **** b");
     }
 }
