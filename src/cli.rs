@@ -73,9 +73,10 @@ pub struct ServeArgs {
     /// Allow INSERT, DELETE and EXEC that change Okta (read-only otherwise).
     #[arg(long)]
     pub allow_writes: bool,
-    /// The user name clients log in as; its password is OKTAQL_SERVE_PASSWORD.
-    #[arg(long, value_name = "NAME", default_value = oktaql::serve::DEFAULT_USER)]
-    pub user: String,
+    /// The user who logs in with OKTAQL_SERVE_PASSWORD [default: oktaql]; more users, each
+    /// with its own password, under serve.users in the config file.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
     /// TLS certificate chain (PEM); with --tls-key, clients may connect with sslmode=require.
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
