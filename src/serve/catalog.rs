@@ -313,6 +313,7 @@ pub(crate) fn answer(
         "pg_database",
         "pg_settings",
         "pg_proc",
+        "pg_extension",
     ]
     .iter()
     .any(|w| lower.contains(w))
