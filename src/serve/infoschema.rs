@@ -427,7 +427,7 @@ impl VisitorMut for Rewrite {
         let parsed = Parser::parse_sql(&PostgreSqlDialect {}, &text).map_err(|e| e.to_string());
         let relation = match parsed {
             Ok(mut s) => match s.pop() {
-                Some(Statement::Query(q)) => match *(*q).body {
+                Some(Statement::Query(q)) => match *q.body {
                     SetExpr::Select(mut select) => select.from.pop().map(|f| f.relation),
                     _ => None,
                 },

@@ -161,13 +161,16 @@ fn refused(cfg: &Path, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, Str
     )
 }
 
+/// Environment variables of one start.
+type Vars = &'static [(&'static str, &'static str)];
+
 #[test]
 fn start_up_refuses_a_section_that_cannot_be_used() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let open = write(d, "open.pw", "leaked-pw-3", 0o644);
     let entry = |body: &str| format!("serve:\n  users:\n    - name: grafana\n{body}");
-    let cases: Vec<(String, &[(&str, &str)], &str)> = vec![
+    let cases: Vec<(String, Vars, &str)> = vec![
         (
             entry(&format!("      password_file: {}\n", open.display())),
             &[],
