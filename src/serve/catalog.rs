@@ -719,8 +719,9 @@ fn catalog_query(
     Err(pg_error(
         state::NOT_SUPPORTED,
         "oktaql does not answer this catalog query. It answers psql's \\dt, \\dn and \\d, \
-         SET, SHOW, version() and current_schema(); list tables with SHOW RESOURCES IN \
-         okta.<service> and columns with DESCRIBE okta.<service>.<resource>",
+         information_schema queries, SET, SHOW, version() and current_schema(); list tables \
+         with SHOW RESOURCES IN okta.<service> and columns with DESCRIBE \
+         okta.<service>.<resource>",
     ))
 }
 
