@@ -430,7 +430,10 @@ async fn check_reference_part(index: usize) {
     let Some(root) = reference_registry("conformance over StackQL's Okta registry") else {
         return;
     };
-    let label = format!("stackql (reference), part {} of {REFERENCE_PARTS}", index + 1);
+    let label = format!(
+        "stackql (reference), part {} of {REFERENCE_PARTS}",
+        index + 1
+    );
     let part = Part {
         index,
         of: REFERENCE_PARTS,
