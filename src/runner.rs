@@ -387,12 +387,15 @@ async fn run_inner(
     let mut results = 0usize;
     let depth = engine.client().config().concurrency.max(1);
     let mut ahead = futures::stream::FuturesOrdered::new();
+    // Reads that finished early because an earlier statement failed (below), in order.
+    let mut finished = std::collections::VecDeque::new();
     let mut started_upto = 0usize;
     for (n, p) in prepared.iter().enumerate() {
         let name = &scripts[p.script].name;
         let plan = match &p.plan {
             Ok(plan) => plan,
             Err(e) => {
+                settle(&mut ahead, &mut finished).await;
                 statement_error(diag, name, &p.source, e, engine.secrets());
                 report.failures.push(failure(name, &p.source));
                 report.failed += 1;
@@ -430,7 +433,7 @@ async fn run_inner(
         } else {
             // Start this read and the reads after it, up to the depth and the next write.
             started_upto = started_upto.max(n);
-            while started_upto < total && ahead.len() < depth {
+            while started_upto < total && ahead.len() + finished.len() < depth {
                 match &prepared[started_upto].plan {
                     Err(_) => {}
                     Ok(next) if is_write(next) => break,
@@ -441,7 +444,11 @@ async fn run_inner(
                 }
                 started_upto += 1;
             }
-            match futures::StreamExt::next(&mut ahead).await {
+            let next = match finished.pop_front() {
+                Some(done) => Some(done),
+                None => futures::StreamExt::next(&mut ahead).await,
+            };
+            match next {
                 Some(done) => done,
                 // Unreachable: this read was started above; run it here all the same.
                 None => (Instant::now(), engine.execute_streamed(plan).await),
@@ -481,6 +488,7 @@ async fn run_inner(
             Ok(()) => report.succeeded += 1,
             Err(Emit::Output(e)) => return Err(e),
             Err(Emit::Statement(e)) => {
+                settle(&mut ahead, &mut finished).await;
                 statement_error(diag, name, &p.source, &e, engine.secrets());
                 report.failures.push(failure(name, &p.source));
                 report.failed += 1;
@@ -501,6 +509,18 @@ async fn run_inner(
         }
     }
     Ok(report)
+}
+
+/// Lets every read still in flight finish, keeping its result in order in `finished`:
+/// a failure's message is masked with every secret those reads received, as it would be
+/// had the statements run one by one (a secret learned a moment later is still masked).
+async fn settle<F: std::future::Future>(
+    ahead: &mut futures::stream::FuturesOrdered<F>,
+    finished: &mut std::collections::VecDeque<F::Output>,
+) {
+    while let Some(done) = futures::StreamExt::next(ahead).await {
+        finished.push_back(done);
+    }
 }
 
 /// Why writing a statement's result stopped.
