@@ -73,9 +73,10 @@ pub struct ServeArgs {
     /// Allow INSERT, DELETE and EXEC that change Okta (read-only otherwise).
     #[arg(long)]
     pub allow_writes: bool,
-    /// The user name clients log in as; its password is OKTAQL_SERVE_PASSWORD.
-    #[arg(long, value_name = "NAME", default_value = oktaql::serve::DEFAULT_USER)]
-    pub user: String,
+    /// The user who logs in with OKTAQL_SERVE_PASSWORD [default: oktaql]; more users, each
+    /// with its own password, under serve.users in the config file.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
     /// TLS certificate chain (PEM); with --tls-key, clients may connect with sslmode=require.
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -218,9 +219,12 @@ Examples:
   psql 'host=127.0.0.1 port=5433 user=oktaql dbname=okta'      (\\dt, \\d okta.apps.secrets)
   OKTAQL_SERVE_PASSWORD=pw oktaql serve --listen 0.0.0.0:5433 --tls-cert c.pem --tls-key k.pem
 
-Environment: OKTAQL_SERVE_PASSWORD (required: the password, SCRAM-SHA-256), and the org
-settings of exec (OKTA_CLIENT_*, OKTA_API_TOKEN, OKTAQL_CONFIG, OKTAQL_SERVER_URL).
-docs/serve.md has psql, Python, Grafana and postgres_fdw set-ups.";
+Users: --user (default oktaql) with the password OKTAQL_SERVE_PASSWORD, and the users listed
+under serve.users in the config file (each with password_env or an owner-only
+password_file, optionally allow_writes: false); SCRAM-SHA-256. One of them is required.
+Environment: OKTAQL_SERVE_PASSWORD, and the org settings of exec (OKTA_CLIENT_*,
+OKTA_API_TOKEN, OKTAQL_CONFIG, OKTAQL_SERVER_URL).
+docs/serve.md has psql, Python, Grafana and postgres_fdw set-ups and the serve: section.";
 
     /// After `oktaql mcp --help`.
     pub const MCP: &str = "\

@@ -243,8 +243,36 @@ async fn exec(args: ExecArgs) -> Result<ExitCode> {
 /// `oktaql serve`: the PostgreSQL wire-protocol server, until Ctrl-C or SIGTERM.
 #[cfg(feature = "serve")]
 async fn serve(args: cli::ServeArgs) -> Result<ExitCode> {
-    use oktaql::serve::{ServeConfig, Server, TlsFiles, DATABASE, PASSWORD_ENV};
-    let password = std::env::var(PASSWORD_ENV).unwrap_or_default();
+    use oktaql::serve::{ServeConfig, Server, TlsFiles, DATABASE, DEFAULT_USER, PASSWORD_ENV};
+    // Users first: a server nobody can log in to is refused before anything starts.
+    let config_path = oktaql::auth::sources::config_path(
+        args.session.config.as_deref(),
+        std::env::var("OKTAQL_CONFIG").ok(),
+        dirs::config_dir().as_deref(),
+    );
+    let env = |k: &str| std::env::var(k).ok();
+    let config_users = match &config_path {
+        Some(path) => oktaql::serve::from_config(
+            path,
+            &oktaql::serve::Lookup {
+                env: &env,
+                home: dirs::home_dir(),
+            },
+        )?,
+        None => Vec::new(),
+    };
+    let user = args.user.clone().unwrap_or_else(|| DEFAULT_USER.into());
+    let (users, replaced) = oktaql::serve::combine(
+        config_users,
+        &user,
+        args.user.is_some(),
+        std::env::var(PASSWORD_ENV).ok(),
+        config_path.as_deref(),
+    )?;
+    if let (true, Some(path)) = (replaced, &config_path) {
+        eprintln!("{}", oktaql::serve::overridden_note(&user, path));
+    }
+    let names: Vec<String> = users.iter().map(|u| u.name.clone()).collect();
     let terminals = terminals();
     let reporting = reporting(args.session.quiet, terminals);
     let s = Session::start(&args.session.settings(), terminals, reporting).await?;
@@ -255,8 +283,7 @@ async fn serve(args: cli::ServeArgs) -> Result<ExitCode> {
     let secure = tls.is_some();
     let config = ServeConfig {
         listen: args.listen,
-        user: args.user.clone(),
-        password,
+        users,
         allow_writes: args.allow_writes,
         tls,
         insecure_listen: args.insecure_listen,
@@ -268,8 +295,9 @@ async fn serve(args: cli::ServeArgs) -> Result<ExitCode> {
     println!("listening on {addr}");
     std::io::Write::flush(&mut std::io::stdout()).ok();
     eprintln!(
-        "oktaql serve: database {DATABASE}, user {}, {}, {}{}",
-        args.user,
+        "oktaql serve: database {DATABASE}, {} {}, {}, {}{}",
+        if names.len() == 1 { "user" } else { "users" },
+        names.join(", "),
         if secure { "TLS" } else { "no TLS" },
         if args.allow_writes {
             "writes allowed"

@@ -158,16 +158,11 @@ pub fn load(inputs: &Inputs<'_>) -> Result<Credentials, AuthError> {
     }
 
     // oktaql's own config file of named orgs.
-    let own_path = f
-        .config
-        .clone()
-        .or_else(|| env("OKTAQL_CONFIG").map(PathBuf::from))
-        .or_else(|| {
-            inputs
-                .config_dir
-                .as_ref()
-                .map(|d| d.join("oktaql").join("config.yaml"))
-        });
+    let own_path = config_path(
+        f.config.as_deref(),
+        env("OKTAQL_CONFIG"),
+        inputs.config_dir.as_deref(),
+    );
     let mut named: Vec<(String, Settings)> = Vec::new();
     let mut default = None;
     if let Some(path) = own_path.as_ref().filter(|p| p.is_file()) {
@@ -241,6 +236,22 @@ pub fn load(inputs: &Inputs<'_>) -> Result<Credentials, AuthError> {
         creds = creds.with_loose_token(token.trim(), source, inputs.server_template.clone());
     }
     Ok(creds)
+}
+
+/// Where oktaql's own config file is: `--config`, else `OKTAQL_CONFIG`, else
+/// `oktaql/config.yaml` in the user's config directory (`None`: no such directory).
+pub fn config_path(
+    flag: Option<&Path>,
+    env_value: Option<String>,
+    config_dir: Option<&Path>,
+) -> Option<PathBuf> {
+    flag.map(Path::to_path_buf)
+        .or_else(|| {
+            env_value
+                .filter(|v| !v.trim().is_empty())
+                .map(PathBuf::from)
+        })
+        .or_else(|| config_dir.map(|d| d.join("oktaql").join("config.yaml")))
 }
 
 /// An org's name from its URL: the first label of an Okta host, the last path segment of

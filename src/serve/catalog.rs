@@ -8,6 +8,7 @@
 //! gets a clear "not supported" error, never a hang. Must not: send requests.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use pgwire::api::Type;
 use pgwire::error::PgWireError;
@@ -22,6 +23,7 @@ use sqlparser::dialect::{GenericDialect, PostgreSqlDialect};
 use sqlparser::parser::Parser;
 
 use super::error::{pg_error, state};
+use super::infoschema::{self, ColumnInfo, Facts, InfoSchema};
 use super::pattern::{pattern_after, regex_matches};
 use super::types::{schema_pg_type, Col};
 use crate::engine::Engine;
@@ -55,6 +57,8 @@ pub(crate) struct Catalog {
     schemas: Vec<(u32, String, Option<String>)>,
     tables: Vec<Table>,
     read_only: bool,
+    /// `information_schema`, built at its first query (every table's columns).
+    info: OnceLock<Result<InfoSchema, String>>,
 }
 
 /// The per-connection facts a catalog answer may need.
@@ -121,6 +125,7 @@ impl Catalog {
             schemas,
             tables,
             read_only,
+            info: OnceLock::new(),
         })
     }
 
@@ -153,6 +158,38 @@ impl Catalog {
                 .collect::<Vec<_>>()
                 .join("; ")
         })
+    }
+
+    /// `information_schema`, built from every table's columns at its first use.
+    fn info_schema(&self, engine: &Engine) -> Result<&InfoSchema, PgWireError> {
+        let built = self.info.get_or_init(|| {
+            let schemas: Vec<String> = self.schemas.iter().map(|(_, s, _)| s.clone()).collect();
+            let mut tables = Vec::with_capacity(self.tables.len());
+            for t in &self.tables {
+                let columns = table_columns(engine, t).map_err(|e| format!("{e:?}"))?;
+                tables.push((t.schema.clone(), t.name.clone(), columns));
+            }
+            InfoSchema::build(&schemas, &tables, "oktaql", self.read_only)
+                .map_err(|e| e.to_string())
+        });
+        built.as_ref().map_err(|e| {
+            pg_error(
+                state::INTERNAL,
+                format!("cannot build information_schema: {e}"),
+            )
+        })
+    }
+
+    /// Every setting `SHOW` knows, as this connection sees it.
+    fn settings(&self, session: &Session<'_>) -> HashMap<String, String> {
+        let mut all: HashMap<String, String> = SETTINGS
+            .iter()
+            .filter_map(|n| Some((n.to_string(), self.setting(n, session)?)))
+            .collect();
+        for (k, v) in session.settings.iter() {
+            all.insert(k.clone(), v.clone());
+        }
+        all
     }
 
     /// The value of a setting: changed on this connection, else the server's.
@@ -188,12 +225,47 @@ impl Catalog {
     }
 }
 
+/// The settings the server has values for.
+const SETTINGS: &[&str] = &[
+    "server_version",
+    "server_version_num",
+    "server_encoding",
+    "client_encoding",
+    "datestyle",
+    "timezone",
+    "log_timezone",
+    "intervalstyle",
+    "search_path",
+    "transaction_isolation",
+    "default_transaction_isolation",
+    "transaction_read_only",
+    "default_transaction_read_only",
+    "standard_conforming_strings",
+    "integer_datetimes",
+    "is_superuser",
+    "max_identifier_length",
+    "application_name",
+    "lc_collate",
+    "lc_ctype",
+    "lc_messages",
+    "extra_float_digits",
+    "statement_timeout",
+    "lock_timeout",
+    "idle_in_transaction_session_timeout",
+    "bytea_output",
+    "session_authorization",
+];
+
 /// The answer to `sql` when it is one of the statements answered here (`None`: the engine's).
+///
+/// `typed`: expression columns of an `information_schema` query are typed by their values
+/// (the simple protocol); otherwise they are text, as a Describe before execution says.
 pub(crate) fn answer(
     sql: &str,
     cat: &Catalog,
     engine: &Engine,
     session: &mut Session<'_>,
+    typed: bool,
 ) -> Option<Result<Answer, PgWireError>> {
     let words: Vec<String> = sql
         .split_whitespace()
@@ -228,6 +300,9 @@ pub(crate) fn answer(
         _ => {}
     }
     let lower = sql.to_ascii_lowercase();
+    if lower.contains("information_schema") && infoschema::reads_info_schema(sql) {
+        return Some(info_answer(sql, cat, engine, session, typed));
+    }
     if [
         "pg_catalog",
         "information_schema",
@@ -238,6 +313,7 @@ pub(crate) fn answer(
         "pg_database",
         "pg_settings",
         "pg_proc",
+        "pg_extension",
     ]
     .iter()
     .any(|w| lower.contains(w))
@@ -245,9 +321,45 @@ pub(crate) fn answer(
         return Some(catalog_query(sql, &lower, cat, engine, session));
     }
     if first == "SELECT" {
-        return session_select(sql, cat, session).map(Ok);
+        if let Some(a) = session_select(sql, cat, session) {
+            return Some(Ok(a));
+        }
+        // Session functions in expressions (`current_setting('server_version_num')::int / 100`,
+        // as Grafana asks): evaluated like information_schema queries.
+        let session_function = [
+            "current_setting(",
+            "version(",
+            "current_schema",
+            "current_database(",
+            "current_user",
+            "session_user",
+            "pg_backend_pid(",
+        ]
+        .iter()
+        .any(|f| lower.contains(f));
+        if session_function && infoschema::reads_no_table(sql) {
+            return Some(info_answer(sql, cat, engine, session, typed));
+        }
     }
     None
+}
+
+/// The answer of the in-memory `information_schema` database.
+fn info_answer(
+    sql: &str,
+    cat: &Catalog,
+    engine: &Engine,
+    session: &Session<'_>,
+    typed: bool,
+) -> Result<Answer, PgWireError> {
+    let facts = Facts {
+        user: session.user.clone(),
+        settings: cat.settings(session),
+        schema: current_schema(cat, session),
+        pid: session.pid,
+    };
+    cat.info_schema(engine)
+        .and_then(|info| info.query(sql, facts, typed))
 }
 
 /// `SET name = value`, `SET name TO value`, `SET SESSION …`, `SET TIME ZONE …`.
@@ -486,6 +598,7 @@ const EMPTY_CATALOGS: &[&str] = &[
     "pg_event_trigger",
     "pg_description",
     "pg_sequence",
+    "pg_extension",
 ];
 
 /// A query over `pg_catalog`: psql's `\dt`, `\dn`, `\d` and the like; others are refused.
@@ -507,10 +620,11 @@ fn catalog_query(
         };
         let rows = columns
             .iter()
-            .map(|(name, ty, description)| {
+            .map(|c| {
+                let ty = type_name(&c.ty);
                 projection
                     .iter()
-                    .map(|(n, e)| attribute_cell(n, e, name, ty, description))
+                    .map(|(n, e)| attribute_cell(n, e, &c.name, &ty, &c.description))
                     .collect()
             })
             .collect();
@@ -605,8 +719,9 @@ fn catalog_query(
     Err(pg_error(
         state::NOT_SUPPORTED,
         "oktaql does not answer this catalog query. It answers psql's \\dt, \\dn and \\d, \
-         SET, SHOW, version() and current_schema(); list tables with SHOW RESOURCES IN \
-         okta.<service> and columns with DESCRIBE okta.<service>.<resource>",
+         information_schema queries, SET, SHOW, version() and current_schema(); list tables \
+         with SHOW RESOURCES IN okta.<service> and columns with DESCRIBE \
+         okta.<service>.<resource>",
     ))
 }
 
@@ -673,11 +788,10 @@ fn oid_filter(lower: &str) -> Option<u32> {
     None
 }
 
-/// Name, PostgreSQL type name and description of each column of a table, from `DESCRIBE`.
-fn table_columns(
-    engine: &Engine,
-    t: &Table,
-) -> Result<Vec<(String, String, Option<String>)>, PgWireError> {
+/// Each column of a table: its name, wire type and description, from `DESCRIBE` (a
+/// `string` column whose schema format is `date-time` is a timestamptz, as its values are
+/// sent).
+fn table_columns(engine: &Engine, t: &Table) -> Result<Vec<ColumnInfo>, PgWireError> {
     let source = Source {
         text: format!("DESCRIBE EXTENDED {DATABASE}.{}.{}", t.schema, t.name),
         line: 1,
@@ -695,18 +809,45 @@ fn table_columns(
     };
     let kind = at("kind");
     let desc = at("description");
+    // The date-time columns of the resource's responses.
+    let timestamps: Vec<String> = engine
+        .registry()
+        .service(DATABASE, &t.schema)
+        .ok()
+        .and_then(|service| {
+            let resource = service.resources.iter().find(|r| r.name == t.name)?;
+            Some(
+                resource
+                    .select_columns()
+                    .into_iter()
+                    .filter(|c| c.ty == "string" && c.format.as_deref() == Some("date-time"))
+                    .map(|c| c.name.clone())
+                    .collect(),
+            )
+        })
+        .unwrap_or_default();
     Ok(rows
         .rows
         .iter()
         .map(|r| {
             let s = |i: Option<usize>| i.and_then(|i| r[i].as_str()).map(str::to_string);
-            let pg = type_name(&schema_pg_type(&s(Some(ty)).unwrap_or_default()));
+            let column = s(Some(name)).unwrap_or_default();
+            let is_column = s(kind).is_none_or(|k| k == "column");
+            let ty = if is_column && timestamps.contains(&column) {
+                Type::TIMESTAMPTZ
+            } else {
+                schema_pg_type(&s(Some(ty)).unwrap_or_default())
+            };
             let description = match (s(kind), s(desc)) {
                 (Some(k), Some(d)) if k != "column" => Some(format!("{k}: {d}")),
                 (Some(k), None) if k != "column" => Some(k),
                 (_, d) => d,
             };
-            (s(Some(name)).unwrap_or_default(), pg, description)
+            ColumnInfo {
+                name: column,
+                ty,
+                description,
+            }
         })
         .collect())
 }

@@ -21,9 +21,17 @@ pub enum ServeError {
     /// A non-loopback address without TLS.
     #[error("refusing to listen on {0} without TLS: passwords and Okta data would cross the network in clear — give --tls-cert and --tls-key, or --insecure-listen to accept the risk")]
     InsecureListen(std::net::SocketAddr),
-    /// No password configured.
-    #[error("no password for the user {0}: set OKTAQL_SERVE_PASSWORD (clients log in with SCRAM-SHA-256)")]
-    NoPassword(String),
+    /// No user has a password.
+    #[error("no user can log in: set OKTAQL_SERVE_PASSWORD (the password of --user, now {user}), or list users under serve.users in {config} (clients log in with SCRAM-SHA-256)")]
+    NoPassword {
+        /// The `--user` name.
+        user: String,
+        /// The config file looked at.
+        config: String,
+    },
+    /// The `serve:` section of the config file, or `--user`, cannot be used.
+    #[error("{0}")]
+    Users(String),
     /// The TLS certificate or key cannot be used.
     #[error("cannot use the TLS files: {0}")]
     Tls(String),

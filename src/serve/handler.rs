@@ -24,9 +24,11 @@ use super::error::{engine_error, pg_error, state};
 use super::explain;
 use super::params::{self, Literal};
 use super::types::{self, Col};
+use super::users::Verifiers;
 use crate::engine::Engine;
 use crate::plan::Plan;
 use crate::provider::SqlVerb;
+use crate::relational::ColumnType;
 use crate::sql::Source;
 
 /// What every connection shares: the engine, the catalog, the write switch.
@@ -35,8 +37,10 @@ pub(crate) struct Shared {
     pub engine: Engine,
     /// Schemas and tables.
     pub catalog: Catalog,
-    /// INSERT, DELETE and writing EXEC are allowed.
+    /// INSERT, DELETE and writing EXEC are allowed (for users not kept read-only).
     pub allow_writes: bool,
+    /// The users, and which of them may write.
+    pub users: Arc<Verifiers>,
 }
 
 /// What one statement produced.
@@ -75,8 +79,9 @@ impl Shared {
         self.engine.secrets().mask_text(s).into_owned()
     }
 
-    /// Plans one statement, refusing writes unless they are allowed.
-    fn plan(&self, sql: &str) -> PgWireResult<Plan> {
+    /// Plans one statement, refusing writes unless they are allowed; `user` (the logged-in
+    /// user, when known) may be kept read-only by the config file.
+    fn plan(&self, sql: &str, user: Option<&str>) -> PgWireResult<Plan> {
         let text = self.catalog.qualify(sql).unwrap_or_else(|| sql.to_string());
         let source = Source {
             text,
@@ -94,16 +99,24 @@ impl Shared {
                  start it with oktaql serve --allow-writes to allow them",
             ));
         }
+        if let Some(user) = user.filter(|u| !self.users.may_write(u)) {
+            if crate::runner::is_write(&plan) {
+                return Err(pg_error(
+                    state::READ_ONLY,
+                    format!(
+                        "the user {user} is read-only (allow_writes: false under serve.users \
+                         in the config file): INSERT, DELETE and EXEC that change Okta are refused"
+                    ),
+                ));
+            }
+        }
         Ok(plan)
     }
 
-    /// The result columns of a plan.
+    /// The result columns of a plan, as declared (an expression is text: see
+    /// [`Shared::typed`]).
     fn columns(&self, plan: &Plan) -> PgWireResult<Option<Vec<Col>>> {
-        let described = self
-            .engine
-            .describe(plan)
-            .map_err(|e| engine_error(&e, |s| self.mask(s)))?;
-        Ok(described.map(|cols| {
+        Ok(self.declared(plan)?.map(|cols| {
             cols.into_iter()
                 .map(|(name, ty)| Col {
                     name,
@@ -111,6 +124,13 @@ impl Shared {
                 })
                 .collect()
         }))
+    }
+
+    /// The result columns of a plan with the engine's types (`Any`: an expression).
+    fn declared(&self, plan: &Plan) -> PgWireResult<Option<Vec<(String, ColumnType)>>> {
+        self.engine
+            .describe(plan)
+            .map_err(|e| engine_error(&e, |s| self.mask(s)))
     }
 
     /// The result columns of a statement, worked out without running it.
@@ -128,27 +148,30 @@ impl Shared {
             user: String::new(),
             pid: 0,
         };
-        if let Some(answer) = catalog::answer(sql, &self.catalog, &self.engine, &mut session) {
+        if let Some(answer) = catalog::answer(sql, &self.catalog, &self.engine, &mut session, false)
+        {
             return Ok(match answer? {
                 Answer::Rows { cols, .. } => cols,
                 _ => Vec::new(),
             });
         }
-        let plan = self.plan(sql)?;
+        let plan = self.plan(sql, None)?;
         Ok(self.columns(&plan)?.unwrap_or_default())
     }
 
     /// Runs one statement: a cursor statement here, any other through [`Shared::run_one`].
-    async fn run<C: ClientInfo>(&self, client: &C, sql: &str) -> PgWireResult<Reply> {
+    /// `typed`: type expression columns by their values (see [`types::infer_type`]), which
+    /// the simple protocol allows (its row description is sent after the rows are known).
+    async fn run<C: ClientInfo>(&self, client: &C, sql: &str, typed: bool) -> PgWireResult<Reply> {
         let Some(statement) = cursor::parse(sql) else {
-            return self.run_one(client, sql).await;
+            return self.run_one(client, sql, typed).await;
         };
         let cursors = client
             .session_extensions()
             .get_or_insert_with::<Cursors>(Default::default);
         Ok(match statement? {
             CursorStatement::Declare { name, query } => {
-                let (cols, rows) = match self.run_one(client, query).await? {
+                let (cols, rows) = match self.run_one(client, query, typed).await? {
                     Reply::Rows { cols, rows, .. } => (cols, rows),
                     _ => {
                         return Err(pg_error(
@@ -185,13 +208,18 @@ impl Shared {
     }
 
     /// Runs one statement that is not a cursor statement.
-    async fn run_one<C: ClientInfo>(&self, client: &C, sql: &str) -> PgWireResult<Reply> {
+    async fn run_one<C: ClientInfo>(
+        &self,
+        client: &C,
+        sql: &str,
+        typed: bool,
+    ) -> PgWireResult<Reply> {
         let sql = sql.trim();
         if sql.trim_end_matches(';').trim().is_empty() {
             return Ok(Reply::Empty);
         }
         if let Some(query) = explain::query(sql) {
-            let plan = self.plan(&explain::stand_ins(query)).ok();
+            let plan = self.plan(&explain::stand_ins(query), None).ok();
             return Ok(Reply::Rows {
                 cols: vec![Col::text("QUERY PLAN")],
                 rows: vec![vec![Value::from(explain::line(plan.as_ref()))]],
@@ -201,18 +229,19 @@ impl Shared {
         let settings = client
             .session_extensions()
             .get_or_insert_with::<Settings>(Default::default);
+        let user = client
+            .metadata()
+            .get(METADATA_USER)
+            .cloned()
+            .unwrap_or_default();
         let answered = {
             let mut settings = settings.lock().unwrap_or_else(|e| e.into_inner());
             let mut session = Session {
                 settings: &mut settings,
-                user: client
-                    .metadata()
-                    .get(METADATA_USER)
-                    .cloned()
-                    .unwrap_or_default(),
+                user: user.clone(),
                 pid: client.pid_and_secret_key().0,
             };
-            catalog::answer(sql, &self.catalog, &self.engine, &mut session)
+            catalog::answer(sql, &self.catalog, &self.engine, &mut session, typed)
         };
         if let Some(answer) = answered {
             return Ok(match answer? {
@@ -226,8 +255,8 @@ impl Shared {
                 Answer::End(t) => Reply::End(t),
             });
         }
-        let plan = self.plan(sql)?;
-        let cols = self.columns(&plan)?;
+        let plan = self.plan(sql, Some(&user))?;
+        let declared = self.declared(&plan)?;
         let outcome = self
             .engine
             .execute(&plan)
@@ -247,9 +276,20 @@ impl Shared {
             }
             _ => ("SELECT".to_string(), Tag::new("SELECT").with_rows(0)),
         };
-        Ok(match (cols, outcome.rows) {
-            (Some(cols), Some(rows)) => Reply::Rows {
-                cols,
+        Ok(match (declared, outcome.rows) {
+            (Some(declared), Some(rows)) => Reply::Rows {
+                cols: declared
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (name, ty))| Col {
+                        name,
+                        ty: if typed && ty == ColumnType::Any {
+                            types::infer_type(rows.rows.iter().filter_map(|r| r.get(i)))
+                        } else {
+                            types::pg_type(ty)
+                        },
+                    })
+                    .collect(),
                 rows: rows.rows,
                 tag: rows_tag,
             },
@@ -314,7 +354,7 @@ impl SimpleQueryHandler for Handler {
             crate::sql::split_checked(query).map_err(|e| pg_error(state::SYNTAX, e.to_string()))?;
         let mut out = Vec::with_capacity(sources.len());
         for source in sources {
-            match self.shared.run(client, &source.text).await {
+            match self.shared.run(client, &source.text, true).await {
                 Ok(reply) => out.push(response(reply, None)),
                 Err(e) => {
                     // As PostgreSQL does: the first failure ends the query string.
@@ -425,7 +465,7 @@ impl ExtendedQueryHandler for Handler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let sql = bound_sql(portal)?;
-        let reply = self.shared.run(client, &sql).await?;
+        let reply = self.shared.run(client, &sql, false).await?;
         Ok(response(reply, Some(&portal.result_column_format)))
     }
 }

@@ -14,24 +14,22 @@ mod cursor;
 mod error;
 mod explain;
 mod handler;
+mod infoschema;
 mod params;
 mod pattern;
 mod types;
+mod users;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use pgwire::api::auth::sasl::scram::{gen_salted_password, ScramAuth};
+use pgwire::api::auth::sasl::scram::ScramAuth;
 use pgwire::api::auth::sasl::SASLAuthStartupHandler;
-use pgwire::api::auth::{
-    AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler,
-};
+use pgwire::api::auth::{DefaultServerParameterProvider, StartupHandler};
 use pgwire::api::cancel::{CancelHandler, DefaultCancelHandler};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::{ConnectionManager, PgWireServerHandlers};
-use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::tokio::TlsAcceptor;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -41,7 +39,9 @@ use tokio::sync::Semaphore;
 pub use catalog::{DATABASE, SERVER_VERSION};
 pub use cursor::MAX_CURSORS;
 pub use error::ServeError;
+pub use infoschema::{MAX_CATALOG_ROWS, MAX_CATALOG_STEPS};
 pub use params::MAX_PARAMS;
+pub use users::{combine, from_config, overridden_note, Lookup, ServeUser, MAX_USERS};
 
 use crate::engine::Engine;
 use handler::{Handler, Shared};
@@ -54,8 +54,7 @@ pub const DEFAULT_USER: &str = "oktaql";
 pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
 /// The environment variable holding the password.
 pub const PASSWORD_ENV: &str = "OKTAQL_SERVE_PASSWORD";
-/// PBKDF2 iterations of the SCRAM password hash (PostgreSQL's default).
-const SCRAM_ITERATIONS: usize = 4096;
+use users::{Verifiers, SCRAM_ITERATIONS};
 
 /// TLS certificate chain and private key, PEM files.
 #[derive(Debug, Clone)]
@@ -71,10 +70,8 @@ pub struct TlsFiles {
 pub struct ServeConfig {
     /// Address to listen on (port 0: any free port).
     pub listen: SocketAddr,
-    /// The user name clients log in as.
-    pub user: String,
-    /// Its password (never printed).
-    pub password: String,
+    /// Who may log in, each with a password (never printed).
+    pub users: Vec<ServeUser>,
     /// Allow INSERT, DELETE and EXEC that change Okta.
     pub allow_writes: bool,
     /// Serve TLS with these files.
@@ -89,7 +86,7 @@ impl std::fmt::Debug for ServeConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServeConfig")
             .field("listen", &self.listen)
-            .field("user", &self.user)
+            .field("users", &self.users)
             .field("allow_writes", &self.allow_writes)
             .field("tls", &self.tls)
             .field("insecure_listen", &self.insecure_listen)
@@ -98,30 +95,10 @@ impl std::fmt::Debug for ServeConfig {
     }
 }
 
-/// The one user's salted password (SCRAM-SHA-256).
-#[derive(Debug)]
-struct Users {
-    user: String,
-    salt: Vec<u8>,
-    salted: Vec<u8>,
-}
-
-#[async_trait]
-impl AuthSource for Users {
-    async fn get_password(&self, login: &LoginInfo) -> PgWireResult<Password> {
-        let user = login.user().unwrap_or_default();
-        if user != self.user {
-            // The same answer as a wrong password: which users exist is not told.
-            return Err(PgWireError::InvalidPassword(user.to_string()));
-        }
-        Ok(Password::new(Some(self.salt.clone()), self.salted.clone()))
-    }
-}
-
 /// Makes each connection's handlers.
 struct Handlers {
     handler: Arc<Handler>,
-    users: Arc<Users>,
+    users: Arc<Verifiers>,
     parameters: Arc<DefaultServerParameterProvider>,
     manager: Arc<ConnectionManager>,
     cancel: Arc<DefaultCancelHandler>,
@@ -176,8 +153,17 @@ impl std::fmt::Debug for Server {
 impl Server {
     /// Checks the settings, reads the catalog and TLS files, and binds the address.
     pub async fn bind(engine: Engine, config: ServeConfig) -> Result<Server, ServeError> {
-        if config.password.is_empty() {
-            return Err(ServeError::NoPassword(config.user));
+        if config.users.is_empty() {
+            return Err(ServeError::NoPassword {
+                user: DEFAULT_USER.to_string(),
+                config: "the config file".to_string(),
+            });
+        }
+        if let Some(u) = config.users.iter().find(|u| u.password.is_empty()) {
+            return Err(ServeError::Users(format!(
+                "the user {} has an empty password ({})",
+                u.name, u.origin
+            )));
         }
         if !config.listen.ip().is_loopback() && config.tls.is_none() && !config.insecure_listen {
             return Err(ServeError::InsecureListen(config.listen));
@@ -191,12 +177,7 @@ impl Server {
         };
         let catalog = catalog::Catalog::load(engine.registry(), !config.allow_writes)
             .map_err(|e| ServeError::Catalog(e.to_string()))?;
-        let salt: [u8; 16] = rand::random();
-        let users = Arc::new(Users {
-            salted: gen_salted_password(&config.password, &salt, SCRAM_ITERATIONS),
-            salt: salt.to_vec(),
-            user: config.user.clone(),
-        });
+        let users = Arc::new(Verifiers::new(&config.users, config.allow_writes));
         let mut parameters = DefaultServerParameterProvider::default();
         parameters.server_version = SERVER_VERSION.to_string();
         parameters.is_superuser = false;
@@ -206,6 +187,7 @@ impl Server {
             engine,
             catalog,
             allow_writes: config.allow_writes,
+            users: users.clone(),
         });
         let handlers = Arc::new(Handlers {
             handler: Arc::new(Handler::new(shared)),

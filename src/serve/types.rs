@@ -54,6 +54,30 @@ pub(crate) fn schema_pg_type(ty: &str) -> Type {
     pg_type(ColumnType::from_schema(ty))
 }
 
+/// The wire type of a column without a declared type (an expression such as `count(*)` or
+/// `length(id)`), from its values: every non-null value an integer → int8; every one a
+/// number → float8; every one a boolean → bool; otherwise (strings, JSON, mixed, or no
+/// non-null value at all) → text.
+pub(crate) fn infer_type<'a>(values: impl Iterator<Item = &'a Value>) -> Type {
+    let mut ty: Option<Type> = None;
+    for v in values {
+        let this = match v {
+            Value::Null => continue,
+            Value::Number(n) if n.is_i64() || n.is_u64() => Type::INT8,
+            Value::Number(_) => Type::FLOAT8,
+            Value::Bool(_) => Type::BOOL,
+            _ => return Type::TEXT,
+        };
+        ty = Some(match (ty, this) {
+            (None, t) => t,
+            (Some(a), b) if a == b => a,
+            (Some(Type::INT8), Type::FLOAT8) | (Some(Type::FLOAT8), Type::INT8) => Type::FLOAT8,
+            _ => return Type::TEXT,
+        });
+    }
+    ty.unwrap_or(Type::TEXT)
+}
+
 /// Field descriptions of `cols`, each in the format the client asked for (text when it
 /// did not say).
 pub(crate) fn fields(cols: &[Col], format: Option<&Format>) -> Vec<FieldInfo> {
@@ -154,6 +178,21 @@ mod tests {
         assert_eq!(schema_pg_type("object"), Type::JSONB);
         assert_eq!(schema_pg_type("array"), Type::JSONB);
         assert_eq!(schema_pg_type("weird"), Type::TEXT);
+    }
+
+    #[test]
+    fn expression_types_follow_their_values() {
+        let t = |v: Vec<Value>| infer_type(v.iter());
+        assert_eq!(
+            t(vec![Value::from(1), Value::Null, Value::from(3)]),
+            Type::INT8
+        );
+        assert_eq!(t(vec![Value::from(1), Value::from(2.5)]), Type::FLOAT8);
+        assert_eq!(t(vec![Value::from(true)]), Type::BOOL);
+        assert_eq!(t(vec![Value::from(1), Value::from("x")]), Type::TEXT);
+        assert_eq!(t(vec![Value::from(true), Value::from(1)]), Type::TEXT);
+        assert_eq!(t(vec![Value::Null]), Type::TEXT);
+        assert_eq!(t(vec![]), Type::TEXT);
     }
 
     #[test]

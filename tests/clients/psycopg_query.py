@@ -1,5 +1,5 @@
 """psycopg 3 against `oktaql serve`: a parameterised query (server-side binding), typed
-results. Exits 77 with a SKIPPED line when psycopg is not installed.
+results, and information_schema queries with parameters. Exits 77 with a SKIPPED line when psycopg is not installed.
 
 Usage: psycopg_query.py PORT PASSWORD APP_ID
 """
@@ -28,4 +28,21 @@ with psycopg.connect(
         print(f"{secret_id} {status} links={sorted(links)}")
     (version,) = conn.execute("SELECT version()").fetchone()
     print(version)
+    # information_schema with parameters, as schema browsers ask.
+    columns = conn.execute(
+        "SELECT column_name, data_type FROM information_schema.columns"
+        " WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+        ("apps", "secrets"),
+    ).fetchall()
+    assert ("created", "timestamp with time zone") in columns, columns
+    assert ("_links", "jsonb") in columns, columns
+    tables = [
+        t
+        for (t,) in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            ("apps",),
+        )
+    ]
+    assert "secrets" in tables, tables
+    print(f"information_schema: {len(tables)} tables in apps, {len(columns)} columns in secrets")
 print("psycopg", psycopg.__version__, "ok")

@@ -61,7 +61,7 @@ fn psql_lines_run() {
         .flat_map(|b| b.lines().map(str::to_string).collect::<Vec<_>>())
         .filter(|l| l.starts_with("PGPASSWORD=") && l.contains("psql "))
         .collect();
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines.len(), 3);
     let mut all = String::new();
     for line in lines {
         let line = line.replace("-p 5433", &format!("-p {}", served.port));
@@ -73,6 +73,56 @@ fn psql_lines_run() {
     }
     assert!(all.contains("Table \"apps.secrets\""), "{all}");
     assert!(all.contains("(2 rows)"), "{all}");
+    // The information_schema line: the two columns, created as a timestamp.
+    assert!(
+        all.lines()
+            .any(|l| l.contains("created") && l.contains("timestamp with time zone")),
+        "{all}"
+    );
+}
+
+#[test]
+fn the_serve_section_of_the_doc_is_accepted_and_its_users_log_in() {
+    let yaml = fenced(&doc(), "yaml").pop().expect("a yaml block");
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".config").join("oktaql");
+    std::fs::create_dir_all(&dir).unwrap();
+    let secret = |path: &Path, text: &str| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(path, text).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    };
+    let config = dir.join("config.yaml");
+    secret(&config, &yaml);
+    secret(&dir.join("analyst.pw"), "analyst-doc-pw\n");
+    let served = Served::start_without(
+        &["--sandbox"],
+        &[
+            ("HOME", home.path().display().to_string()),
+            ("OKTAQL_CONFIG", config.display().to_string()),
+            ("GRAFANA_PG_PASSWORD", "grafana-doc-pw".to_string()),
+        ],
+        &["OKTAQL_SERVE_PASSWORD"],
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for (user, password) in [("grafana", "grafana-doc-pw"), ("analyst", "analyst-doc-pw")] {
+        let conninfo = served.conninfo_as(user, password);
+        let logged_in = rt.block_on(async {
+            let (client, conn) = tokio_postgres::connect(&conninfo, tokio_postgres::NoTls)
+                .await
+                .expect("log in");
+            tokio::spawn(conn);
+            client
+                .query_one("SELECT current_user", &[])
+                .await
+                .unwrap()
+                .get::<_, String>(0)
+        });
+        assert_eq!(logged_in, user);
+    }
 }
 
 #[test]

@@ -26,6 +26,12 @@ impl Served {
     /// Starts `oktaql serve --listen 127.0.0.1:0` with `args` and `env`, and waits until it
     /// names its address.
     pub fn start(args: &[&str], env: &[(&str, String)]) -> Served {
+        Served::start_without(args, env, &[])
+    }
+
+    /// As [`Served::start`], with the variables `remove` unset (`OKTAQL_SERVE_PASSWORD`
+    /// included, to log in only as the config file's users).
+    pub fn start_without(args: &[&str], env: &[(&str, String)], remove: &[&str]) -> Served {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_oktaql"));
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
@@ -36,6 +42,9 @@ impl Served {
             .stderr(Stdio::inherit());
         for (k, v) in env {
             cmd.env(k, v);
+        }
+        for k in remove {
+            cmd.env_remove(k);
         }
         let mut child = cmd.spawn().expect("start oktaql serve");
         let mut line = String::new();
@@ -53,8 +62,13 @@ impl Served {
 
     /// A libpq-style connection string for `password`.
     pub fn conninfo(&self, password: &str) -> String {
+        self.conninfo_as("oktaql", password)
+    }
+
+    /// A libpq-style connection string for `user` with `password`.
+    pub fn conninfo_as(&self, user: &str, password: &str) -> String {
         format!(
-            "host=127.0.0.1 port={} user=oktaql password={password} dbname=okta",
+            "host=127.0.0.1 port={} user={user} password={password} dbname=okta",
             self.port
         )
     }
