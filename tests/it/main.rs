@@ -51,6 +51,7 @@ mod security_trust;
 mod serve;
 mod serve_clients;
 mod serve_support;
+mod shape_cache;
 mod shell;
 mod sql_over_api;
 mod sql_parse;
