@@ -373,7 +373,7 @@ mod tests {
             "SELECT E'a' FROM t",
             "SELECT N'a' FROM t",
             "SELECT U&'a' FROM t",
-            "SELECT 'a' 'b' FROM t",
+            "SELECT 'a'b FROM t",
             "SELECT 'a\\' FROM t",
             "SELECT 1.5 FROM t",
             "SELECT 1e5 FROM t",
@@ -409,6 +409,14 @@ mod tests {
             );
         }
         assert_eq!(cache.len(), 1);
+        // Two literals in a row are read as two; the parser's reading decides whether the
+        // shape is kept, and either way the answer is the full parse's.
+        for t in ["SELECT 'a' 'b' FROM t", "SELECT 'c' 'd' FROM t"] {
+            assert_eq!(
+                cache.parse(&source(t)).unwrap(),
+                super::super::parse(&source(t)).unwrap()
+            );
+        }
     }
 
     #[test]
