@@ -388,6 +388,8 @@ async fn run_inner(
     let mut results = 0usize;
     let depth = engine.client().config().concurrency.max(1);
     let mut ahead = futures::stream::FuturesOrdered::new();
+    // Reads that finished early because an earlier statement failed (below), in order.
+    let mut finished = std::collections::VecDeque::new();
     let mut started_upto = 0usize;
     let mut shared_gets = DryRunGets::new(engine.client().cache());
     for (n, p) in prepared.iter().enumerate() {
@@ -395,6 +397,7 @@ async fn run_inner(
         let plan = match &p.plan {
             Ok(plan) => plan,
             Err(e) => {
+                settle(&mut ahead, &mut finished).await;
                 statement_error(diag, name, &p.source, e, engine.secrets());
                 report.failures.push(failure(name, &p.source));
                 report.failed += 1;
@@ -435,7 +438,7 @@ async fn run_inner(
         } else {
             // Start this read and the reads after it, up to the depth and the next write.
             started_upto = started_upto.max(n);
-            while started_upto < total && ahead.len() < depth {
+            while started_upto < total && ahead.len() + finished.len() < depth {
                 match &prepared[started_upto].plan {
                     Err(_) => {}
                     Ok(next) if is_write(next) => break,
@@ -446,7 +449,11 @@ async fn run_inner(
                 }
                 started_upto += 1;
             }
-            match futures::StreamExt::next(&mut ahead).await {
+            let next = match finished.pop_front() {
+                Some(done) => Some(done),
+                None => futures::StreamExt::next(&mut ahead).await,
+            };
+            match next {
                 Some(done) => done,
                 // Unreachable: this read was started above; run it here all the same.
                 None => (Instant::now(), engine.execute_streamed(plan).await),
@@ -486,6 +493,7 @@ async fn run_inner(
             Ok(()) => report.succeeded += 1,
             Err(Emit::Output(e)) => return Err(e),
             Err(Emit::Statement(e)) => {
+                settle(&mut ahead, &mut finished).await;
                 statement_error(diag, name, &p.source, &e, engine.secrets());
                 report.failures.push(failure(name, &p.source));
                 report.failed += 1;
@@ -645,6 +653,18 @@ fn ready_requests(plan: &Plan) -> Vec<&HttpRequest> {
             })
             .collect(),
         Plan::Mutation(m) => m.requests.iter().collect(),
+    }
+}
+
+/// Lets every read still in flight finish, keeping its result in order in `finished`:
+/// a failure's message is masked with every secret those reads received, as it would be
+/// had the statements run one by one (a secret learned a moment later is still masked).
+async fn settle<F: std::future::Future>(
+    ahead: &mut futures::stream::FuturesOrdered<F>,
+    finished: &mut std::collections::VecDeque<F::Output>,
+) {
+    while let Some(done) = futures::StreamExt::next(ahead).await {
+        finished.push_back(done);
     }
 }
 

@@ -126,3 +126,75 @@ async fn a_failure_names_its_statement_and_line() {
         "{diag}"
     );
 }
+
+/// A read that fails while a later read is still in flight: the later read's answer carries a
+/// secret that the failure's message repeats. Run one by one, the secret would be known only
+/// after the error was printed; pipelined, the error waits for the reads already in flight,
+/// so whatever they received is masked in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_is_masked_with_secrets_that_reads_in_flight_received() {
+    use axum::extract::Path;
+    use axum::routing::get;
+    use axum::Router;
+
+    const SECRET: &str = "InFlightS3cretValue0123456789abcdefXYZ";
+    let router = Router::new().route(
+        "/{org}/api/v1/apps/{app}/credentials/secrets",
+        get(|Path((_org, app)): Path<(String, String)>| async move {
+            if app == "0oaFAIL" {
+                crate::common::exec::json_response(
+                    400,
+                    serde_json::json!({"errorCode": "E0000001", "errorSummary": format!("Api validation failed near {SECRET}")}),
+                )
+            } else {
+                // Answers after the failure has been read.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                crate::common::exec::json_response(
+                    200,
+                    serde_json::json!([{"id": "ocs1", "status": "ACTIVE", "client_secret": SECRET}]),
+                )
+            }
+        }),
+    );
+    let (addr, _seen) = crate::common::exec::serve(router).await;
+    let mut config = EngineConfig::new(Registry::embedded());
+    config.server_url = Some(format!("http://{addr}/{{subdomain}}"));
+    config.client.token = Some("test-token".into());
+    config.client.concurrency = 4;
+    let engine = Engine::new(config).unwrap();
+    let sql = "SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '0oaFAIL';\n\
+               SELECT id FROM okta.apps.secrets WHERE subdomain = 'my-org' AND appId = '0oaSLOW';\n";
+    let (_rows, diag, failed) = run(&engine, sql).await;
+    assert_eq!(failed, 1, "{diag}");
+    assert!(diag.contains("runbook.sql:1:"), "{diag}");
+    assert!(diag.contains("validation failed near ****"), "{diag}");
+    assert!(!diag.contains(SECRET), "{diag}");
+
+    // Going on after the failure: the read that finished while the error waited is printed
+    // once, in its place.
+    let script = Script {
+        name: "runbook.sql".into(),
+        text: format!("{sql}{sql}"),
+    };
+    let options = RunOptions {
+        format: OutputFormat::Jsonl,
+        continue_on_error: true,
+        ..RunOptions::default()
+    };
+    let (mut out, mut diag) = (Vec::new(), Vec::new());
+    let report = run_scripts(&engine, &[script], &options, &mut out, &mut diag)
+        .await
+        .unwrap();
+    let (out, diag) = (
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(diag).unwrap(),
+    );
+    assert_eq!((report.failed, report.succeeded), (2, 2), "{diag}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [r#"{"id":"ocs1"}"#; 2],
+        "{out}"
+    );
+    assert!(!diag.contains(SECRET), "{diag}");
+    assert!(diag.contains("runbook.sql:3:"), "{diag}");
+}

@@ -1,99 +1,89 @@
-//! Okta's official Python SDK against an in-process sandbox: in PrivateKey mode (the service
+//! Okta's official Python SDK against in-process sandboxes: in PrivateKey mode (the service
 //! app holds an RSA key; the SDK signs RS256 only), and with the API token through the JSON Web
-//! Key, refresh token and key credential calls. Runs only where `python3 -c 'import okta'`
-//! works (pip install 'okta==3.4.6'); says so when it skips.
+//! Key, refresh token and key credential calls. Both scripts run in one Python process
+//! (`tests/sdk/run_scripts.py`): importing the SDK is several seconds of CPU, paid once. Runs
+//! only where the `okta` package is installed (pip install 'okta==3.4.6'); says so when it
+//! skips.
 
 use std::process::Command;
 
 use oktaql::auth::SigningKey;
 use oktaql::sandbox::{Sandbox, SandboxConfig, DEMO_ORG};
+use serde_json::json;
+
+/// What `run_scripts.py` prints (exit status 3) when `import okta` would fail.
+const SDK_ABSENT: &str = "okta SDK not installed";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn okta_python_sdk_in_private_key_mode() {
-    let has_sdk = Command::new("python3")
-        .args(["-c", "import okta"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_sdk {
-        crate::common::skipped("Okta's Python SDK is not installed (pip install 'okta==3.4.6')");
-        return;
-    }
+async fn okta_python_sdk_in_private_key_mode_and_through_the_credential_calls() {
     let key = SigningKey::generate_rs256(2048).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("app.pem");
     std::fs::write(&key_file, key.to_pem().unwrap()).unwrap();
-    let sb = Sandbox::start(SandboxConfig {
+    // Each script its own sandbox: both change the demo apps' credentials.
+    let keyed = Sandbox::start(SandboxConfig {
         demo_apps: 8,
         service_app_key: Some(key),
         ..SandboxConfig::default()
     })
     .await
     .unwrap();
-    let url = format!("http://{}/{DEMO_ORG}", sb.addr());
-    let client_id = sb.client_id().to_string();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/sdk/okta_python_sdk_private_key.py"
-    );
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
-            .arg(script)
-            .env("OKTAQL_SANDBOX_URL", url)
-            .env("OKTAQL_CLIENT_ID", client_id)
-            .env("OKTAQL_PRIVATE_KEY", &key_file)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "the SDK script failed:\n{stdout}");
-    assert!(stdout.contains("all checks passed"), "{stdout}");
-    assert!(
-        sb.token_requests() >= 2,
-        "the SDK got its tokens from the sandbox"
-    );
-    sb.shutdown().await;
-}
-
-/// The SDK's JSON Web Key, refresh token and key credential calls against the sandbox, with
-/// the API token (SSWS).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn okta_python_sdk_jwk_token_and_key_calls() {
-    let has_sdk = Command::new("python3")
-        .args(["-c", "import okta"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_sdk {
-        crate::common::skipped("Okta's Python SDK is not installed (pip install 'okta==3.4.6')");
-        return;
-    }
-    let sb = Sandbox::start(SandboxConfig {
+    let plain = Sandbox::start(SandboxConfig {
         demo_apps: 8,
         ..SandboxConfig::default()
     })
     .await
     .unwrap();
-    let url = format!("http://{}/{DEMO_ORG}", sb.addr());
-    let token = sb.token().to_string();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/sdk/okta_python_sdk_credentials.py"
-    );
+    let runs = json!([
+        {
+            "script": "okta_python_sdk_private_key.py",
+            "env": {
+                "OKTAQL_SANDBOX_URL": format!("http://{}/{DEMO_ORG}", keyed.addr()),
+                "OKTAQL_CLIENT_ID": keyed.client_id(),
+                "OKTAQL_PRIVATE_KEY": key_file.to_str().unwrap(),
+            },
+        },
+        {
+            "script": "okta_python_sdk_credentials.py",
+            "env": {
+                "OKTAQL_SANDBOX_URL": format!("http://{}/{DEMO_ORG}", plain.addr()),
+                "OKTAQL_SANDBOX_TOKEN": plain.token(),
+            },
+        },
+    ]);
+    let runner = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/run_scripts.py");
     let out = tokio::task::spawn_blocking(move || {
         Command::new("python3")
-            .arg(script)
-            .env("OKTAQL_SANDBOX_URL", url)
-            .env("OKTAQL_SANDBOX_TOKEN", token)
+            .arg(runner)
+            .arg(runs.to_string())
             .output()
-            .unwrap()
     })
     .await
     .unwrap();
+    let out = match out {
+        Ok(out) => out,
+        Err(e) => {
+            crate::common::skipped(&format!("python3 cannot be run ({e})"));
+            return;
+        }
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
+    if out.status.code() == Some(3) && stdout.contains(SDK_ABSENT) {
+        crate::common::skipped("Okta's Python SDK is not installed (pip install 'okta==3.4.6')");
+        return;
+    }
     println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "the SDK script failed:\n{stdout}");
-    assert!(stdout.contains("all checks passed"), "{stdout}");
-    sb.shutdown().await;
+    assert!(out.status.success(), "an SDK script failed:\n{stdout}");
+    assert_eq!(
+        stdout.matches("all checks passed").count(),
+        2,
+        "each script ends with its verdict:\n{stdout}"
+    );
+    assert!(stdout.contains("all scripts passed"), "{stdout}");
+    assert!(
+        keyed.token_requests() >= 2,
+        "the SDK got its tokens from the sandbox"
+    );
+    keyed.shutdown().await;
+    plain.shutdown().await;
 }
