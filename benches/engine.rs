@@ -8,7 +8,11 @@
 //! - `parse_plan/<kind>`: parse + pure plan, the figure the < 20 µs target is about.
 //! - `plan_source/<kind>`: `Engine::plan_source`, i.e. parse + plan + checking the query's
 //!   SQL against empty SQLite tables (what every statement pays before it is sent).
+//! - `parse_cached/<kind>`: the same statement text through a warm `sql::ShapeCache` (what a
+//!   runbook's repeated statement pays for its parse).
 //! - `render/<format>`: rendering 1,000 secret-like rows in each output format.
+//! - `masking/<what>/<n>`: with `n` secret values known, masking a 2 KB error text holding one
+//!   of them, and checking one 9-cell result row for any (the runner's check, once per row).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -107,6 +111,16 @@ fn statements(c: &mut Criterion) {
     }
     g.finish();
 
+    let shapes = sql::ShapeCache::default();
+    let mut g = c.benchmark_group("parse_cached");
+    for (kind, text) in STATEMENTS {
+        shapes.parse(&source(text)).unwrap();
+        g.bench_function(*kind, |b| {
+            b.iter(|| shapes.parse(&source(black_box(text))).unwrap())
+        });
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("plan");
     for (kind, text) in STATEMENTS {
         let statement = sql::parse(&source(text)).unwrap();
@@ -199,6 +213,51 @@ fn rendering(c: &mut Criterion) {
     g.finish();
 }
 
+/// A 40-character value shaped like a client secret, different for each `i`.
+fn secret_value(i: usize) -> String {
+    format!(
+        "{:040x}",
+        (i as u128 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)
+    )
+}
+
+fn masking(c: &mut Criterion) {
+    let mut g = c.benchmark_group("masking");
+    for n in [1usize, 100, 1_000] {
+        let secrets = oktaql::secrets::SecretValues::new();
+        for i in 0..n {
+            secrets.register(&secret_value(i));
+        }
+        let text = format!(
+            "{} client_secret was {} {}",
+            "Okta returned 400 Bad Request (E0000001): Api validation failed. ".repeat(15),
+            secret_value(n / 2),
+            "check the request body".repeat(3)
+        );
+        g.bench_function(format!("mask_text/{n}"), |b| {
+            b.iter(|| secrets.mask_text(black_box(&text)).len())
+        });
+        let row: Vec<Value> = vec![
+            json!("0oa8f2kr7HwM3cPeL9s2"),
+            json!("ocsCNh0PToQ67NOiETQ0"),
+            json!("ACTIVE"),
+            json!("2024-05-01T10:00:00.000Z"),
+            json!("2024-05-02T10:00:00.000Z"),
+            json!("sha256 abcdefabcdefabcdefabcdef"),
+            json!({"self": {"href": "https://acme.okta.com/api/v1/apps/0oa8f2kr7HwM3cPeL9s2"}}),
+            json!(null),
+            json!(42),
+        ];
+        g.bench_function(format!("row/{n}"), |b| {
+            b.iter(|| {
+                let known = secrets.matcher();
+                black_box(&row).iter().any(|c| known.in_json(c))
+            })
+        });
+    }
+    g.finish();
+}
+
 fn config() -> Criterion {
     // Short runs: the build machine is small and shared.
     Criterion::default()
@@ -210,6 +269,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = statements, rendering
+    targets = statements, rendering, masking
 }
 criterion_main!(benches);

@@ -5,9 +5,10 @@
 #   benches/run.sh            # full run (about 3 minutes on 2 cores, after the build)
 #   benches/run.sh --quick    # fewer repetitions
 #   BENCH_ONLY=batch,startup benches/run.sh   # some of: batch, startup, fanout, list,
-#                                             # ratelimit, pipeline
+#                                             # ratelimit, pipeline, overhead
 #
-# Environment: SKIP_BUILD=1 reuses target/release as it is; OKTAQL_BIN=PATH measures another
+# Environment: SKIP_BUILD=1 reuses the release build as it is (target/release, or
+# $CARGO_TARGET_DIR/release); OKTAQL_BIN=PATH measures another
 # oktaql binary (with SKIP_BUILD=1); RATE_L and RATE_N size the rate-limit scan (default 60/min,
 # 90 requests: about three minutes); REFERENCE_REGISTRY=DIR adds a
 # start-up figure with a StackQL-layout registry (default: ../shared/reference/stackql-registry
@@ -15,8 +16,9 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${OKTAQL_BIN:-$ROOT/target/release/oktaql}
-BASELINE=$ROOT/target/release/oktaql-baseline
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=${OKTAQL_BIN:-$TARGET/release/oktaql}
+BASELINE=$TARGET/release/oktaql-baseline
 ORG=my-org
 export OKTA_API_TOKEN=sandbox-token
 
@@ -102,6 +104,16 @@ sandbox() { # sandbox ARGS…: start a fresh sandbox on a fixed free port
     start_sandbox "$WORK" "$(cat "$WORK/sandbox.listen")" "$@"
     BASE=$(cat "$WORK/sandbox.base")
     export OKTAQL_SERVER_URL="$BASE/{subdomain}"
+}
+app_ids() { # app_ids N: the ids of the sandbox's first N apps, one a line (read page by page)
+    local url="$BASE/$ORG/api/v1/apps?limit=200"
+    : >"$WORK/ids.tsv"
+    while [[ -n $url ]] && (($(wc -l <"$WORK/ids.tsv") < $1)); do
+        curl -fsS -D "$WORK/ids.h" -H "Authorization: SSWS $OKTA_API_TOKEN" "$url" -o "$WORK/ids.json"
+        jq -r '.[].id' "$WORK/ids.json" >>"$WORK/ids.tsv"
+        url=$(tr -d '\r' <"$WORK/ids.h" | sed -n 's/^[Ll]ink: *<\([^>]*\)>; *rel="next".*/\1/p' | head -1)
+    done
+    head -n "$1" "$WORK/ids.tsv"
 }
 ROWS=()
 row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 |"); }
@@ -302,15 +314,13 @@ fi
 # --- 7. pipelined reads: a runbook of independent SELECTs at 50 ms latency -----------------
 if want pipeline; then
 echo "7. pipelined reads…" >&2
-sandbox --apps 260 --latency 50
-K=200
-# K different apps (identical GETs would be answered once per run, not sent).
-curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" "$BASE/$ORG/api/v1/apps?limit=200" -o "$WORK/pl1.json"
-curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" \
-    "$BASE/$ORG/api/v1/apps?limit=200&after=$(jq -r '.[-1].id' "$WORK/pl1.json")" -o "$WORK/pl2.json"
-jq -rs --argjson k "$K" --arg org "$ORG" '[.[][] | select(.credentials.oauthClient.token_endpoint_auth_method // "" | startswith("client_secret"))]
-    | .[:$k][] | "SELECT appId, id FROM okta.apps.secrets WHERE subdomain = \u0027\($org)\u0027 AND appId = \u0027\(.id)\u0027;"' \
-    "$WORK/pl1.json" "$WORK/pl2.json" >"$WORK/pipeline.sql"
+K=${PIPE_N:-1000}
+sandbox --apps "$K" --latency 50
+# K different apps, one GET each (identical GETs would be answered once per run, not sent).
+app_ids "$K" | while read -r app; do
+    printf "SELECT id, label, status FROM okta.apps.applications WHERE subdomain = '%s' AND appId = '%s';\n" \
+        "$ORG" "$app"
+done >"$WORK/pipeline.sql"
 K=$(wc -l <"$WORK/pipeline.sql")
 pipe=()
 for c in 1 8 32; do
@@ -327,6 +337,42 @@ for c in 1 8 32; do
         "$(jq -n "$ms / $ideal * 100 | round / 100")× the ideal"
     i=$((i + 1))
 done
+stop_sandbox "$WORK"
+
+fi
+
+# --- 8. per-statement overhead: 1,000 SELECTs against curl in one process -----------------
+if want overhead; then
+echo "8. per-statement overhead against curl…" >&2
+K=${OVERHEAD_N:-1000}
+sandbox --apps "$K"
+# K different apps, one GET each (`GET /api/v1/apps/{appId}`).
+app_ids "$K" >"$WORK/oh-ids.tsv"
+K=$(wc -l <"$WORK/oh-ids.tsv")
+: >"$WORK/overhead.sql"
+printf 'header = "Authorization: SSWS %s"\nheader = "Accept: application/json"\n' "$OKTA_API_TOKEN" >"$WORK/overhead.curl"
+while read -r app; do
+    printf "SELECT id, label, status FROM okta.apps.applications WHERE subdomain = '%s' AND appId = '%s';\n" \
+        "$ORG" "$app" >>"$WORK/overhead.sql"
+    printf 'url = "%s"\noutput = "/dev/null"\n' "$BASE/$ORG/api/v1/apps/$app" >>"$WORK/overhead.curl"
+done <"$WORK/oh-ids.tsv"
+# One process each side, one connection reused: curl makes the K GETs of its config file.
+hyperfine -N --style none --warmup 1 --runs "$(runs 5 15)" --export-json "$WORK/overhead.json" \
+    -n curl "curl -fsS -K $WORK/overhead.curl" \
+    -n c1 "$BIN exec --concurrency 1 -o csv -f $WORK/overhead.sql" \
+    -n pipelined "$BIN exec -o csv -f $WORK/overhead.sql" >&2
+curl_ms=$(median_ms "$WORK/overhead.json" 0)
+c1_ms=$(median_ms "$WORK/overhead.json" 1)
+pl_ms=$(median_ms "$WORK/overhead.json" 2)
+ratio=$(jq -n "$c1_ms / $curl_ms * 100 | round / 100")
+per=$(jq -n "($c1_ms - $curl_ms) * 1000 / $K | round")
+row "8. overhead: $K SELECTs (one app by id each), \`exec --concurrency 1 -f\` / curl with the same $K GETs in one process" \
+    "**$ratio×** (oktaql $c1_ms ms, curl $curl_ms ms; +$per µs/statement)" "≤ 1.15×" \
+    "$(jq -rn "if $ratio <= 1.15 then \"met\" else \"missed\" end")" \
+    "sequential, one connection each side; sandbox without latency"
+ratio=$(jq -n "$pl_ms / $curl_ms * 100 | round / 100")
+row "8. overhead: the same file, default \`exec -f\` (reads pipelined, --concurrency 8)" \
+    "**$ratio×** (oktaql $pl_ms ms, curl $curl_ms ms)" "—" "—" "curl still sequential"
 stop_sandbox "$WORK"
 
 fi

@@ -373,9 +373,10 @@ pub struct SessionArgs {
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
     /// Most of each Okta rate limit this run uses, per bucket and of the org's concurrency
-    /// limit (50% leaves half to the org's other integrations; 100% takes it all).
-    #[arg(long, env = "OKTAQL_RATE_SHARE", default_value = "50%", value_name = "PERCENT", value_parser = oktaql::exec::budget::parse_share)]
-    pub rate_share: f64,
+    /// limit (50% leaves half to the org's other integrations; 100% takes it all). Default:
+    /// the config file's `rate_share` (per org, then top level), else 50%.
+    #[arg(long, env = "OKTAQL_RATE_SHARE", value_name = "PERCENT", value_parser = oktaql::exec::budget::parse_share)]
+    pub rate_share: Option<f64>,
     /// The org's limit on requests in flight (Okta: 75 for most orgs, 35 on the Integrator
     /// Free plan); a concurrency 429 lowers it. The run keeps its --rate-share of it.
     #[arg(long, default_value_t = 75, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -400,6 +401,10 @@ pub struct SessionArgs {
     /// slow org behaves.
     #[arg(long, value_name = "MS", requires = "sandbox")]
     pub sandbox_latency: Option<u64>,
+    /// Statement shapes (text but for its literals) whose parse is kept for the next
+    /// statement of the same shape; 0 parses every statement in full (to compare).
+    #[arg(long, env = "OKTAQL_SHAPE_CACHE", default_value_t = oktaql::sql::DEFAULT_SHAPES, value_name = "N", hide = true)]
+    pub shape_cache: usize,
 }
 
 impl Default for ExecArgs {
@@ -462,6 +467,7 @@ impl SessionArgs {
             strict: self.strict,
             debug: self.debug,
             sandbox_latency: self.sandbox_latency.map(std::time::Duration::from_millis),
+            shape_cache: self.shape_cache,
         }
     }
 
@@ -486,7 +492,7 @@ impl SessionArgs {
             vars_file: None,
             timeout: 30.0,
             concurrency: 8,
-            rate_share: oktaql::exec::budget::DEFAULT_RATE_SHARE,
+            rate_share: None,
             org_concurrency: 75,
             max_pages: None,
             max_body_mb: 64,
@@ -494,6 +500,7 @@ impl SessionArgs {
             debug: false,
             quiet: false,
             sandbox_latency: None,
+            shape_cache: oktaql::sql::DEFAULT_SHAPES,
         }
     }
 }

@@ -68,6 +68,8 @@ pub struct Engine {
     client: Client,
     strict: bool,
     diagnostics: Arc<dyn Diagnostics>,
+    /// Parsed statements by shape (a runbook repeats statements with other literals).
+    shapes: Arc<sql::ShapeCache>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -225,7 +227,16 @@ impl Engine {
             client,
             strict: config.strict,
             diagnostics: config.diagnostics,
+            shapes: Arc::new(sql::ShapeCache::default()),
         })
+    }
+
+    /// The same engine keeping parsed statements of at most `limit` shapes (default
+    /// [`sql::DEFAULT_SHAPES`]; 0: parse every statement in full). The kept shapes are
+    /// shared with the clones made after this call.
+    pub fn with_shape_cache(mut self, limit: usize) -> Engine {
+        self.shapes = Arc::new(sql::ShapeCache::new(limit));
+        self
     }
 
     /// The same engine reporting fan-outs, pages and rate-limit waits to `progress` (a
@@ -355,9 +366,23 @@ impl Engine {
 
     /// One line per planned request naming the org and credential it goes with (`--dry-run`).
     pub fn plan_orgs(&self, plan: &Plan) -> String {
+        self.plan_orgs_sent(plan, &mut |_| true)
+    }
+
+    /// [`Engine::plan_orgs`] for the requests `sent` keeps (asked in plan order): a request
+    /// answered from an identical earlier one goes nowhere.
+    pub fn plan_orgs_sent(
+        &self,
+        plan: &Plan,
+        sent: &mut dyn FnMut(&HttpRequest) -> bool,
+    ) -> String {
         let creds = self.client.authenticator().credentials();
         let mut out = String::new();
-        for req in ready_requests(plan).into_iter().flat_map(|(_, _, r)| r) {
+        for req in ready_requests(plan)
+            .into_iter()
+            .flat_map(|(_, _, r)| r)
+            .filter(|r| sent(r))
+        {
             out.push_str(&format!(
                 "  {} {} -> {}\n",
                 req.http_method,
@@ -387,10 +412,16 @@ impl Engine {
         &self.client
     }
 
-    /// Parses and plans one statement's text.
+    /// Parses and plans one statement's text. A statement of a shape parsed before (the
+    /// same text but for its literals) is not parsed again ([`sql::ShapeCache`]); should its
+    /// plan fail, the statement is parsed and planned in full, so the error is the one the
+    /// full path gives.
     pub fn plan_source(&self, source: &Source) -> Result<Plan, Error> {
-        let statement = sql::parse(source)?;
-        self.plan(&statement)
+        let statement = self.shapes.parse(source)?;
+        match self.plan(&statement) {
+            Ok(plan) => Ok(plan),
+            Err(_) => self.plan(&sql::parse(source)?),
+        }
     }
 
     /// Parses, plans and executes one statement's text.

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use crate::engine::{Engine, StreamedOutcome};
 use crate::error::Error;
-use crate::plan::{plan_text, Plan};
+use crate::exec::CacheScope;
+use crate::plan::{plan_text_noted, HttpRequest, Plan, RequestNote};
 use crate::render::{OutputFormat, RenderError, RenderOptions, RowWriter};
 use crate::secrets::{is_secret_key, SecretValues};
 use crate::sql::{self, Source};
@@ -390,6 +391,7 @@ async fn run_inner(
     // Reads that finished early because an earlier statement failed (below), in order.
     let mut finished = std::collections::VecDeque::new();
     let mut started_upto = 0usize;
+    let mut shared_gets = DryRunGets::new(engine.client().cache());
     for (n, p) in prepared.iter().enumerate() {
         let name = &scripts[p.script].name;
         let plan = match &p.plan {
@@ -403,12 +405,15 @@ async fn run_inner(
             }
         };
         if options.dry_run {
-            let orgs = engine.plan_orgs(plan);
+            let mut notes = shared_gets.notes(plan, &format!("{name}:{}", p.source.line));
+            let shown = plan_text_noted(plan, &mut |_| notes.next_note());
+            notes.rewind();
+            let orgs = engine.plan_orgs_sent(plan, &mut |_| notes.next_sent());
             let text = format!(
                 "-- {name}:{}: {}\n{}{}",
                 p.source.line,
                 first_line(&p.source.text),
-                plan_text(plan),
+                shown,
                 if orgs.is_empty() {
                     String::new()
                 } else {
@@ -511,6 +516,146 @@ async fn run_inner(
     Ok(report)
 }
 
+/// What a dry run says of identical GETs: the client answers them once within a statement
+/// and, for the whole run ([`CacheScope::Run`], `oktaql exec`) or across shell statements
+/// ([`CacheScope::Ttl`]), from an earlier statement until a write.
+struct DryRunGets {
+    scope: CacheScope,
+    /// GETs of earlier statements since the last write, with where they are.
+    earlier: std::collections::HashMap<String, String>,
+}
+
+/// The notes of one statement's requests, in plan order.
+struct Notes {
+    notes: Vec<(RequestNote, bool)>,
+    at: usize,
+}
+
+impl Notes {
+    fn next(&mut self) -> (RequestNote, bool) {
+        let n = self
+            .notes
+            .get(self.at)
+            .cloned()
+            .unwrap_or((RequestNote::Plain, true));
+        self.at += 1;
+        n
+    }
+
+    fn next_note(&mut self) -> RequestNote {
+        self.next().0
+    }
+
+    fn next_sent(&mut self) -> bool {
+        self.next().1
+    }
+
+    fn rewind(&mut self) {
+        self.at = 0;
+    }
+}
+
+impl DryRunGets {
+    fn new(scope: CacheScope) -> DryRunGets {
+        DryRunGets {
+            scope,
+            earlier: std::collections::HashMap::new(),
+        }
+    }
+
+    /// How each planned request of `plan` (the statement at `place`) is shown, and whether
+    /// it is sent.
+    fn notes(&mut self, plan: &Plan, place: &str) -> Notes {
+        let requests: Vec<&HttpRequest> = ready_requests(plan);
+        if self.scope == CacheScope::Off {
+            return Notes {
+                notes: vec![(RequestNote::Plain, true); requests.len()],
+                at: 0,
+            };
+        }
+        let write = is_write(plan);
+        if write {
+            self.earlier.clear();
+        }
+        let keys: Vec<Option<String>> = requests
+            .iter()
+            .map(|r| crate::exec::shared_get_key(r))
+            .collect();
+        let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for k in keys.iter().flatten() {
+            *counts.entry(k).or_default() += 1;
+        }
+        let across = matches!(self.scope, CacheScope::Run | CacheScope::Ttl(_));
+        let mut seen = std::collections::HashSet::new();
+        let mut notes = Vec::with_capacity(requests.len());
+        for key in &keys {
+            let Some(key) = key else {
+                notes.push((RequestNote::Plain, true));
+                continue;
+            };
+            if !seen.insert(key.as_str()) {
+                // The first line (with its note) stands for every identical GET.
+                notes.push((RequestNote::Hidden, false));
+                continue;
+            }
+            let n = counts.get(key.as_str()).copied().unwrap_or(1);
+            let (others, verb) = match n - 1 {
+                1 => (
+                    "the other identical GET of this statement".to_string(),
+                    "is",
+                ),
+                k => (
+                    format!("the {k} other identical GETs of this statement"),
+                    "are",
+                ),
+            };
+            let note = match self.earlier.get(key).filter(|_| across) {
+                Some(first) if n > 1 => (
+                    RequestNote::Noted(format!(
+                        "answered from the identical GET of {first}, as {verb} {others}: not sent"
+                    )),
+                    false,
+                ),
+                Some(first) => (
+                    RequestNote::Noted(format!(
+                        "answered from the identical GET of {first}: not sent"
+                    )),
+                    false,
+                ),
+                None if n > 1 => (
+                    RequestNote::Noted(format!("sent once: {others} {verb} answered from it")),
+                    true,
+                ),
+                None => (RequestNote::Plain, true),
+            };
+            notes.push(note);
+        }
+        if across && !write {
+            for key in keys.into_iter().flatten() {
+                self.earlier.entry(key).or_insert_with(|| place.to_string());
+            }
+        }
+        Notes { notes, at: 0 }
+    }
+}
+
+/// The requests of a plan built already, in plan order (a dependent table's are built
+/// while it runs).
+fn ready_requests(plan: &Plan) -> Vec<&HttpRequest> {
+    match plan {
+        Plan::Static(_) => Vec::new(),
+        Plan::Query(q) => q
+            .tables
+            .iter()
+            .flat_map(|t| match &t.requests {
+                crate::plan::Requests::Ready(r) => r.as_slice(),
+                crate::plan::Requests::Deferred(_) => &[],
+            })
+            .collect(),
+        Plan::Mutation(m) => m.requests.iter().collect(),
+    }
+}
+
 /// Lets every read still in flight finish, keeping its result in order in `finished`:
 /// a failure's message is masked with every secret those reads received, as it would be
 /// had the statements run one by one (a secret learned a moment later is still masked).
@@ -599,14 +744,12 @@ fn emit(
             },
             |writer, cells| {
                 // A secret is a secret under any name and inside any function's result.
-                if !secret.get() && !secrets.is_empty() {
-                    secret.set(cells.iter().any(|c| match c {
-                        serde_json::Value::String(s) => secrets.contains_secret(s),
-                        serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
-                            secrets.contains_secret(&c.to_string())
-                        }
-                        _ => false,
-                    }));
+                // One look at the known values per row, not per cell.
+                if !secret.get() {
+                    let known = secrets.matcher();
+                    if !known.is_empty() {
+                        secret.set(cells.iter().any(|c| known.in_json(c)));
+                    }
                 }
                 let shown = shown.borrow();
                 if shown.iter().all(|k| *k) {

@@ -154,6 +154,43 @@ pub struct SecretValues {
     inner: RwLock<Inner>,
 }
 
+/// The secret values known at one moment ([`SecretValues::matcher`]).
+#[derive(Clone)]
+pub struct SecretMatcher {
+    segments: Arc<Vec<Arc<Segment>>>,
+}
+
+impl std::fmt::Debug for SecretMatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the values.
+        f.debug_struct("SecretMatcher")
+            .field("segments", &self.segments.len())
+            .finish()
+    }
+}
+
+impl SecretMatcher {
+    /// Whether no value was known.
+    pub fn is_empty(&self) -> bool {
+        self.segments.is_empty()
+    }
+
+    /// Whether `text` contains any of the values, as [`SecretValues::contains_secret`].
+    pub fn contains_secret(&self, text: &str) -> bool {
+        text.len() >= MIN_SECRET_LEN && self.segments.iter().any(|s| s.automaton.is_match(text))
+    }
+
+    /// Whether a JSON value holds one of the values: a string containing one, or an array
+    /// or object whose JSON text does.
+    pub fn in_json(&self, value: &Value) -> bool {
+        match value {
+            Value::String(s) => self.contains_secret(s),
+            Value::Array(_) | Value::Object(_) => self.contains_secret(&value.to_string()),
+            _ => false,
+        }
+    }
+}
+
 /// One automaton over part of the values.
 struct Segment {
     values: Vec<String>,
@@ -282,6 +319,14 @@ impl SecretValues {
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
         inner.compile();
         inner.segments.clone()
+    }
+
+    /// The values known now, to test many texts with one look at the shared state (a
+    /// result row's cells). Values registered afterwards are not in it.
+    pub fn matcher(&self) -> SecretMatcher {
+        SecretMatcher {
+            segments: self.segments(),
+        }
     }
 
     /// Whether `text` contains any known secret value.

@@ -118,6 +118,10 @@ pub struct Credentials {
     needed: Mutex<Vec<(String, BTreeSet<String>)>>,
     /// Where the config files would be, for hints.
     pub config_hint: String,
+    /// The config file's top-level `rate_share` (0–1], when it sets one.
+    pub rate_share: Option<f64>,
+    /// The config file's per-org `rate_share`, as (org base URL, share).
+    pub org_rate_shares: Vec<(String, f64)>,
 }
 
 /// What a request to a URL is sent with.

@@ -165,11 +165,13 @@ pub fn load(inputs: &Inputs<'_>) -> Result<Credentials, AuthError> {
     );
     let mut named: Vec<(String, Settings)> = Vec::new();
     let mut default = None;
+    let mut shares = Shares::default();
     if let Some(path) = own_path.as_ref().filter(|p| p.is_file()) {
         owner_only(path, "config file")?;
-        let (orgs, d) = read_own_config(path)?;
+        let (orgs, d, s) = read_own_config(path)?;
         named = orgs;
         default = d;
+        shares = s;
     }
 
     if sdk.get("url").is_some() {
@@ -203,6 +205,15 @@ pub fn load(inputs: &Inputs<'_>) -> Result<Credentials, AuthError> {
     for (name, s) in named {
         orgs.push(build_org(name, &s, env("OKTA_API_TOKEN"))?);
     }
+    let org_rate_shares: Vec<(String, f64)> = shares
+        .per_org
+        .iter()
+        .filter_map(|(name, share)| {
+            orgs.iter()
+                .find(|o| o.name == *name)
+                .map(|o| (o.url.clone(), *share))
+        })
+        .collect();
     let default = f.org.clone().or(default);
     if let Some(d) = &default {
         if !orgs.iter().any(|o| o.name.eq_ignore_ascii_case(d)) && !orgs.is_empty() {
@@ -216,6 +227,8 @@ pub fn load(inputs: &Inputs<'_>) -> Result<Credentials, AuthError> {
         }
     }
     let mut creds = Credentials::new(orgs, default);
+    creds.rate_share = shares.top;
+    creds.org_rate_shares = org_rate_shares;
     creds.config_hint = own_path
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "the oktaql config file".into());
@@ -418,12 +431,43 @@ fn read_okta_yaml(path: &Path, sdk: &mut Settings) -> Result<(), AuthError> {
 /// Named orgs of the config file, in file order.
 type NamedOrgs = Vec<(String, Settings)>;
 
-fn read_own_config(path: &Path) -> Result<(NamedOrgs, Option<String>), AuthError> {
+/// The config file's `rate_share` settings.
+#[derive(Debug, Default)]
+struct Shares {
+    /// Top level: every org's.
+    top: Option<f64>,
+    /// Per org, by name.
+    per_org: Vec<(String, f64)>,
+}
+
+/// A `rate_share` value of the config file: `30%`, `30` or `0.3`.
+fn read_share(v: &Value, place: &str) -> Result<f64, AuthError> {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    };
+    crate::exec::budget::parse_share(&text).map_err(|e| {
+        AuthError::Config(format!(
+            "{place}: rate_share: {e} (or a fraction such as 0.5)"
+        ))
+    })
+}
+
+fn read_own_config(path: &Path) -> Result<(NamedOrgs, Option<String>, Shares), AuthError> {
     let doc = read_yaml(path)?;
     let origin = path.display().to_string();
     let mut orgs = Vec::new();
+    let mut shares = Shares::default();
+    if let Some(v) = doc.get("rate_share") {
+        shares.top = Some(read_share(v, &origin)?);
+    }
     if let Some(map) = doc.get("orgs").and_then(Value::as_object) {
         for (name, o) in map {
+            if let Some(v) = o.get("rate_share") {
+                let share = read_share(v, &format!("{origin}: org '{name}'"))?;
+                shares.per_org.push((name.clone(), share));
+            }
             let mut s = Settings::default();
             for key in [
                 "url",
@@ -450,7 +494,7 @@ fn read_own_config(path: &Path) -> Result<(NamedOrgs, Option<String>), AuthError
             "{origin}: orgs must be a map of org name to settings"
         )));
     }
-    Ok((orgs, doc.get("default").and_then(text)))
+    Ok((orgs, doc.get("default").and_then(text), shares))
 }
 
 /// Refuses a file that users other than its owner can read or write.

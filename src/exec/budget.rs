@@ -72,6 +72,12 @@ pub(crate) fn bucket_key(url: &Url) -> (String, String) {
     (org, bucket)
 }
 
+/// The org key ([`bucket_key`]'s first part) of an org's base URL.
+fn org_key(base: &str) -> Option<String> {
+    let url = Url::parse(&format!("{}/api/v1/x", base.trim_end_matches('/'))).ok()?;
+    Some(bucket_key(&url).0)
+}
+
 /// What [`Budget::reserve`] decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Slot {
@@ -140,6 +146,8 @@ struct Inner {
 #[derive(Debug)]
 pub(crate) struct Budget {
     share: f64,
+    /// Orgs with their own share (the config file's per-org `rate_share`), by org key.
+    org_shares: HashMap<String, f64>,
     configured_concurrency: usize,
     inner: Mutex<Inner>,
     gates: Mutex<HashMap<String, Arc<Gate>>>,
@@ -151,10 +159,27 @@ impl Budget {
     pub(crate) fn new(share: f64, concurrency: usize) -> Budget {
         Budget {
             share: share.clamp(0.01, 1.0),
+            org_shares: HashMap::new(),
             configured_concurrency: concurrency.max(1),
             inner: Mutex::default(),
             gates: Mutex::default(),
         }
+    }
+
+    /// The same budget with its own share for some orgs, given by base URL
+    /// (`https://acme.okta.com`); the others keep the budget's share.
+    pub(crate) fn with_org_shares(mut self, shares: &[(String, f64)]) -> Budget {
+        for (url, share) in shares {
+            if let Some(org) = org_key(url) {
+                self.org_shares.insert(org, share.clamp(0.01, 1.0));
+            }
+        }
+        self
+    }
+
+    /// The share used of `org`'s limits.
+    fn share(&self, org: &str) -> f64 {
+        self.org_shares.get(org).copied().unwrap_or(self.share)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -181,7 +206,8 @@ impl Budget {
             return (Slot::Unknown, None);
         };
         st.roll(now);
-        let allowance = st.allowance(self.share);
+        let share = self.share(&key.0);
+        let allowance = st.allowance(share);
         let to_reset = st.reset_at - now;
         if allowance <= 0 {
             let notice = (!st.reported).then(|| {
@@ -190,7 +216,7 @@ impl Budget {
                     "rate limit {} of {}: nothing left for this run ({}) in this window; waiting {} for the reset",
                     key.1,
                     key.0,
-                    self.describe(st.limit),
+                    self.describe(share, st.limit),
                     human_duration(to_reset)
                 )
             });
@@ -215,7 +241,7 @@ impl Budget {
                 "rate limit {} of {}: {allowance} requests left for this run ({}) until the reset in {}; one every {}",
                 key.1,
                 key.0,
-                self.describe(st.limit),
+                self.describe(share, st.limit),
                 human_duration(to_reset),
                 human_duration(interval)
             )
@@ -223,11 +249,11 @@ impl Budget {
         (Slot::After(slot - now), notice)
     }
 
-    fn describe(&self, limit: i64) -> String {
+    fn describe(&self, share: f64, limit: i64) -> String {
         format!(
             "{:.0}% of {limit}/min = {}",
-            self.share * 100.0,
-            share_of(limit, self.share)
+            share * 100.0,
+            share_of(limit, share)
         )
     }
 
@@ -306,7 +332,8 @@ impl Budget {
     /// Lowers the org's concurrency to what a concurrency 429 reported.
     fn learn_concurrency(&self, org: &str, limit: i64) -> Option<String> {
         let gate = self.gate(org);
-        let allowed = share_of(limit, self.share) as usize;
+        let share = self.share(org);
+        let allowed = share_of(limit, share) as usize;
         let mut st = gate.lock();
         if allowed >= st.cap {
             return None;
@@ -314,7 +341,7 @@ impl Budget {
         st.cap = allowed;
         Some(format!(
             "Okta's concurrency limit for {org} is {limit} requests in flight; keeping at most {allowed} ({:.0}%) in flight",
-            self.share * 100.0
+            share * 100.0
         ))
     }
 
@@ -324,7 +351,7 @@ impl Budget {
         gates
             .entry(org.to_string())
             .or_insert_with(|| {
-                let cap = share_of(self.configured_concurrency as i64, self.share) as usize;
+                let cap = share_of(self.configured_concurrency as i64, self.share(org)) as usize;
                 Arc::new(Gate::new(cap))
             })
             .clone()
@@ -564,6 +591,41 @@ mod tests {
             assert_eq!(b.reserve(&key(), now).0, Slot::After(Duration::ZERO));
         }
         assert!(matches!(b.reserve(&key(), now).0, Slot::Reset(_)));
+    }
+
+    /// An org with its own share (the config file's per-org `rate_share`) uses it, for its
+    /// buckets and its concurrency; the other orgs keep the run's share.
+    #[tokio::test(start_paused = true)]
+    async fn an_org_may_have_its_own_share() {
+        let b = Budget::new(0.5, 10).with_org_shares(&[
+            ("http://127.0.0.1:8787/acme/".to_string(), 0.2),
+            ("not a url".to_string(), 0.9),
+        ]);
+        let now = Instant::now();
+        let acme = ("http://127.0.0.1:8787/acme".to_string(), "apps".to_string());
+        let other = (
+            "http://127.0.0.1:8787/globex".to_string(),
+            "apps".to_string(),
+        );
+        for k in [&acme, &other] {
+            b.observe(k, &answer(100, 100, 30), 200, false, now);
+        }
+        // 20% of 100 is 20, one counted: 19 more; 50% of 100: 49 more.
+        for (k, n) in [(&acme, 19), (&other, 49)] {
+            for _ in 0..n {
+                assert_eq!(b.reserve(k, now).0, Slot::After(Duration::ZERO));
+            }
+            let (slot, notice) = b.reserve(k, now);
+            assert!(matches!(slot, Slot::Reset(_)), "{k:?}");
+            let share = if k == &acme {
+                "20% of 100/min = 20"
+            } else {
+                "50% of 100/min = 50"
+            };
+            assert!(notice.unwrap().contains(share), "{k:?}");
+        }
+        assert_eq!(b.concurrency_cap(&acme.0), 2);
+        assert_eq!(b.concurrency_cap(&other.0), 5);
     }
 
     /// A 429 whose limit is not the bucket's is the concurrency limit: the gate learns it

@@ -48,6 +48,9 @@ pub struct ClientConfig {
     /// Share (0–1] of each rate-limit bucket and of the org's concurrency limit this client
     /// uses at most; default [`budget::DEFAULT_RATE_SHARE`] (half).
     pub rate_share: f64,
+    /// Orgs that use another share than `rate_share`, by base URL (the config file's
+    /// per-org `rate_share`); default none.
+    pub org_rate_shares: Vec<(String, f64)>,
     /// The org's concurrency limit (requests in flight across the whole org) until a
     /// concurrency 429 says otherwise; default [`budget::DEFAULT_ORG_CONCURRENCY`] (75).
     pub org_concurrency: usize,
@@ -74,6 +77,7 @@ impl Default for ClientConfig {
             max_pages: None,
             concurrency: 8,
             rate_share: budget::DEFAULT_RATE_SHARE,
+            org_rate_shares: Vec::new(),
             org_concurrency: budget::DEFAULT_ORG_CONCURRENCY,
             max_rate_limit_wait: Duration::from_secs(60),
             user_agent: format!("oktaql/{}", env!("CARGO_PKG_VERSION")),
@@ -93,6 +97,7 @@ impl fmt::Debug for ClientConfig {
             .field("max_pages", &self.max_pages)
             .field("concurrency", &self.concurrency)
             .field("rate_share", &self.rate_share)
+            .field("org_rate_shares", &self.org_rate_shares)
             .field("org_concurrency", &self.org_concurrency)
             .field("max_rate_limit_wait", &self.max_rate_limit_wait)
             .field("user_agent", &self.user_agent)
@@ -163,7 +168,10 @@ impl Client {
             http: Arc::new([OnceLock::new(), OnceLock::new()]),
             auth,
             diagnostics: Arc::new(StderrDiagnostics),
-            budget: Arc::new(Budget::new(config.rate_share, config.org_concurrency)),
+            budget: Arc::new(
+                Budget::new(config.rate_share, config.org_concurrency)
+                    .with_org_shares(&config.org_rate_shares),
+            ),
             paced: Arc::new(AtomicBool::new(false)),
             memo: Arc::new(Memo::default()),
             progress: Arc::new(NoProgress),

@@ -27,6 +27,7 @@ pub use body::{rows_under, DEFAULT_MAX_BODY_BYTES};
 pub use client::{Client, ClientConfig};
 pub use diagnostics::{Diagnostics, MemoryDiagnostics, StderrDiagnostics};
 pub use error::ExecError;
+pub(crate) use memo::key as shared_get_key;
 pub use memo::{CacheScope, MAX_TTL_SECS};
 pub use okta_error::OktaError;
 pub use paginate::DEFAULT_MAX_PAGES;

@@ -15,7 +15,26 @@ pub fn mask_secrets(value: &Value) -> Value {
     crate::secrets::mask_json_keys(value)
 }
 
-fn request_line(out: &mut String, r: &HttpRequest) {
+/// How `--dry-run` shows one planned request ([`plan_text_noted`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestNote {
+    /// As it is.
+    Plain,
+    /// With a note after it (`(answered from …)`).
+    Noted(String),
+    /// Not at all (an identical request shown already stands for it).
+    Hidden,
+}
+
+fn request_line(
+    out: &mut String,
+    r: &HttpRequest,
+    note: &mut dyn FnMut(&HttpRequest) -> RequestNote,
+) {
+    let note = note(r);
+    if note == RequestNote::Hidden {
+        return;
+    }
     let mut url = r.url.clone();
     if !r.query.is_empty() {
         url = format!("{url}?{}", super::url::query_string(&r.query));
@@ -24,13 +43,16 @@ fn request_line(out: &mut String, r: &HttpRequest) {
     if r.paginate {
         out.push_str("  (follows next links)");
     }
+    if let RequestNote::Noted(text) = note {
+        let _ = write!(out, "  ({text})");
+    }
     out.push('\n');
     if let Some(body) = &r.body {
         let _ = writeln!(out, "    body: {}", mask_secrets(body));
     }
 }
 
-fn fetch(out: &mut String, f: &TableFetch) {
+fn fetch(out: &mut String, f: &TableFetch, note: &mut dyn FnMut(&HttpRequest) -> RequestNote) {
     let _ = writeln!(out, "fetch {} <- {}.{}", f.table, f.resource, f.method);
     if !f.bound.is_empty() {
         let _ = writeln!(out, "  bound: {}", f.bound.join(" AND "));
@@ -45,7 +67,7 @@ fn fetch(out: &mut String, f: &TableFetch) {
     match &f.requests {
         Requests::Ready(requests) => {
             for r in requests {
-                request_line(out, r);
+                request_line(out, r, note);
             }
         }
         Requests::Deferred(d) => {
@@ -69,13 +91,13 @@ fn fetch(out: &mut String, f: &TableFetch) {
 }
 
 /// The lines of a mutation's calls, in the form of a query's fetch.
-fn mutation(out: &mut String, m: &MutationPlan) {
+fn mutation(out: &mut String, m: &MutationPlan, note: &mut dyn FnMut(&HttpRequest) -> RequestNote) {
     let _ = writeln!(out, "fetch {} <- {}.{}", m.table, m.resource, m.method);
     if !m.bound.is_empty() {
         let _ = writeln!(out, "  bound: {}", m.bound.join(" AND "));
     }
     for r in &m.requests {
-        request_line(out, r);
+        request_line(out, r, note);
     }
     if let Some(key) = &m.rows_at {
         let _ = writeln!(out, "  rows at {key} of each answer");
@@ -99,6 +121,11 @@ fn rows_and_stop(out: &mut String, f: &TableFetch) {
 
 /// Renders a plan as indented text, secret values masked.
 pub fn plan_text(plan: &Plan) -> String {
+    plan_text_noted(plan, &mut |_| RequestNote::Plain)
+}
+
+/// [`plan_text`], with each planned request shown as `note` says (in plan order).
+pub fn plan_text_noted(plan: &Plan, note: &mut dyn FnMut(&HttpRequest) -> RequestNote) -> String {
     let mut out = String::new();
     match plan {
         Plan::Static(rows) => {
@@ -111,13 +138,13 @@ pub fn plan_text(plan: &Plan) -> String {
         }
         Plan::Query(q) => {
             for t in &q.tables {
-                fetch(&mut out, t);
+                fetch(&mut out, t, note);
             }
             let _ = writeln!(out, "sql: {}", q.sql);
         }
         Plan::Mutation(m) => {
             let _ = writeln!(out, "{}:", m.verb.as_str());
-            mutation(&mut out, m);
+            mutation(&mut out, m, note);
             if let Some(sql) = &m.output_sql {
                 let _ = writeln!(out, "output: {sql}");
             }

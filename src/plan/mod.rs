@@ -31,7 +31,7 @@ pub mod url;
 
 pub use call::quote_ident;
 pub use deferred::Deferred;
-pub use display::{is_secret_key, mask_secrets, plan_text};
+pub use display::{is_secret_key, mask_secrets, plan_text, plan_text_noted, RequestNote};
 pub use error::{DeferredError, PlanError};
 pub use insert::DATA_PREFIX;
 

@@ -58,8 +58,10 @@ pub struct SessionSettings {
     pub timeout_secs: f64,
     /// `--concurrency`.
     pub concurrency: u16,
-    /// `--rate-share`: most of each rate limit (and of the org's concurrency limit) used, 0–1.
-    pub rate_share: f64,
+    /// `--rate-share` (or `OKTAQL_RATE_SHARE`): most of each rate limit (and of the org's
+    /// concurrency limit) used, 0–1, for every org. `None`: the config file's `rate_share`
+    /// (per org, then top level), else [`crate::exec::budget::DEFAULT_RATE_SHARE`].
+    pub rate_share: Option<f64>,
     /// `--org-concurrency`: the org's limit on requests in flight.
     pub org_concurrency: u16,
     /// `--max-pages`.
@@ -72,6 +74,9 @@ pub struct SessionSettings {
     pub debug: bool,
     /// With `sandbox`: a fixed delay added to every request (`--sandbox-latency`).
     pub sandbox_latency: Option<Duration>,
+    /// Statement shapes whose parse is kept (`OKTAQL_SHAPE_CACHE`; 0: none), default
+    /// [`crate::sql::DEFAULT_SHAPES`].
+    pub shape_cache: usize,
 }
 
 impl Default for SessionSettings {
@@ -89,13 +94,14 @@ impl Default for SessionSettings {
             vars_file: None,
             timeout_secs: 30.0,
             concurrency: 8,
-            rate_share: crate::exec::budget::DEFAULT_RATE_SHARE,
+            rate_share: None,
             org_concurrency: crate::exec::budget::DEFAULT_ORG_CONCURRENCY as u16,
             max_pages: None,
             max_body_mb: 64,
             strict: false,
             debug: false,
             sandbox_latency: None,
+            shape_cache: crate::sql::DEFAULT_SHAPES,
         }
     }
 }
@@ -211,11 +217,22 @@ impl Session {
             load_credentials(&settings.credentials, server_url.clone())?
         };
         let timeout = timeout(settings.timeout_secs)?;
+        // The share: the flag (or its variable) for every org, else the config file's.
+        let (rate_share, org_rate_shares) = match settings.rate_share {
+            Some(share) => (share, Vec::new()),
+            None => (
+                credentials
+                    .rate_share
+                    .unwrap_or(crate::exec::budget::DEFAULT_RATE_SHARE),
+                credentials.org_rate_shares.clone(),
+            ),
+        };
         let client = ClientConfig {
             credentials: Some(Arc::new(credentials)),
             timeout,
             concurrency: usize::from(settings.concurrency),
-            rate_share: settings.rate_share,
+            rate_share,
+            org_rate_shares,
             org_concurrency: usize::from(settings.org_concurrency),
             max_pages: settings.max_pages,
             max_body_bytes: settings.max_body_mb as usize * 1024 * 1024,
@@ -232,6 +249,7 @@ impl Session {
         if let Some(p) = reporting.progress {
             engine = engine.with_progress(p);
         }
+        engine = engine.with_shape_cache(settings.shape_cache);
         let mut vars = Vars::default();
         if let Some(file) = &settings.vars_file {
             vars = Vars::from_json_file(file)?;

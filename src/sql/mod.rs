@@ -11,6 +11,7 @@ mod exec;
 mod locate;
 mod number;
 mod parse;
+mod shape;
 mod show;
 mod split;
 
@@ -18,6 +19,7 @@ pub use error::SqlError;
 pub use locate::{caret, locate, Needle, Position};
 pub use number::number_value;
 pub use parse::{parse, statement_kind};
+pub use shape::{ShapeCache, DEFAULT_SHAPES, MAX_SHAPE_TEXT};
 pub use split::{is_complete, split, split_checked};
 
 /// One statement's text as cut from the input, with where it starts (1-based).

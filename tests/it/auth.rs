@@ -750,3 +750,85 @@ async fn the_log_actor_is_the_tokens_principal_and_reading_it_needs_okta_logs_re
     assert_eq!(out.rows.unwrap().rows.len(), 2);
     sb.shutdown().await;
 }
+
+/// The config file's `rate_share`: at the top level and per org, as `30%`, `30` or `0.3`;
+/// anything outside (0, 100%] stops the run naming the file and the key.
+#[test]
+fn the_config_file_sets_the_rate_share() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().to_path_buf();
+    std::fs::create_dir_all(home.join(".config/oktaql")).unwrap();
+    let cfg = home.join(".config/oktaql/config.yaml");
+    let orgs = "orgs:\n  acme:\n    url: https://acme.okta.com\n    token: 00acmetokenvalue\n    rate_share: 0.8\n  globex:\n    url: https://login.globex.example\n    token: 00globextokenvalue\n";
+    for (top, want) in [("30%", 0.3), ("30", 0.3), ("0.3", 0.3), ("'100%'", 1.0)] {
+        write(&cfg, &format!("rate_share: {top}\n{orgs}"), 0o600);
+        let c = load_with(&Flags::default(), &[], &home, &home).unwrap();
+        assert_eq!(c.rate_share, Some(want), "{top}");
+        assert_eq!(
+            c.org_rate_shares,
+            vec![("https://acme.okta.com".to_string(), 0.8)]
+        );
+    }
+    write(&cfg, orgs, 0o600);
+    assert_eq!(
+        load_with(&Flags::default(), &[], &home, &home)
+            .unwrap()
+            .rate_share,
+        None
+    );
+    for bad in ["0%", "0", "150%", "lots", "-5%", "[1]"] {
+        write(&cfg, &format!("rate_share: {bad}\n{orgs}"), 0o600);
+        let err = load_with(&Flags::default(), &[], &home, &home)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("config.yaml: rate_share:") && err.contains("from 1% to 100%"),
+            "{bad}: {err}"
+        );
+    }
+    write(
+        &cfg,
+        &orgs.replace("rate_share: 0.8", "rate_share: 200%"),
+        0o600,
+    );
+    let err = load_with(&Flags::default(), &[], &home, &home)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("org 'acme': rate_share:"), "{err}");
+}
+
+/// Precedence: `--rate-share` (or `OKTAQL_RATE_SHARE`, which fills the same setting) for
+/// every org, else the config file's per-org share, then its top-level one, else 50%.
+#[tokio::test]
+async fn the_rate_share_comes_from_the_flag_then_the_config_file_then_the_default() {
+    use oktaql::session::{Reporting, Session, SessionSettings, Terminals};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.yaml");
+    let orgs = "orgs:\n  acme:\n    url: https://acme.okta.com\n    token: 00acmetokenvalue\n    rate_share: 80%\n  globex:\n    url: https://login.globex.example\n    token: 00globextokenvalue\n";
+    let start = |flag: Option<f64>| {
+        let settings = SessionSettings {
+            credentials: Flags {
+                config: Some(cfg.clone()),
+                ..Flags::default()
+            },
+            rate_share: flag,
+            ..SessionSettings::default()
+        };
+        async move {
+            let s = Session::start(&settings, Terminals::default(), Reporting::default())
+                .await
+                .unwrap();
+            let c = s.engine.client().config();
+            (c.rate_share, c.org_rate_shares.clone())
+        }
+    };
+    write(&cfg, &format!("rate_share: 30%\n{orgs}"), 0o600);
+    let acme = vec![("https://acme.okta.com".to_string(), 0.8)];
+    assert_eq!(start(None).await, (0.3, acme.clone()));
+    assert_eq!(start(Some(1.0)).await, (1.0, vec![]));
+    write(&cfg, orgs, 0o600);
+    assert_eq!(
+        start(None).await,
+        (oktaql::exec::budget::DEFAULT_RATE_SHARE, acme)
+    );
+}

@@ -151,3 +151,106 @@ async fn a_list_cut_short_is_not_kept() {
     .await;
     assert!(all.len() > 200, "every page read: {}", all.len());
 }
+
+/// A dry run of `sql` (as `runbook.sql`) with the client's cache in `scope`: what it prints.
+async fn dry_run(scope: CacheScope, sql: &str) -> String {
+    let mut config = EngineConfig::new(Registry::embedded());
+    config.server_url = Some("http://127.0.0.1:9/{subdomain}".into());
+    let engine = Engine::new(config).unwrap();
+    engine.client().set_cache(scope);
+    let script = oktaql::runner::Script {
+        name: "runbook.sql".into(),
+        text: sql.to_string(),
+    };
+    let options = oktaql::runner::RunOptions {
+        dry_run: true,
+        ..oktaql::runner::RunOptions::default()
+    };
+    let (mut out, mut diag) = (Vec::new(), Vec::new());
+    let report = oktaql::runner::run_scripts(&engine, &[script], &options, &mut out, &mut diag)
+        .await
+        .unwrap();
+    assert_eq!(report.failed, 0, "{}", String::from_utf8_lossy(&diag));
+    String::from_utf8(out).unwrap()
+}
+
+/// A request line without a note about shared answers.
+fn plain(line: &str) -> bool {
+    !line.contains("answered from") && !line.contains("sent once")
+}
+
+/// The dry run's text of each statement, in order (split at the `-- file:line:` headers).
+fn per_statement(out: &str) -> Vec<String> {
+    out.split("-- runbook.sql:")
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Two references to the same app (a self-join): the GET is shown once, saying the other
+/// is answered from it, and only one request goes to the org.
+#[tokio::test]
+async fn dry_run_shows_an_identical_get_of_a_statement_once() {
+    let app = DEMO_APP_ONE_SECRET;
+    let out = dry_run(
+        CacheScope::Statement,
+        &format!("SELECT a.id, b.label FROM okta.apps.applications a JOIN okta.apps.applications b ON a.id = b.id WHERE a.subdomain = '{DEMO_ORG}' AND a.appId = '{app}' AND b.subdomain = '{DEMO_ORG}' AND b.appId = '{app}'"),
+    )
+    .await;
+    let url = format!("/apps/{app}");
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains(&url)).collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "once in the plan, once under 'sent to':\n{out}"
+    );
+    assert!(
+        lines[0].ends_with(
+            "(sent once: the other identical GET of this statement is answered from it)"
+        ),
+        "{out}"
+    );
+    assert!(lines[1].contains(" -> "), "{out}");
+    // Both tables are still fetched (from the one answer).
+    assert!(out.contains("fetch okta_apps_applications_2 <-"), "{out}");
+}
+
+/// A runbook (`oktaql exec`: answers shared for the run until a write): a repeated lookup
+/// says which statement answers it and is not listed as sent; after a write it is sent again.
+#[tokio::test]
+async fn dry_run_shows_gets_answered_from_an_earlier_statement() {
+    let app = DEMO_APP_ONE_SECRET;
+    let select = format!(
+        "SELECT appId, id FROM okta.apps.secrets WHERE subdomain = '{DEMO_ORG}' AND appId = '{app}';\n"
+    );
+    let runbook = format!(
+        "{select}{select}DELETE FROM okta.apps.secrets WHERE subdomain = '{DEMO_ORG}' AND appId = '{app}' AND secretId = 'ocs1';\n{select}"
+    );
+    let url = format!("/apps/{app}/credentials/secrets");
+    let out = dry_run(CacheScope::Run, &runbook).await;
+    let parts = per_statement(&out);
+    assert_eq!(parts.len(), 4, "{out}");
+    let first: Vec<&str> = parts[0].lines().filter(|l| l.contains(&url)).collect();
+    assert_eq!(first.len(), 2, "{}", parts[0]);
+    assert!(plain(first[0]), "{}", parts[0]);
+    let second: Vec<&str> = parts[1].lines().filter(|l| l.contains(&url)).collect();
+    assert_eq!(second.len(), 1, "shown, not sent:\n{}", parts[1]);
+    assert!(
+        second[0].ends_with("(answered from the identical GET of runbook.sql:1: not sent)"),
+        "{}",
+        parts[1]
+    );
+    assert!(!parts[1].contains("sent to:"), "{}", parts[1]);
+    // After the write: sent again.
+    let fourth: Vec<&str> = parts[3].lines().filter(|l| l.contains(&url)).collect();
+    assert_eq!(fourth.len(), 2, "{}", parts[3]);
+    assert!(plain(fourth[0]), "{}", parts[3]);
+
+    // With answers shared within a statement only (the shell's default), each is sent.
+    let out = dry_run(CacheScope::Statement, &format!("{select}{select}")).await;
+    for part in per_statement(&out) {
+        let lines: Vec<&str> = part.lines().filter(|l| l.contains(&url)).collect();
+        assert_eq!(lines.len(), 2, "{part}");
+        assert!(plain(lines[0]), "{part}");
+    }
+}

@@ -53,6 +53,7 @@ mod serve_catalogs;
 mod serve_clients;
 mod serve_support;
 mod serve_users;
+mod shape_cache;
 mod shell;
 mod sql_over_api;
 mod sql_parse;
