@@ -374,7 +374,7 @@ pub struct SessionArgs {
     pub concurrency: u16,
     /// Most of each Okta rate limit this run uses, per bucket and of the org's concurrency
     /// limit (50% leaves half to the org's other integrations; 100% takes it all). Default:
-    /// the config file's `rate_share` (per org, then top level), else 50%.
+    /// the config file's rate_share (per org, then top level), else 50%.
     #[arg(long, env = "OKTAQL_RATE_SHARE", value_name = "PERCENT", value_parser = oktaql::exec::budget::parse_share)]
     pub rate_share: Option<f64>,
     /// The org's limit on requests in flight (Okta: 75 for most orgs, 35 on the Integrator
