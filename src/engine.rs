@@ -719,7 +719,7 @@ fn rows_under(
 
 /// The requests a plan knows before it runs, with their resource and method (a table bound
 /// from other tables' rows has none yet).
-fn ready_requests(plan: &Plan) -> Vec<(&str, &str, &[HttpRequest])> {
+pub(crate) fn ready_requests(plan: &Plan) -> Vec<(&str, &str, &[HttpRequest])> {
     match plan {
         Plan::Static(_) => Vec::new(),
         Plan::Query(q) => q

@@ -405,10 +405,13 @@ async fn run_inner(
             }
         };
         if options.dry_run {
-            let mut notes = shared_gets.notes(plan, &format!("{name}:{}", p.source.line));
-            let shown = plan_text_noted(plan, &mut |_| notes.next_note());
-            notes.rewind();
-            let orgs = engine.plan_orgs_sent(plan, &mut |_| notes.next_sent());
+            let notes = shared_gets.notes(plan, &format!("{name}:{}", p.source.line));
+            // Both walks visit the plan's ready requests in the same order as `notes`.
+            let mut shown_as = notes.iter().map(|(note, _)| note.clone());
+            let shown =
+                plan_text_noted(plan, &mut |_| shown_as.next().unwrap_or(RequestNote::Plain));
+            let mut sent = notes.iter().map(|(_, sent)| *sent);
+            let orgs = engine.plan_orgs_sent(plan, &mut |_| sent.next().unwrap_or(true));
             let text = format!(
                 "-- {name}:{}: {}\n{}{}",
                 p.source.line,
@@ -525,36 +528,6 @@ struct DryRunGets {
     earlier: std::collections::HashMap<String, String>,
 }
 
-/// The notes of one statement's requests, in plan order.
-struct Notes {
-    notes: Vec<(RequestNote, bool)>,
-    at: usize,
-}
-
-impl Notes {
-    fn next(&mut self) -> (RequestNote, bool) {
-        let n = self
-            .notes
-            .get(self.at)
-            .cloned()
-            .unwrap_or((RequestNote::Plain, true));
-        self.at += 1;
-        n
-    }
-
-    fn next_note(&mut self) -> RequestNote {
-        self.next().0
-    }
-
-    fn next_sent(&mut self) -> bool {
-        self.next().1
-    }
-
-    fn rewind(&mut self) {
-        self.at = 0;
-    }
-}
-
 impl DryRunGets {
     fn new(scope: CacheScope) -> DryRunGets {
         DryRunGets {
@@ -564,14 +537,14 @@ impl DryRunGets {
     }
 
     /// How each planned request of `plan` (the statement at `place`) is shown, and whether
-    /// it is sent.
-    fn notes(&mut self, plan: &Plan, place: &str) -> Notes {
-        let requests: Vec<&HttpRequest> = ready_requests(plan);
+    /// it is sent, in plan order.
+    fn notes(&mut self, plan: &Plan, place: &str) -> Vec<(RequestNote, bool)> {
+        let requests: Vec<&HttpRequest> = crate::engine::ready_requests(plan)
+            .into_iter()
+            .flat_map(|(_, _, requests)| requests)
+            .collect();
         if self.scope == CacheScope::Off {
-            return Notes {
-                notes: vec![(RequestNote::Plain, true); requests.len()],
-                at: 0,
-            };
+            return vec![(RequestNote::Plain, true); requests.len()];
         }
         let write = is_write(plan);
         if write {
@@ -635,24 +608,7 @@ impl DryRunGets {
                 self.earlier.entry(key).or_insert_with(|| place.to_string());
             }
         }
-        Notes { notes, at: 0 }
-    }
-}
-
-/// The requests of a plan built already, in plan order (a dependent table's are built
-/// while it runs).
-fn ready_requests(plan: &Plan) -> Vec<&HttpRequest> {
-    match plan {
-        Plan::Static(_) => Vec::new(),
-        Plan::Query(q) => q
-            .tables
-            .iter()
-            .flat_map(|t| match &t.requests {
-                crate::plan::Requests::Ready(r) => r.as_slice(),
-                crate::plan::Requests::Deferred(_) => &[],
-            })
-            .collect(),
-        Plan::Mutation(m) => m.requests.iter().collect(),
+        notes
     }
 }
 
