@@ -622,7 +622,7 @@ mod tests {
                 }
             }
         }
-        assert!(checked > 10, "{checked}");
+        assert!(checked > 0, "{checked}");
     }
 
     #[test]
