@@ -444,7 +444,11 @@ mod tests {
         let oversize = format!("# {}\norgs: {{}}\n", "x".repeat(1024 * 1024));
         let cases = [
             // Others can read it: refused even without a serve section.
-            ("orgs: {}\n", 0o644, "can be read by other users (mode 644): run chmod 600"),
+            (
+                "orgs: {}\n",
+                0o644,
+                "can be read by other users (mode 644): run chmod 600",
+            ),
             ("serve:\n  users: [\n", 0o600, "is not valid YAML"),
             (oversize.as_str(), 0o600, "is larger than 1024 KiB"),
         ];

@@ -29,7 +29,8 @@ async fn array_rows_headers_query_and_bound_columns() {
             json!([{"id": "s1", "app": app, "q": q}, {"id": "s2", "appId": "from-okta"}]),
         )
     }
-    let (addr, seen) = serve_router(Router::new().route("/api/v1/apps/{app}/secrets", get(secrets))).await;
+    let (addr, seen) =
+        serve_router(Router::new().route("/api/v1/apps/{app}/secrets", get(secrets))).await;
     let (c, diag) = client(|_| {});
     let mut r = req(
         "list_oauth2_client_secrets",
@@ -59,10 +60,7 @@ async fn array_rows_headers_query_and_bound_columns() {
         "bound column never overwrites"
     );
     assert_eq!(seen.count(), 1);
-    assert_eq!(
-        seen.auth()[0].as_deref(),
-        Some(&*format!("SSWS {TOKEN}"))
-    );
+    assert_eq!(seen.auth()[0].as_deref(), Some(&*format!("SSWS {TOKEN}")));
     assert!(diag.messages().is_empty(), "{:?}", diag.messages());
 }
 
@@ -191,13 +189,9 @@ async fn page_limit_truncates_with_a_notice() {
 
 #[tokio::test]
 async fn next_page_on_another_server_is_refused() {
-    let (other, other_seen) = serve_router(Router::new().route(
-        "/{*rest}",
-        any(|| async move {
-            json(200, json!([]))
-        }),
-    ))
-    .await;
+    let (other, other_seen) =
+        serve_router(Router::new().route("/{*rest}", any(|| async move { json(200, json!([])) })))
+            .await;
     let next = format!("<http://{other}/api/v1/users?after=2>; rel=\"next\"");
     let (addr, _) = serve_router(Router::new().route(
         "/api/v1/users",
@@ -245,7 +239,8 @@ async fn okta_error_body_becomes_a_clear_error() {
             ))
             .unwrap()
     }
-    let (addr, seen) = serve_router(Router::new().route("/secrets", axum::routing::post(create))).await;
+    let (addr, seen) =
+        serve_router(Router::new().route("/secrets", axum::routing::post(create))).await;
     let (c, _) = client(|_| {});
     let mut r = req(
         "create_oauth2_client_secret",
@@ -280,9 +275,7 @@ async fn okta_error_body_becomes_a_clear_error() {
 async fn redirect_to_another_port_never_receives_the_token() {
     let (thief, thief_seen) = serve_router(Router::new().route(
         "/{*rest}",
-        any(|| async move {
-            json(200, json!([{"stolen": true}]))
-        }),
+        any(|| async move { json(200, json!([{"stolen": true}])) }),
     ))
     .await;
     let (addr, seen) = serve_router(
@@ -320,9 +313,7 @@ async fn redirect_to_another_port_never_receives_the_token() {
             )
             .route(
                 "/landing",
-                get(|| async move {
-                    json(200, json!([{"landed": true}]))
-                }),
+                get(|| async move { json(200, json!([{"landed": true}])) }),
             ),
     )
     .await;
@@ -419,8 +410,10 @@ async fn success_body_that_is_not_json_is_a_clear_error() {
 
 #[tokio::test]
 async fn empty_answers_give_no_rows() {
-    let (addr, _) =
-        serve_router(Router::new().route("/secrets/{id}", any(|| async { StatusCode::NO_CONTENT }))).await;
+    let (addr, _) = serve_router(
+        Router::new().route("/secrets/{id}", any(|| async { StatusCode::NO_CONTENT })),
+    )
+    .await;
     let (c, _) = client(|_| {});
     let mut r = req(
         "delete_secret",

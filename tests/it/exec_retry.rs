@@ -94,9 +94,7 @@ async fn get_gives_up_after_three_retries_with_an_excerpt() {
 async fn post_is_not_retried_after_a_503() {
     let (addr, seen) = serve_router(Router::new().route(
         "/secrets",
-        any(|| async move {
-            (StatusCode::SERVICE_UNAVAILABLE, "busy")
-        }),
+        any(|| async move { (StatusCode::SERVICE_UNAVAILABLE, "busy") }),
     ))
     .await;
     let (c, diag) = client(|_| {});
