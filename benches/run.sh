@@ -105,15 +105,25 @@ sandbox() { # sandbox ARGS…: start a fresh sandbox on a fixed free port
     BASE=$(cat "$WORK/sandbox.base")
     export OKTAQL_SERVER_URL="$BASE/{subdomain}"
 }
-app_ids() { # app_ids N: the ids of the sandbox's first N apps, one a line (read page by page)
-    local url="$BASE/$ORG/api/v1/apps?limit=200"
+# app_ids N [COND]: the ids of the sandbox's first N apps, one a line, read page by page; with
+# COND (a jq condition on an app), only the apps it holds for.
+app_ids() {
+    local url="$BASE/$ORG/api/v1/apps?limit=200" cond=${2:-true}
     : >"$WORK/ids.tsv"
     while [[ -n $url ]] && (($(wc -l <"$WORK/ids.tsv") < $1)); do
         curl -fsS -D "$WORK/ids.h" -H "Authorization: SSWS $OKTA_API_TOKEN" "$url" -o "$WORK/ids.json"
-        jq -r '.[].id' "$WORK/ids.json" >>"$WORK/ids.tsv"
+        jq -r ".[] | select($cond) | .id" "$WORK/ids.json" >>"$WORK/ids.tsv"
         url=$(tr -d '\r' <"$WORK/ids.h" | sed -n 's/^[Ll]ink: *<\([^>]*\)>; *rel="next".*/\1/p' | head -1)
     done
     head -n "$1" "$WORK/ids.tsv"
+}
+# OAuth 2.0 clients with a client secret: the apps whose secrets can be listed.
+SECRET_APPS='.credentials.oauthClient.token_endpoint_auth_method // "" | startswith("client_secret")'
+in_list() { sed "s/.*/'&'/" | paste -sd, - | sed 's/,/, /g'; } # ids a line → 'a', 'b', …
+# by_id_sql APP: the SELECT of one app by its id (one GET).
+by_id_sql() {
+    printf "SELECT id, label, status FROM okta.apps.applications WHERE subdomain = '%s' AND appId = '%s';\n" \
+        "$ORG" "$1"
 }
 ROWS=()
 row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 |"); }
@@ -216,15 +226,10 @@ fi
 if want fanout; then
 echo "4. fan-out…" >&2
 sandbox --apps 260 --latency 50
-curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" "$BASE/$ORG/api/v1/apps?limit=200" \
-    -o "$WORK/apps1.json"
-curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" \
-    "$BASE/$ORG/api/v1/apps?limit=200&after=$(jq -r '.[-1].id' "$WORK/apps1.json")" -o "$WORK/apps2.json"
-# 200 apps whose secrets can be listed (OAuth 2.0 clients with a client secret).
-ids=$(jq -rs '[.[][] | select(.credentials.oauthClient.token_endpoint_auth_method // "" | startswith("client_secret"))]
-    | .[:200] | map("'"'"'" + .id + "'"'"'") | join(", ")' "$WORK/apps1.json" "$WORK/apps2.json")
-FAN="SELECT appId, id, status FROM okta.apps.secrets WHERE subdomain = '$ORG' AND appId IN ($ids)"
-n_ids=$(jq -rn --arg s "$ids" '$s | split(", ") | length')
+# 200 apps whose secrets can be listed.
+app_ids 200 "$SECRET_APPS" >"$WORK/fan-ids.tsv"
+n_ids=$(wc -l <"$WORK/fan-ids.tsv")
+FAN="SELECT appId, id, status FROM okta.apps.secrets WHERE subdomain = '$ORG' AND appId IN ($(in_list <"$WORK/fan-ids.tsv"))"
 fan=()
 for c in 1 8 32; do
     fan+=(-n "c$c" "$BIN exec --concurrency $c -o csv \"$FAN\"")
@@ -272,13 +277,9 @@ L=${RATE_L:-60}
 N=${RATE_N:-$((L * 3 / 2))}
 sandbox --apps 600 --rate-limit "apps=$L/min"
 # N apps whose secrets can be listed: one GET each in the apps bucket.
-curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" "$BASE/$ORG/api/v1/apps?limit=200" -o "$WORK/rl1.json"
-curl -fsS -H "Authorization: SSWS $OKTA_API_TOKEN" \
-    "$BASE/$ORG/api/v1/apps?limit=200&after=$(jq -r '.[-1].id' "$WORK/rl1.json")" -o "$WORK/rl2.json"
-ids=$(jq -rs --argjson n "$N" '[.[][] | select(.credentials.oauthClient.token_endpoint_auth_method // "" | startswith("client_secret"))]
-    | .[:$n] | map("'"'"'" + .id + "'"'"'") | join(", ")' "$WORK/rl1.json" "$WORK/rl2.json")
-N=$(jq -rn --arg s "$ids" '$s | split(", ") | length')
-SCAN="SELECT appId, id FROM okta.apps.secrets WHERE subdomain = '$ORG' AND appId IN ($ids)"
+app_ids "$N" "$SECRET_APPS" >"$WORK/rl-ids.tsv"
+N=$(wc -l <"$WORK/rl-ids.tsv")
+SCAN="SELECT appId, id FROM okta.apps.secrets WHERE subdomain = '$ORG' AND appId IN ($(in_list <"$WORK/rl-ids.tsv"))"
 for share in 100% 50%; do
     # The bucket as it stands: what is left and when it resets (this probe counts too).
     curl -fsS -D "$WORK/rl.h" -o /dev/null -H "Authorization: SSWS $OKTA_API_TOKEN" "$BASE/$ORG/api/v1/apps?limit=1"
@@ -317,10 +318,7 @@ echo "7. pipelined reads…" >&2
 K=${PIPE_N:-1000}
 sandbox --apps "$K" --latency 50
 # K different apps, one GET each (identical GETs would be answered once per run, not sent).
-app_ids "$K" | while read -r app; do
-    printf "SELECT id, label, status FROM okta.apps.applications WHERE subdomain = '%s' AND appId = '%s';\n" \
-        "$ORG" "$app"
-done >"$WORK/pipeline.sql"
+app_ids "$K" | while read -r app; do by_id_sql "$app"; done >"$WORK/pipeline.sql"
 K=$(wc -l <"$WORK/pipeline.sql")
 pipe=()
 for c in 1 8 32; do
@@ -352,8 +350,7 @@ K=$(wc -l <"$WORK/oh-ids.tsv")
 : >"$WORK/overhead.sql"
 printf 'header = "Authorization: SSWS %s"\nheader = "Accept: application/json"\n' "$OKTA_API_TOKEN" >"$WORK/overhead.curl"
 while read -r app; do
-    printf "SELECT id, label, status FROM okta.apps.applications WHERE subdomain = '%s' AND appId = '%s';\n" \
-        "$ORG" "$app" >>"$WORK/overhead.sql"
+    by_id_sql "$app" >>"$WORK/overhead.sql"
     printf 'url = "%s"\noutput = "/dev/null"\n' "$BASE/$ORG/api/v1/apps/$app" >>"$WORK/overhead.curl"
 done <"$WORK/oh-ids.tsv"
 # One process each side, one connection reused: curl makes the K GETs of its config file.

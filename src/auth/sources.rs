@@ -167,8 +167,7 @@ pub fn load(inputs: &Inputs<'_>) -> Result<Credentials, AuthError> {
     let mut default = None;
     let mut shares = Shares::default();
     if let Some(path) = own_path.as_ref().filter(|p| p.is_file()) {
-        owner_only(path, "config file")?;
-        let (orgs, d, s) = read_own_config(path)?;
+        let (orgs, d, s) = read_own_config(path, &read_config(path)?.doc)?;
         named = orgs;
         default = d;
         shares = s;
@@ -395,15 +394,60 @@ fn text(v: &Value) -> Option<String> {
     }
 }
 
-fn read_yaml(path: &Path) -> Result<Value, AuthError> {
-    let raw = std::fs::read_to_string(path)
-        .map_err(|e| AuthError::Config(format!("cannot read {}: {e}", path.display())))?;
-    serde_norway::from_str(&raw)
+/// The largest settings or secret file read (config file, `okta.yaml`, token, password and
+/// key files), in bytes: such a file is a few kilobytes, so a bigger one is a wrong path.
+/// Raise the constant if a real file ever needs more.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads `path` as text, refusing a file over [`MAX_FILE_BYTES`] without reading all of it.
+fn read_bounded(path: &Path, what: &str) -> Result<String, AuthError> {
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| {
+        AuthError::Config(format!("cannot read {what} {}: {e}", path.display()))
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut text = String::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(cannot)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(AuthError::Config(format!(
+            "{what} {} is larger than {} KiB: give the path of the right file",
+            path.display(),
+            MAX_FILE_BYTES / 1024
+        )));
+    }
+    Ok(text)
+}
+
+/// The document of a YAML file's text (`path` names the file in the error).
+fn parse_yaml(path: &Path, raw: &str) -> Result<Value, AuthError> {
+    serde_norway::from_str(raw)
         .map_err(|e| AuthError::Config(format!("{} is not valid YAML: {e}", path.display())))
 }
 
+/// oktaql's own config file as read by everything that reads it (the org credentials here,
+/// the server users of `oktaql serve`): its text and YAML document.
+#[derive(Debug)]
+pub struct ConfigFile {
+    /// The file's text (a reader with its own schema parses it again, for line numbers).
+    pub text: String,
+    /// The parsed document.
+    pub doc: Value,
+}
+
+/// Reads oktaql's config file at `path`: refused when users other than its owner can read or
+/// write it (it names where secrets are), when it is a directory, over [`MAX_FILE_BYTES`] or
+/// not valid YAML.
+pub fn read_config(path: &Path) -> Result<ConfigFile, AuthError> {
+    owner_only(path, "config file")?;
+    let text = read_bounded(path, "config file")?;
+    let doc = parse_yaml(path, &text)?;
+    Ok(ConfigFile { text, doc })
+}
+
 fn read_okta_yaml(path: &Path, sdk: &mut Settings) -> Result<(), AuthError> {
-    let doc = read_yaml(path)?;
+    let doc = parse_yaml(path, &read_bounded(path, "SDK settings file")?)?;
     let c = &doc["okta"]["client"];
     let origin = path.display().to_string();
     for (key, yaml_key) in [
@@ -454,8 +498,10 @@ fn read_share(v: &Value, place: &str) -> Result<f64, AuthError> {
     })
 }
 
-fn read_own_config(path: &Path) -> Result<(NamedOrgs, Option<String>, Shares), AuthError> {
-    let doc = read_yaml(path)?;
+fn read_own_config(
+    path: &Path,
+    doc: &Value,
+) -> Result<(NamedOrgs, Option<String>, Shares), AuthError> {
     let origin = path.display().to_string();
     let mut orgs = Vec::new();
     let mut shares = Shares::default();
@@ -527,8 +573,7 @@ pub fn owner_only(path: &Path, what: &str) -> Result<(), AuthError> {
 /// Reads a secret from an owner-only file.
 pub fn read_secret_file(path: &Path, what: &str) -> Result<String, AuthError> {
     owner_only(path, what)?;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| AuthError::Config(format!("cannot read {what} {}: {e}", path.display())))?;
+    let text = read_bounded(path, what)?;
     if text.trim().is_empty() {
         return Err(AuthError::Config(format!(
             "{what} {} is empty",

@@ -100,15 +100,14 @@ pub fn from_config(path: &Path, lookup: &Lookup<'_>) -> Result<Vec<ServeUser>, S
         return Ok(Vec::new());
     }
     let bad = |m: String| ServeError::Users(format!("{}: {m}", path.display()));
-    let raw = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
-    let file: File = serde_norway::from_str(&raw).map_err(|e| bad(e.to_string()))?;
+    // Read as the org credentials read it: only its owner may read or change it (it names
+    // where passwords are), bounded in size, valid YAML; refused the same way.
+    let config =
+        crate::auth::sources::read_config(path).map_err(|e| ServeError::Users(e.to_string()))?;
+    let file: File = serde_norway::from_str(&config.text).map_err(|e| bad(e.to_string()))?;
     let Some(section) = file.serve else {
         return Ok(Vec::new());
     };
-    // The file names where passwords are: like the org credentials, only its owner may
-    // read or change it.
-    crate::auth::sources::owner_only(path, "config file")
-        .map_err(|e| ServeError::Users(e.to_string()))?;
     if section.users.len() > MAX_USERS {
         return Err(bad(format!(
             "serve.users lists {} users; at most {MAX_USERS} are read",
@@ -417,6 +416,48 @@ mod tests {
         );
         let err = read(&cfg, &[("X", "x-pw")]).unwrap_err().to_string();
         assert!(err.contains("chmod 600"), "{err}");
+    }
+
+    /// The error of loading org credentials from the config file at `path`.
+    fn credentials_error(path: &Path) -> String {
+        let flags = crate::auth::sources::Flags {
+            config: Some(path.to_path_buf()),
+            ..Default::default()
+        };
+        let dir = path.parent().unwrap().to_path_buf();
+        crate::auth::sources::load(&crate::auth::sources::Inputs {
+            flags: &flags,
+            env: &|_| None,
+            home: Some(dir.clone()),
+            cwd: dir,
+            config_dir: None,
+            server_template: None,
+        })
+        .map(|_| ())
+        .expect_err("the credentials refuse the file")
+        .to_string()
+    }
+
+    #[test]
+    fn the_config_file_is_refused_as_the_org_credentials_refuse_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let oversize = format!("# {}\norgs: {{}}\n", "x".repeat(1024 * 1024));
+        let cases = [
+            // Others can read it: refused even without a serve section.
+            (
+                "orgs: {}\n",
+                0o644,
+                "can be read by other users (mode 644): run chmod 600",
+            ),
+            ("serve:\n  users: [\n", 0o600, "is not valid YAML"),
+            (oversize.as_str(), 0o600, "is larger than 1024 KiB"),
+        ];
+        for (text, mode, want) in cases {
+            let cfg = write(dir.path(), "config.yaml", text, mode);
+            let err = read(&cfg, &[]).expect_err(want).to_string();
+            assert!(err.contains(want), "{want}: {err}");
+            assert_eq!(err, credentials_error(&cfg), "{want}");
+        }
     }
 
     #[test]

@@ -1,65 +1,16 @@
-//! Loopback servers and helpers shared by the execute-stage tests.
+//! Helpers of the execute-stage tests: a client with a token bound to the loopback servers of
+//! [`super::server`], requests, and recorded progress events.
 
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, Response};
-use axum::Router;
 use oktaql::exec::{Client, ClientConfig, MemoryDiagnostics};
 use oktaql::plan::HttpRequest;
 use oktaql::provider::ResponseShape;
-use serde_json::Value;
+
+pub use super::server::{json, serve_router, Nth, S};
 
 pub const TOKEN: &str = "00tok-SECRET-token-value";
-
-/// What a test server saw.
-#[derive(Default)]
-pub struct Seen {
-    /// Requests received.
-    pub hits: AtomicUsize,
-    /// The `Authorization` header of each request.
-    pub auth: Mutex<Vec<Option<String>>>,
-    /// Bodies a handler chose to keep.
-    pub bodies: Mutex<Vec<String>>,
-    /// `http://127.0.0.1:<port>` of the server.
-    pub base: Mutex<String>,
-}
-
-impl Seen {
-    pub fn record(&self, headers: &HeaderMap) -> usize {
-        let auth = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        self.auth.lock().unwrap().push(auth);
-        self.hits.fetch_add(1, Ordering::SeqCst) + 1
-    }
-    pub fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
-    }
-    pub fn base(&self) -> String {
-        self.base.lock().unwrap().clone()
-    }
-}
-
-pub type S = State<Arc<Seen>>;
-
-/// Serves `router` on 127.0.0.1 and returns its address and what it saw.
-pub async fn serve(router: Router<Arc<Seen>>) -> (SocketAddr, Arc<Seen>) {
-    let seen = Arc::new(Seen::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    *seen.base.lock().unwrap() = format!("http://{addr}");
-    let app = router.with_state(seen.clone());
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
-    (addr, seen)
-}
 
 pub fn client(f: impl FnOnce(&mut ClientConfig)) -> (Client, Arc<MemoryDiagnostics>) {
     let mut cfg = ClientConfig {
@@ -97,14 +48,6 @@ pub fn req(method: &str, verb: &str, url: String) -> HttpRequest {
         response_shape: ResponseShape::Array,
         bound: vec![],
     }
-}
-
-pub fn json_response(status: u16, body: Value) -> Response<Body> {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap()
 }
 
 pub fn epoch_secs() -> u64 {

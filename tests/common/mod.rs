@@ -1,5 +1,6 @@
 //! Shared by the integration tests: the `oktaql` binary run against a sandbox on its own
-//! runtime ([`cli`]), loopback servers that record what they receive ([`exec`], [`security`],
+//! runtime ([`cli`]), the loopback server that records what it receives ([`server`], with the
+//! helpers of the execute-stage and security tests in [`exec`] and [`security`];
 //! [`registry`]'s canned pages), the reference registry that skips visibly when it is not
 //! checked out ([`registry`]), and a doc's runnable SQL blocks ([`docs`]).
 //!
@@ -12,6 +13,7 @@ pub mod docs;
 pub mod exec;
 pub mod registry;
 pub mod security;
+pub mod server;
 
 /// Says on the test process's stderr, past the harness's output capture (so that it shows
 /// in a plain `cargo test` run), that a check was skipped and why; once per message.

@@ -119,7 +119,7 @@ async fn a_missing_scope_is_refused_at_plan_time() {
 #[tokio::test]
 async fn a_credential_reaches_only_its_org() {
     let sb = sandbox(false).await;
-    let (addr, seen) = exec::serve(Router::new().fallback(|| async { "[]" })).await;
+    let (addr, seen) = exec::serve_router(Router::new().fallback(|| async { "[]" })).await;
     let diag = Arc::new(MemoryDiagnostics::new());
     let e = engine(
         app_org(&sb, &ALL, false),
@@ -137,7 +137,7 @@ async fn a_credential_reaches_only_its_org() {
         assert!(err.contains("no credentials for org"), "{sql}: {err}");
         assert!(err.contains(&format!("http://{addr}/globex")), "{err}");
     }
-    assert_eq!(seen.hits(), 0, "the other server saw nothing");
+    assert_eq!(seen.count(), 0, "the other server saw nothing");
     assert_eq!(
         sb.token_requests(),
         0,
@@ -146,7 +146,7 @@ async fn a_credential_reaches_only_its_org() {
     // The configured org's name selects its URL, whatever the server template says.
     let out = run(&e, &format!("SELECT id FROM okta.apps.secrets WHERE subdomain = '{DEMO_ORG}' AND appId = '{DEMO_APP_TWO_SECRETS}'")).await.unwrap();
     assert_eq!(out.rows.unwrap().rows.len(), 2);
-    assert_eq!(seen.hits(), 0);
+    assert_eq!(seen.count(), 0);
     sb.shutdown().await;
 }
 
@@ -519,7 +519,7 @@ async fn a_403_for_scope_names_the_scope_to_grant() {
         );
         (StatusCode::FORBIDDEN, h, r#"{"errorCode":"E0000006","errorSummary":"You do not have permission to perform the requested action"}"#)
     });
-    let (_addr, seen) = exec::serve(router).await;
+    let (_addr, seen) = exec::serve_router(router).await;
     let (client, _) = exec::client(|_| {});
     let err = client
         .send(&exec::req(
@@ -581,32 +581,28 @@ fn our_provider_documents_carry_the_specs_scopes() {
 /// reused), not an overflow when the refresh moment is computed.
 #[tokio::test]
 async fn a_token_lifetime_beyond_any_clock_is_capped_not_a_panic() {
-    use crate::common::exec::{json_response, serve, S};
-    use axum::http::HeaderMap;
+    use crate::common::exec::{json, serve_router};
     use axum::routing::{get, post};
     let router = Router::new()
         .route(
             "/my-org/oauth2/v1/token",
-            post(
-                |axum::extract::State(seen): S, headers: HeaderMap| async move {
-                    seen.record(&headers);
-                    json_response(
-                        200,
-                        serde_json::json!({
-                            "token_type": "Bearer",
-                            "access_token": "canned-access-token",
-                            "expires_in": u64::MAX,
-                            "scope": "okta.apps.read"
-                        }),
-                    )
-                },
-            ),
+            post(|| async {
+                json(
+                    200,
+                    serde_json::json!({
+                        "token_type": "Bearer",
+                        "access_token": "canned-access-token",
+                        "expires_in": u64::MAX,
+                        "scope": "okta.apps.read"
+                    }),
+                )
+            }),
         )
         .route(
             "/my-org/api/v1/apps/{app}/credentials/secrets",
-            get(|| async { json_response(200, serde_json::json!([])) }),
+            get(|| async { json(200, serde_json::json!([])) }),
         );
-    let (addr, seen) = serve(router).await;
+    let (addr, seen) = serve_router(router).await;
     let org = Org {
         name: DEMO_ORG.into(),
         url: format!("http://{addr}/{DEMO_ORG}"),
@@ -627,7 +623,13 @@ async fn a_token_lifetime_beyond_any_clock_is_capped_not_a_panic() {
         let out = run(&e, &sql).await.unwrap();
         assert_eq!(out.rows.unwrap().rows.len(), 0);
     }
-    assert_eq!(seen.hits(), 1, "one token request, the token reused");
+    let token_requests = seen
+        .hits()
+        .iter()
+        .filter(|h| h.target == "/my-org/oauth2/v1/token")
+        .count();
+    assert_eq!(token_requests, 1, "one token request, the token reused");
+    assert_eq!(seen.count(), 3, "the token and two reads");
 }
 
 /// The System Log names the credential's principal as the actor (the service app's client id

@@ -15,7 +15,14 @@ use crate::common::docs::{blocks, column};
 async fn rotation_doc_queries_run() {
     let doc =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rotation.md")).unwrap();
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    // The well-known demo apps and a few dozen generated ones: the scans below read every
+    // app's secrets, and the doc's results do not need the default 260 apps.
+    let sandbox = Sandbox::start(SandboxConfig {
+        demo_apps: 40,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
     let mut config = EngineConfig::new(Registry::embedded());
     config.server_url = Some(sandbox.url_template());
     config.client = ClientConfig {

@@ -17,21 +17,20 @@ use serde_json::{json, Value};
 #[tokio::test]
 async fn array_rows_headers_query_and_bound_columns() {
     async fn secrets(
-        State(s): S,
         Path(app): Path<String>,
         Query(q): Query<Vec<(String, String)>>,
         h: HeaderMap,
     ) -> Response<Body> {
-        s.record(&h);
         assert_eq!(h["accept"], "application/json");
         assert!(h["user-agent"].to_str().unwrap().starts_with("oktaql/"));
         assert!(h.get("content-type").is_none(), "no body, no content type");
-        json_response(
+        json(
             200,
             json!([{"id": "s1", "app": app, "q": q}, {"id": "s2", "appId": "from-okta"}]),
         )
     }
-    let (addr, seen) = serve(Router::new().route("/api/v1/apps/{app}/secrets", get(secrets))).await;
+    let (addr, seen) =
+        serve_router(Router::new().route("/api/v1/apps/{app}/secrets", get(secrets))).await;
     let (c, diag) = client(|_| {});
     let mut r = req(
         "list_oauth2_client_secrets",
@@ -60,21 +59,13 @@ async fn array_rows_headers_query_and_bound_columns() {
         rows[1]["appId"], "from-okta",
         "bound column never overwrites"
     );
-    assert_eq!(seen.hits(), 1);
-    assert_eq!(
-        seen.auth.lock().unwrap()[0].as_deref(),
-        Some(&*format!("SSWS {TOKEN}"))
-    );
+    assert_eq!(seen.count(), 1);
+    assert_eq!(seen.auth()[0].as_deref(), Some(&*format!("SSWS {TOKEN}")));
     assert!(diag.messages().is_empty(), "{:?}", diag.messages());
 }
 
 /// Three pages of two users; page 1 carries self+next in one header, page 2 two headers.
-async fn users(
-    State(s): S,
-    Query(q): Query<Vec<(String, String)>>,
-    h: HeaderMap,
-) -> Response<Body> {
-    s.record(&h);
+async fn users(State(s): S, Query(q): Query<Vec<(String, String)>>) -> Response<Body> {
     let after = q
         .iter()
         .find(|(k, _)| k == "after")
@@ -112,7 +103,7 @@ async fn users(
 
 #[tokio::test]
 async fn the_progress_observer_gets_pages_and_fan_out_counts() {
-    let (addr, _) = serve(Router::new().route("/api/v1/users", get(users))).await;
+    let (addr, _) = serve_router(Router::new().route("/api/v1/users", get(users))).await;
     let progress = std::sync::Arc::new(RecordedProgress::default());
     let (c, _) = client(|_| {});
     let c = c.with_progress(progress.clone());
@@ -155,7 +146,7 @@ async fn the_progress_observer_gets_pages_and_fan_out_counts() {
 
 #[tokio::test]
 async fn pagination_follows_link_next_across_three_pages() {
-    let (addr, seen) = serve(Router::new().route("/api/v1/users", get(users))).await;
+    let (addr, seen) = serve_router(Router::new().route("/api/v1/users", get(users))).await;
     let (c, diag) = client(|_| {});
     let mut r = req("list_users", "GET", format!("http://{addr}/api/v1/users"));
     r.query = vec![("limit".into(), "2".into())];
@@ -165,11 +156,9 @@ async fn pagination_follows_link_next_across_three_pages() {
     let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["00u1", "00u2", "00u3", "00u4", "00u5", "00u6"]);
     assert!(rows.iter().all(|r| r["subdomain"] == "acme"));
-    assert_eq!(seen.hits(), 3);
+    assert_eq!(seen.count(), 3);
     assert!(seen
-        .auth
-        .lock()
-        .unwrap()
+        .auth()
         .iter()
         .all(|a| a.as_deref() == Some(&*format!("SSWS {TOKEN}"))));
     assert!(diag.messages().is_empty());
@@ -181,13 +170,13 @@ async fn pagination_follows_link_next_across_three_pages() {
 
 #[tokio::test]
 async fn page_limit_truncates_with_a_notice() {
-    let (addr, seen) = serve(Router::new().route("/api/v1/users", get(users))).await;
+    let (addr, seen) = serve_router(Router::new().route("/api/v1/users", get(users))).await;
     let (c, diag) = client(|cfg| cfg.max_pages = Some(2));
     let mut r = req("list_users", "GET", format!("http://{addr}/api/v1/users"));
     r.paginate = true;
     let rows = c.send(&r).await.unwrap();
     assert_eq!(rows.len(), 4);
-    assert_eq!(seen.hits(), 2);
+    assert_eq!(seen.count(), 2);
     let msgs = diag.messages();
     assert_eq!(msgs.len(), 1, "{msgs:?}");
     assert!(
@@ -200,16 +189,11 @@ async fn page_limit_truncates_with_a_notice() {
 
 #[tokio::test]
 async fn next_page_on_another_server_is_refused() {
-    let (other, other_seen) = serve(Router::new().route(
-        "/{*rest}",
-        any(|State(s): S, h: HeaderMap| async move {
-            s.record(&h);
-            json_response(200, json!([]))
-        }),
-    ))
-    .await;
+    let (other, other_seen) =
+        serve_router(Router::new().route("/{*rest}", any(|| async move { json(200, json!([])) })))
+            .await;
     let next = format!("<http://{other}/api/v1/users?after=2>; rel=\"next\"");
-    let (addr, _) = serve(Router::new().route(
+    let (addr, _) = serve_router(Router::new().route(
         "/api/v1/users",
         get(move || {
             let next = next.clone();
@@ -229,7 +213,7 @@ async fn next_page_on_another_server_is_refused() {
     assert!(matches!(err, ExecError::ForeignNextPage { .. }), "{err:?}");
     assert!(err.to_string().contains(&other.to_string()), "{err}");
     assert_eq!(
-        other_seen.hits(),
+        other_seen.count(),
         0,
         "the token never reached the other server"
     );
@@ -237,10 +221,8 @@ async fn next_page_on_another_server_is_refused() {
 
 #[tokio::test]
 async fn okta_error_body_becomes_a_clear_error() {
-    async fn create(State(s): S, h: HeaderMap, body: String) -> Response<Body> {
-        s.record(&h);
+    async fn create(h: HeaderMap) -> Response<Body> {
         assert_eq!(h["content-type"], "application/json");
-        s.bodies.lock().unwrap().push(body);
         Response::builder()
             .status(400)
             .header("x-okta-request-id", "reqAbc123")
@@ -257,7 +239,8 @@ async fn okta_error_body_becomes_a_clear_error() {
             ))
             .unwrap()
     }
-    let (addr, seen) = serve(Router::new().route("/secrets", axum::routing::post(create))).await;
+    let (addr, seen) =
+        serve_router(Router::new().route("/secrets", axum::routing::post(create))).await;
     let (c, _) = client(|_| {});
     let mut r = req(
         "create_oauth2_client_secret",
@@ -283,27 +266,23 @@ async fn okta_error_body_becomes_a_clear_error() {
         err.to_string(),
         "Okta returned 400 Bad Request (E0000001): Api validation failed: client_secret — cause: You can't have more than two client secrets. [create_oauth2_client_secret, request id reqAbc123]"
     );
-    assert_eq!(seen.hits(), 1, "a 400 is not retried");
-    let sent: Value = serde_json::from_str(&seen.bodies.lock().unwrap()[0]).unwrap();
+    assert_eq!(seen.count(), 1, "a 400 is not retried");
+    let sent: Value = serde_json::from_str(&seen.bodies()[0]).unwrap();
     assert_eq!(sent, json!({"client_secret": "x", "status": "ACTIVE"}));
 }
 
 #[tokio::test]
 async fn redirect_to_another_port_never_receives_the_token() {
-    let (thief, thief_seen) = serve(Router::new().route(
+    let (thief, thief_seen) = serve_router(Router::new().route(
         "/{*rest}",
-        any(|State(s): S, h: HeaderMap| async move {
-            s.record(&h);
-            json_response(200, json!([{"stolen": true}]))
-        }),
+        any(|| async move { json(200, json!([{"stolen": true}])) }),
     ))
     .await;
-    let (addr, seen) = serve(
+    let (addr, seen) = serve_router(
         Router::new()
             .route(
                 "/away",
-                get(move |State(s): S, h: HeaderMap| async move {
-                    s.record(&h);
+                get(move || async move {
                     Response::builder()
                         .status(302)
                         .header("location", format!("http://{thief}/steal"))
@@ -313,8 +292,7 @@ async fn redirect_to_another_port_never_receives_the_token() {
             )
             .route(
                 "/to-localhost",
-                get(|State(s): S, h: HeaderMap| async move {
-                    s.record(&h);
+                get(|State(s): S| async move {
                     let port = s.base().rsplit(':').next().unwrap().to_string();
                     Response::builder()
                         .status(307)
@@ -325,8 +303,7 @@ async fn redirect_to_another_port_never_receives_the_token() {
             )
             .route(
                 "/old",
-                get(|State(s): S, h: HeaderMap| async move {
-                    s.record(&h);
+                get(|| async move {
                     Response::builder()
                         .status(301)
                         .header("location", "/landing")
@@ -336,10 +313,7 @@ async fn redirect_to_another_port_never_receives_the_token() {
             )
             .route(
                 "/landing",
-                get(|State(s): S, h: HeaderMap| async move {
-                    s.record(&h);
-                    json_response(200, json!([{"landed": true}]))
-                }),
+                get(|| async move { json(200, json!([{"landed": true}])) }),
             ),
     )
     .await;
@@ -360,7 +334,7 @@ async fn redirect_to_another_port_never_receives_the_token() {
         other => panic!("unexpected {other:?}"),
     }
     assert!(err.to_string().contains(&thief.to_string()), "{err}");
-    assert_eq!(thief_seen.hits(), 0, "the other port got nothing");
+    assert_eq!(thief_seen.count(), 0, "the other port got nothing");
 
     // Another host name for the same server is another host too.
     let err = c
@@ -375,7 +349,7 @@ async fn redirect_to_another_port_never_receives_the_token() {
         matches!(err, ExecError::Redirect { status: 307, .. }),
         "{err:?}"
     );
-    assert_eq!(seen.hits(), 2, "/landing was not requested via localhost");
+    assert_eq!(seen.count(), 2, "/landing was not requested via localhost");
 
     // A redirect on the same server is followed, with the token.
     let rows = c
@@ -383,7 +357,7 @@ async fn redirect_to_another_port_never_receives_the_token() {
         .await
         .unwrap();
     assert_eq!(rows[0]["landed"], true);
-    let auth = seen.auth.lock().unwrap();
+    let auth = seen.auth();
     assert_eq!(auth.len(), 4);
     assert_eq!(auth[3].as_deref(), Some(&*format!("SSWS {TOKEN}")));
 }
@@ -417,7 +391,7 @@ async fn insecure_urls_are_refused_before_connecting() {
 
 #[tokio::test]
 async fn success_body_that_is_not_json_is_a_clear_error() {
-    let (addr, _) = serve(Router::new().route(
+    let (addr, _) = serve_router(Router::new().route(
         "/apps",
         get(|| async { "<html><body>Sign in</body></html>" }),
     ))
@@ -436,8 +410,10 @@ async fn success_body_that_is_not_json_is_a_clear_error() {
 
 #[tokio::test]
 async fn empty_answers_give_no_rows() {
-    let (addr, _) =
-        serve(Router::new().route("/secrets/{id}", any(|| async { StatusCode::NO_CONTENT }))).await;
+    let (addr, _) = serve_router(
+        Router::new().route("/secrets/{id}", any(|| async { StatusCode::NO_CONTENT })),
+    )
+    .await;
     let (c, _) = client(|_| {});
     let mut r = req(
         "delete_secret",
@@ -451,10 +427,10 @@ async fn empty_answers_give_no_rows() {
 
 #[tokio::test]
 async fn debug_trace_masks_the_token_and_secrets() {
-    let (addr, _) = serve(Router::new().route(
+    let (addr, _) = serve_router(Router::new().route(
         "/secrets",
         any(|| async {
-            json_response(
+            json(
                 201,
                 json!({"id": "s1", "client_secret": "RESPONSE-SECRET-VALUE", "secret_hash": "h"}),
             )

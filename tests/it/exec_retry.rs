@@ -12,8 +12,8 @@ use tokio::time::Instant;
 
 use crate::common::exec::*;
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Response, StatusCode};
+use axum::extract::{Extension, Path};
+use axum::http::{Response, StatusCode};
 use axum::routing::{any, get};
 use axum::Router;
 use oktaql::exec::ExecError;
@@ -26,8 +26,8 @@ const DATE: &str = "Sun, 06 Nov 1994 08:49:37 GMT";
 /// [`DATE`] in epoch seconds.
 const DATE_EPOCH: u64 = 784111777;
 
-async fn html_502_first(State(s): S, h: HeaderMap) -> Response<Body> {
-    if s.record(&h) == 1 {
+async fn html_502_first(Extension(Nth(n)): Extension<Nth>) -> Response<Body> {
+    if n == 1 {
         Response::builder()
             .status(502)
             .header("content-type", "text/html")
@@ -36,20 +36,20 @@ async fn html_502_first(State(s): S, h: HeaderMap) -> Response<Body> {
             ))
             .unwrap()
     } else {
-        json_response(200, json!([{"id": "app1"}]))
+        json(200, json!([{"id": "app1"}]))
     }
 }
 
 #[tokio::test(start_paused = true)]
 async fn get_is_retried_after_an_html_502() {
-    let (addr, seen) = serve(Router::new().route("/apps", get(html_502_first))).await;
+    let (addr, seen) = serve_router(Router::new().route("/apps", get(html_502_first))).await;
     let (c, diag) = client(|_| {});
     let rows = c
         .send(&req("list_apps", "GET", format!("http://{addr}/apps")))
         .await
         .unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(seen.hits(), 2);
+    assert_eq!(seen.count(), 2);
     let msgs = diag.messages();
     assert_eq!(msgs.len(), 1, "{msgs:?}");
     assert!(
@@ -61,10 +61,9 @@ async fn get_is_retried_after_an_html_502() {
 
 #[tokio::test(start_paused = true)]
 async fn get_gives_up_after_three_retries_with_an_excerpt() {
-    let (addr, seen) = serve(Router::new().route(
+    let (addr, seen) = serve_router(Router::new().route(
         "/apps",
-        get(|State(s): S, h: HeaderMap| async move {
-            s.record(&h);
+        get(|| async move {
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "<html><body><h1>Service   Unavailable</h1>\n<p>try later</p></body></html>",
@@ -87,18 +86,15 @@ async fn get_gives_up_after_three_retries_with_an_excerpt() {
         other => panic!("unexpected {other:?}"),
     }
     assert!(!err.to_string().contains('<'), "{err}");
-    assert_eq!(seen.hits(), 4, "one try and three retries");
+    assert_eq!(seen.count(), 4, "one try and three retries");
     assert_eq!(diag.messages().len(), 3);
 }
 
 #[tokio::test(start_paused = true)]
 async fn post_is_not_retried_after_a_503() {
-    let (addr, seen) = serve(Router::new().route(
+    let (addr, seen) = serve_router(Router::new().route(
         "/secrets",
-        any(|State(s): S, h: HeaderMap| async move {
-            s.record(&h);
-            (StatusCode::SERVICE_UNAVAILABLE, "busy")
-        }),
+        any(|| async move { (StatusCode::SERVICE_UNAVAILABLE, "busy") }),
     ))
     .await;
     let (c, diag) = client(|_| {});
@@ -115,7 +111,7 @@ async fn post_is_not_retried_after_a_503() {
         text.contains("outcome is unknown") && text.contains("SELECT"),
         "{text}"
     );
-    assert_eq!(seen.hits(), 1, "never retried");
+    assert_eq!(seen.count(), 1, "never retried");
     // DELETE neither.
     let err = c
         .send(&req(
@@ -126,14 +122,14 @@ async fn post_is_not_retried_after_a_503() {
         .await
         .unwrap_err();
     assert!(matches!(err, ExecError::OutcomeUnknown { .. }), "{err:?}");
-    assert_eq!(seen.hits(), 2);
+    assert_eq!(seen.count(), 2);
     assert!(diag.messages().is_empty());
 }
 
 #[tokio::test(start_paused = true)]
 async fn rate_limited_post_waits_for_the_reset_and_retries() {
-    async fn limited(State(s): S, h: HeaderMap) -> Response<Body> {
-        if s.record(&h) == 1 {
+    async fn limited(Extension(Nth(n)): Extension<Nth>) -> Response<Body> {
+        if n == 1 {
             Response::builder()
                 .status(429)
                 .header("date", DATE)
@@ -145,10 +141,10 @@ async fn rate_limited_post_waits_for_the_reset_and_retries() {
                 ))
                 .unwrap()
         } else {
-            json_response(201, json!({"id": "sec1"}))
+            json(201, json!({"id": "sec1"}))
         }
     }
-    let (addr, seen) = serve(Router::new().route("/secrets", any(limited))).await;
+    let (addr, seen) = serve_router(Router::new().route("/secrets", any(limited))).await;
     let (c, diag) = client(|_| {});
     let mut r = req(
         "create_oauth2_client_secret",
@@ -161,7 +157,7 @@ async fn rate_limited_post_waits_for_the_reset_and_retries() {
     let rows = c.send(&r).await.unwrap();
     let elapsed = started.elapsed();
     assert_eq!(rows[0]["id"], "sec1");
-    assert_eq!(seen.hits(), 2, "a 429 is retried even for POST");
+    assert_eq!(seen.count(), 2, "a 429 is retried even for POST");
     // The second until the reset, plus under 150 ms of jitter.
     assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
     assert!(elapsed < Duration::from_millis(1150), "{elapsed:?}");
@@ -175,8 +171,8 @@ async fn rate_limited_post_waits_for_the_reset_and_retries() {
 
 #[tokio::test(start_paused = true)]
 async fn the_progress_observer_hears_of_rate_limit_waits() {
-    async fn limited(State(s): S, h: HeaderMap) -> Response<Body> {
-        if s.record(&h) == 1 {
+    async fn limited(Extension(Nth(n)): Extension<Nth>) -> Response<Body> {
+        if n == 1 {
             Response::builder()
                 .status(429)
                 .header("date", DATE)
@@ -184,10 +180,10 @@ async fn the_progress_observer_hears_of_rate_limit_waits() {
                 .body(Body::empty())
                 .unwrap()
         } else {
-            json_response(200, json!([]))
+            json(200, json!([]))
         }
     }
-    let (addr, _) = serve(Router::new().route("/apps", any(limited))).await;
+    let (addr, _) = serve_router(Router::new().route("/apps", any(limited))).await;
     let progress = std::sync::Arc::new(RecordedProgress::default());
     let (c, _) = client(|_| {});
     let c = c.with_progress(progress.clone());
@@ -208,10 +204,9 @@ async fn the_progress_observer_hears_of_rate_limit_waits() {
 
 #[tokio::test(start_paused = true)]
 async fn rate_limit_reset_beyond_the_allowed_wait_is_an_error() {
-    let (addr, seen) = serve(Router::new().route(
+    let (addr, seen) = serve_router(Router::new().route(
         "/apps",
-        get(|State(s): S, h: HeaderMap| async move {
-            s.record(&h);
+        get(|| async move {
             Response::builder()
                 .status(429)
                 .header("x-rate-limit-reset", (epoch_secs() + 120).to_string())
@@ -233,15 +228,14 @@ async fn rate_limit_reset_beyond_the_allowed_wait_is_an_error() {
         Duration::ZERO,
         "no wait when the reset is too far"
     );
-    assert_eq!(seen.hits(), 1);
+    assert_eq!(seen.count(), 1);
 }
 
 #[tokio::test(start_paused = true)]
 async fn low_rate_limit_budget_spreads_requests_and_says_so_once() {
-    let (addr, seen) = serve(Router::new().route(
+    let (addr, seen) = serve_router(Router::new().route(
         "/apps",
-        get(|State(s): S, h: HeaderMap| async move {
-            s.record(&h);
+        get(|| async move {
             Response::builder()
                 .header("date", DATE)
                 .header("x-rate-limit-limit", "100")
@@ -266,7 +260,7 @@ async fn low_rate_limit_budget_spreads_requests_and_says_so_once() {
     let results = c.send_all(&vec![r.clone(); 4]).await;
     assert!(results.iter().all(Result::is_ok));
     assert_eq!(started.elapsed(), Duration::from_secs(1));
-    assert_eq!(seen.hits(), 7);
+    assert_eq!(seen.count(), 7);
     let notices: Vec<String> = diag
         .messages()
         .into_iter()
@@ -334,15 +328,15 @@ async fn send_all_keeps_order_and_bounds_concurrency() {
         tokio::time::sleep(Duration::from_millis(10 * (10 - i))).await;
         IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
         if i == 4 {
-            json_response(
+            json(
                 404,
                 json!({"errorCode": "E0000007", "errorSummary": "Not found: Resource not found: 4 (AppInstance)"}),
             )
         } else {
-            json_response(200, json!({"id": i}))
+            json(200, json!({"id": i}))
         }
     }
-    let (addr, _) = serve(Router::new().route("/apps/{i}", get(item))).await;
+    let (addr, _) = serve_router(Router::new().route("/apps/{i}", get(item))).await;
     let (c, _) = client(|cfg| cfg.concurrency = 3);
     let reqs: Vec<HttpRequest> = (0..10)
         .map(|i| {
@@ -370,10 +364,9 @@ async fn send_all_keeps_order_and_bounds_concurrency() {
 
 #[tokio::test(start_paused = true)]
 async fn timeout_names_the_flag_and_is_not_retried() {
-    let (addr, seen) = serve(Router::new().route(
+    let (addr, seen) = serve_router(Router::new().route(
         "/slow",
-        any(|State(s): S, h: HeaderMap| async move {
-            s.record(&h);
+        any(|| async move {
             tokio::time::sleep(Duration::from_secs(3)).await;
             "[]"
         }),
@@ -399,15 +392,14 @@ async fn timeout_names_the_flag_and_is_not_retried() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("outcome is unknown"), "{err}");
-    assert_eq!(seen.hits(), 2);
+    assert_eq!(seen.count(), 2);
 }
 
 #[tokio::test(start_paused = true)]
 async fn dropping_send_all_stops_the_fan_out() {
-    let (addr, seen) = serve(Router::new().route(
+    let (addr, seen) = serve_router(Router::new().route(
         "/slow/{i}",
-        get(|State(s): S, h: HeaderMap| async move {
-            s.record(&h);
+        get(|| async move {
             tokio::time::sleep(Duration::from_millis(300)).await;
             "[]"
         }),
@@ -421,7 +413,7 @@ async fn dropping_send_all_stops_the_fan_out() {
     assert!(cut.is_err(), "still running when dropped");
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(
-        seen.hits(),
+        seen.count(),
         2,
         "no request starts after the future is dropped"
     );

@@ -142,21 +142,21 @@ async fn an_error_is_masked_with_secrets_that_reads_in_flight_received() {
         "/{org}/api/v1/apps/{app}/credentials/secrets",
         get(|Path((_org, app)): Path<(String, String)>| async move {
             if app == "0oaFAIL" {
-                crate::common::exec::json_response(
+                crate::common::exec::json(
                     400,
                     serde_json::json!({"errorCode": "E0000001", "errorSummary": format!("Api validation failed near {SECRET}")}),
                 )
             } else {
                 // Answers after the failure has been read.
                 tokio::time::sleep(Duration::from_millis(300)).await;
-                crate::common::exec::json_response(
+                crate::common::exec::json(
                     200,
                     serde_json::json!([{"id": "ocs1", "status": "ACTIVE", "client_secret": SECRET}]),
                 )
             }
         }),
     );
-    let (addr, _seen) = crate::common::exec::serve(router).await;
+    let (addr, _seen) = crate::common::exec::serve_router(router).await;
     let mut config = EngineConfig::new(Registry::embedded());
     config.server_url = Some(format!("http://{addr}/{{subdomain}}"));
     config.client.token = Some("test-token".into());
