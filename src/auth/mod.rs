@@ -112,6 +112,9 @@ pub struct LooseToken {
 #[derive(Debug, Default)]
 pub struct Credentials {
     orgs: Vec<Org>,
+    /// Each org's URL parsed once (`None` when it does not parse: nothing goes under it),
+    /// in the order of `orgs`: every request is matched against them.
+    bases: Vec<Option<Url>>,
     default: Option<String>,
     loose: Option<LooseToken>,
     /// Scopes each service-app org needs, recorded as statements are checked.
@@ -222,6 +225,7 @@ impl Credentials {
     /// Configured orgs (names unique), with an optional default org name.
     pub fn new(orgs: Vec<Org>, default: Option<String>) -> Credentials {
         Credentials {
+            bases: orgs.iter().map(|o| Url::parse(&o.url).ok()).collect(),
             orgs,
             default,
             ..Credentials::default()
@@ -325,10 +329,22 @@ impl Credentials {
     pub fn grant_for(&self, url: &str) -> Result<Grant<'_>, AuthError> {
         let parsed =
             Url::parse(url).map_err(|e| AuthError::Config(format!("invalid URL {url}: {e}")))?;
+        self.grant(url, &parsed)
+    }
+
+    /// [`Credentials::grant_for`] for a URL parsed already (the HTTP client's).
+    pub fn grant_for_url(&self, parsed: &Url) -> Result<Grant<'_>, AuthError> {
+        self.grant(parsed.as_str(), parsed)
+    }
+
+    /// The grant for `url`, which `parsed` is the parsed form of.
+    fn grant(&self, url: &str, parsed: &Url) -> Result<Grant<'_>, AuthError> {
         if let Some(org) = self
             .orgs
             .iter()
-            .filter(|o| under(&parsed, &o.url))
+            .zip(&self.bases)
+            .filter(|(_, base)| base.as_ref().is_some_and(|b| under_url(parsed, b)))
+            .map(|(o, _)| o)
             .max_by_key(|o| o.url.len())
         {
             return Ok(match &org.credential {
@@ -339,32 +355,33 @@ impl Credentials {
                 Credential::ServiceApp(app) => Grant::ServiceApp(org, app),
             });
         }
-        let label = org_label(&parsed);
         let Some(loose) = &self.loose else {
+            let label = org_label(parsed);
             return Err(AuthError::NoCredentials {
-                org: label.clone(),
                 hint: self.hint(&label),
+                org: label,
             });
         };
         if let Some(t) = &loose.template {
             return match template_org(t, url) {
-                Some(base) => {
-                    let _ = base;
-                    Ok(Grant::Token {
-                        org: t,
-                        token: &loose.token,
+                Some(_) => Ok(Grant::Token {
+                    org: t,
+                    token: &loose.token,
+                }),
+                None => {
+                    let label = org_label(parsed);
+                    Err(AuthError::NoCredentials {
+                        hint: format!(
+                            "{} is bound to the server URL template {t}, which does not serve it; {}",
+                            loose.source,
+                            self.hint(&label)
+                        ),
+                        org: label,
                     })
                 }
-                None => Err(AuthError::NoCredentials {
-                    hint: format!(
-                        "{} is bound to the server URL template {t}, which does not serve it; {}",
-                        loose.source,
-                        self.hint(&label)
-                    ),
-                    org: label,
-                }),
             };
         }
+        let label = org_label(parsed);
         let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
         if parsed.scheme() != "https" || !is_okta_domain(&host) {
             return Err(AuthError::LooseTokenForeignHost {
@@ -430,18 +447,27 @@ impl Credentials {
 /// Whether `url` lies under the org URL `base`: same scheme, host and port, and a path
 /// that is the base's path or continues it after a `/`.
 pub fn under(url: &Url, base: &str) -> bool {
-    let Ok(b) = Url::parse(base) else {
-        return false;
-    };
+    Url::parse(base).is_ok_and(|b| under_url(url, &b))
+}
+
+/// [`under`] for an org URL parsed already.
+pub fn under_url(url: &Url, b: &Url) -> bool {
     if url.scheme() != b.scheme()
-        || url.host_str().map(str::to_ascii_lowercase) != b.host_str().map(str::to_ascii_lowercase)
+        || !url
+            .host_str()
+            .zip(b.host_str())
+            .map_or(url.host_str() == b.host_str(), |(h, bh)| {
+                h.eq_ignore_ascii_case(bh)
+            })
         || url.port_or_known_default() != b.port_or_known_default()
     {
         return false;
     }
     let bp = b.path().trim_end_matches('/');
     let p = url.path();
-    bp.is_empty() || p == bp || p.starts_with(&format!("{bp}/"))
+    bp.is_empty()
+        || p.strip_prefix(bp)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// The org of a URL as shown in messages: `scheme://host[:port]`, plus the first path

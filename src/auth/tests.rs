@@ -126,3 +126,53 @@ fn missing_scopes_are_refused_and_needed_ones_recorded() {
     assert_eq!(c.scopes_for(o, a), vec!["okta.apps.read".to_string()]);
     assert!(!format!("{:?}", c.orgs()).contains("00tokenvalue"));
 }
+
+#[test]
+fn a_parsed_url_gets_the_same_credential_as_its_text() {
+    let c = Credentials::new(
+        vec![
+            token_org("acme", "https://acme.okta.com"),
+            token_org("sb", "http://127.0.0.1:8787/my-org"),
+            token_org("deep", "http://127.0.0.1:8787/my-org/deeper"),
+            token_org("broken", "not a url"),
+        ],
+        None,
+    );
+    for url in [
+        "https://acme.okta.com/api/v1/apps",
+        "https://ACME.okta.com:443/api/v1/apps",
+        "http://127.0.0.1:8787/my-org",
+        "http://127.0.0.1:8787/my-org/api/v1/apps",
+        "http://127.0.0.1:8787/my-org/deeper/api",
+        "http://127.0.0.1:8787/my-orgdeeper/api",
+        "https://acme.okta.com.evil.example/api",
+        "http://127.0.0.1:8788/my-org/api",
+        "http://localhost:8787/my-org/api",
+    ] {
+        let parsed = Url::parse(url).unwrap();
+        let org = |g: Result<Grant<'_>, AuthError>| match g {
+            Ok(Grant::Token { org, .. }) => org.to_string(),
+            Ok(Grant::ServiceApp(o, _)) => o.url.clone(),
+            Err(e) => format!("error: {e}"),
+        };
+        assert_eq!(
+            org(c.grant_for(url)),
+            org(c.grant_for_url(&parsed)),
+            "{url}"
+        );
+    }
+    // The longest org URL a request lies under wins; a URL that does not parse takes none.
+    let deep = c
+        .grant_for("http://127.0.0.1:8787/my-org/deeper/api")
+        .unwrap();
+    assert!(matches!(
+        deep,
+        Grant::Token {
+            org: "http://127.0.0.1:8787/my-org/deeper",
+            ..
+        }
+    ));
+    assert!(c
+        .grant_for("http://127.0.0.1:8787/my-orgdeeper/api")
+        .is_err());
+}

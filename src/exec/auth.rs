@@ -137,7 +137,7 @@ impl Authenticator {
         headers: &mut HeaderMap,
         tracer: Tracer<'_>,
     ) -> Result<(), ExecError> {
-        match self.credentials.grant_for(url.as_str())? {
+        match self.credentials.grant_for_url(url)? {
             Grant::Token { token, .. } => {
                 headers.insert(
                     AUTHORIZATION,
@@ -173,7 +173,7 @@ impl Authenticator {
     /// After a 401 from `url`: remembers a DPoP nonce or drops the org's cached token, and
     /// says whether sending again may succeed.
     pub(crate) async fn retry_after_401(&self, url: &Url, answer: &HeaderMap) -> bool {
-        let Ok(Grant::ServiceApp(org, app)) = self.credentials.grant_for(url.as_str()) else {
+        let Ok(Grant::ServiceApp(org, app)) = self.credentials.grant_for_url(url) else {
             return false;
         };
         let state = self.state(org, app);

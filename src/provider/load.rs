@@ -591,6 +591,40 @@ mod tests {
         assert_eq!(checked, PREBUILT.len());
     }
 
+    /// A resource's select columns (worked out once, then kept) are the union of its
+    /// select methods' columns, first occurrence wins, on the first call and the next.
+    #[test]
+    fn kept_select_columns_are_the_union_of_the_select_methods() {
+        let registry = Registry::embedded();
+        let mut checked = 0;
+        for provider in registry.provider_names() {
+            for entry in registry.services(&provider).unwrap() {
+                let service = registry.service(&provider, &entry.name).unwrap();
+                for r in &service.resources {
+                    let mut union: Vec<&crate::provider::Column> = Vec::new();
+                    for m in r.methods_for(crate::provider::SqlVerb::Select) {
+                        for c in &m.columns {
+                            if !union.iter().any(|u| u.name == c.name) {
+                                union.push(c);
+                            }
+                        }
+                    }
+                    for _ in 0..2 {
+                        let kept = r.select_columns();
+                        assert_eq!(kept.len(), union.len(), "{}", r.id);
+                        assert!(
+                            kept.iter().zip(&union).all(|(k, u)| std::ptr::eq(*k, *u)),
+                            "{}",
+                            r.id
+                        );
+                    }
+                    checked += usize::from(!union.is_empty());
+                }
+            }
+        }
+        assert!(checked > 0, "{checked}");
+    }
+
     #[test]
     fn documents_without_a_build_time_model_are_parsed() {
         assert!(prebuilt("okta/v00.00.00000/services/apps.yaml", "okta", "other").is_none());

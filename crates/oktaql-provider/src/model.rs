@@ -235,6 +235,33 @@ pub struct Resource {
     pub methods: Vec<Method>,
     /// Which methods implement which SQL verb.
     pub sql_verbs: SqlVerbs,
+    /// [`Resource::select_columns`], worked out on first use (a resource does not change
+    /// once parsed; planning asks for it several times per statement).
+    #[serde(skip)]
+    pub(crate) select_memo: ColumnsMemo,
+}
+
+/// Where each of a resource's select columns is: (method index, column index), in order.
+#[derive(Default)]
+pub(crate) struct ColumnsMemo(std::sync::OnceLock<Vec<(usize, usize)>>);
+
+impl Clone for ColumnsMemo {
+    fn clone(&self) -> Self {
+        ColumnsMemo(self.0.clone())
+    }
+}
+
+/// A memo is derived from the resource: it never makes two resources differ.
+impl PartialEq for ColumnsMemo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for ColumnsMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ColumnsMemo")
+    }
 }
 
 impl Resource {
@@ -291,15 +318,31 @@ impl Resource {
 
     /// The union of the columns of the `select` methods, first occurrence wins, in order.
     pub fn select_columns(&self) -> Vec<&Column> {
-        let mut out: Vec<&Column> = Vec::new();
-        for m in self.methods_for(SqlVerb::Select) {
-            for c in &m.columns {
-                if !out.iter().any(|o| o.name == c.name) {
-                    out.push(c);
+        let at = self.select_memo.0.get_or_init(|| {
+            let mut out: Vec<(usize, usize)> = Vec::new();
+            for name in &self.sql_verbs.select {
+                // The method `methods_for` finds: the first of this name, ignoring case.
+                let Some(mi) = self
+                    .methods
+                    .iter()
+                    .position(|m| m.name.eq_ignore_ascii_case(name))
+                else {
+                    continue;
+                };
+                for (ci, c) in self.methods[mi].columns.iter().enumerate() {
+                    if !out
+                        .iter()
+                        .any(|&(m, o)| self.methods[m].columns[o].name == c.name)
+                    {
+                        out.push((mi, ci));
+                    }
                 }
             }
-        }
-        out
+            out
+        });
+        at.iter()
+            .map(|&(m, c)| &self.methods[m].columns[c])
+            .collect()
     }
 }
 

@@ -173,6 +173,7 @@ fn parse_resource(
         title: text_of(map.get("title")),
         methods,
         sql_verbs,
+        select_memo: Default::default(),
     })
 }
 
