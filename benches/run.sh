@@ -127,6 +127,8 @@ by_id_sql() {
 }
 ROWS=()
 row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 |"); }
+ratio() { jq -n "$1 / $2 * 100 | round / 100"; } # ratio A B: A / B to two decimals
+verdict() { jq -rn "if $1 then \"met\" else \"missed\" end"; } # verdict COND: met when the jq condition holds
 
 # --- 2. a batch of 2,000 statements against the sandbox, and the bare-client baseline -----
 if want batch; then
@@ -170,14 +172,14 @@ hyperfine -N --style none --runs "$(runs 3 7)" \
 ok=$(median_ms "$WORK/batch.json" 0)
 base=$(median_ms "$WORK/batch.json" 1)
 base_mt=$(median_ms "$WORK/batch.json" 2)
-ratio=$(jq -n "$ok / $base * 100 | round / 100")
+ratio=$(ratio "$ok" "$base")
 per=$(jq -n "($ok - $base) * 1000 / $statements | round")
 row "2. batch: $statements statements (SELECT get, EXEC, DELETE, INSERT), oktaql / bare reqwest" \
-    "**$ratio×** (oktaql $ok ms, bare reqwest $base ms; +$per µs/statement)" "≤ 1.15×" "$(jq -rn "if $ratio <= 1.15 then \"met\" else \"missed\" end")" \
+    "**$ratio×** (oktaql $ok ms, bare reqwest $base ms; +$per µs/statement)" "≤ 1.15×" "$(verdict "$ratio <= 1.15")" \
     "sequential, one connection; the baseline on a single-threaded runtime, as oktaql"
-ratio_mt=$(jq -n "$ok / $base_mt * 100 | round / 100")
+ratio_mt=$(ratio "$ok" "$base_mt")
 row "2. batch: the same, against the baseline on a multi-threaded runtime (\`#[tokio::main]\`)" \
-    "**$ratio_mt×** (oktaql $ok ms, bare reqwest $base_mt ms)" "≤ 1.15×" "$(jq -rn "if $ratio_mt <= 1.15 then \"met\" else \"missed\" end")" \
+    "**$ratio_mt×** (oktaql $ok ms, bare reqwest $base_mt ms)" "≤ 1.15×" "$(verdict "$ratio_mt <= 1.15")" \
     "a typical small client"
 
 fi
@@ -214,7 +216,7 @@ for i in 0 1 2 3; do
     *) what="\`exec --registry <StackQL's okta registry> --dry-run \"SELECT …\"\`, cache empty (first run)" ;;
     esac
     target="≤ 10 ms median"
-    status=$(jq -rn "if $ms <= 10 then \"met\" else \"missed\" end")
+    status=$(verdict "$ms <= 10")
     if [[ $name == *-cold ]]; then target="(no target: once per document change)"; status="—"; fi
     row "3. start-up: $what" "**$ms ms**" "$target" "$status" "whole process"
 done
@@ -241,8 +243,8 @@ for c in 1 8 32; do
     ideal=$(((n_ids + c - 1) / c * 50))
     row "4. fan-out: \`appId IN (…$n_ids apps…)\`, sandbox --latency 50, --concurrency $c" \
         "**$ms ms**" "≈ $ideal ms ($n_ids / $c × 50 ms)" \
-        "$(jq -rn "if $ms <= $ideal * 1.15 + 30 then \"met\" else \"missed\" end")" \
-        "$(jq -n "$ms / $ideal * 100 | round / 100")× the ideal"
+        "$(verdict "$ms <= $ideal * 1.15 + 30")" \
+        "$(ratio "$ms" "$ideal")× the ideal"
     i=$((i + 1))
 done
 stop_sandbox "$WORK"
@@ -264,7 +266,7 @@ for cols in 'id, label, status' '*'; do
     pages=$(((rows + 199) / 200))
     row "5. large list: \`SELECT $cols FROM okta.apps.applications\`, $rows apps in $pages pages, CSV out" \
         "**$ms ms**, peak RSS **$rss_mb MB**" "peak RSS < 300 MB" \
-        "$(jq -rn "if $rss_mb < 300 then \"met\" else \"missed\" end")" "whole process"
+        "$(verdict "$rss_mb < 300")" "whole process"
 done
 stop_sandbox "$WORK"
 
@@ -331,8 +333,8 @@ for c in 1 8 32; do
     ideal=$(((K + c - 1) / c * 50))
     row "7. pipelined reads: $K independent SELECTs, sandbox --latency 50, --concurrency $c" \
         "**$ms ms**" "≈ $ideal ms ($K / $c × 50 ms)" \
-        "$(jq -rn "if $ms <= $ideal * 1.15 + 30 then \"met\" else \"missed\" end")" \
-        "$(jq -n "$ms / $ideal * 100 | round / 100")× the ideal"
+        "$(verdict "$ms <= $ideal * 1.15 + 30")" \
+        "$(ratio "$ms" "$ideal")× the ideal"
     i=$((i + 1))
 done
 stop_sandbox "$WORK"
@@ -361,13 +363,13 @@ hyperfine -N --style none --warmup 1 --runs "$(runs 5 15)" --export-json "$WORK/
 curl_ms=$(median_ms "$WORK/overhead.json" 0)
 c1_ms=$(median_ms "$WORK/overhead.json" 1)
 pl_ms=$(median_ms "$WORK/overhead.json" 2)
-ratio=$(jq -n "$c1_ms / $curl_ms * 100 | round / 100")
+ratio=$(ratio "$c1_ms" "$curl_ms")
 per=$(jq -n "($c1_ms - $curl_ms) * 1000 / $K | round")
 row "8. overhead: $K SELECTs (one app by id each), \`exec --concurrency 1 -f\` / curl with the same $K GETs in one process" \
     "**$ratio×** (oktaql $c1_ms ms, curl $curl_ms ms; +$per µs/statement)" "≤ 1.15×" \
-    "$(jq -rn "if $ratio <= 1.15 then \"met\" else \"missed\" end")" \
+    "$(verdict "$ratio <= 1.15")" \
     "sequential, one connection each side; sandbox without latency"
-ratio=$(jq -n "$pl_ms / $curl_ms * 100 | round / 100")
+ratio=$(ratio "$pl_ms" "$curl_ms")
 row "8. overhead: the same file, default \`exec -f\` (reads pipelined, --concurrency 8)" \
     "**$ratio×** (oktaql $pl_ms ms, curl $curl_ms ms)" "—" "—" "curl still sequential"
 stop_sandbox "$WORK"

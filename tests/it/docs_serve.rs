@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::serve_support::Served;
+use crate::serve_support::{has, Served};
 
 /// The password the doc uses.
 const DOC_PASSWORD: &str = "change-me";
@@ -25,13 +25,6 @@ fn fenced(doc: &str, lang: &str) -> Vec<String> {
         }
     }
     out
-}
-
-fn has(program: &str, probe: &[&str]) -> bool {
-    Command::new(program)
-        .args(probe)
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 fn serve() -> Served {

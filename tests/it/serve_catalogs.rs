@@ -3,13 +3,11 @@
 //! schema and column queries among them) over both query protocols, psql's `\d` types, and
 //! the types of expression columns.
 
-use std::process::Command;
-
 use oktaql::sandbox::DEMO_APP_TWO_SECRETS;
 use tokio_postgres::types::Type;
 use tokio_postgres::SimpleQueryMessage;
 
-use crate::serve_support::{Served, PASSWORD};
+use crate::serve_support::{has, psql, Served};
 
 /// The search-path test Grafana's PostgreSQL data source puts in its table and column
 /// queries (from its query builder, as it sends it).
@@ -265,37 +263,12 @@ async fn expression_columns_are_typed_by_their_values_on_the_simple_protocol() {
 /// psql's `\d` and a query through psql, with their column types shown by `\gdesc`.
 #[test]
 fn psql_shows_timestamps_and_expression_types() {
-    if !Command::new("psql")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
+    if !has("psql", &["--version"]) {
         eprintln!("SKIPPED: psql is not installed");
         return;
     }
     let served = Served::start(&["--sandbox"], &[]);
-    let run = |commands: &[&str]| {
-        let mut cmd = Command::new("psql");
-        cmd.args([
-            "-X",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "oktaql",
-        ])
-        .args(["-d", "okta", "-p", &served.port.to_string()])
-        .env("PGPASSWORD", PASSWORD);
-        for c in commands {
-            cmd.args(["-c", c]);
-        }
-        let out = cmd.output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success());
-        stdout
-    };
+    let run = |commands: &[&str]| psql(&served, commands);
     let table = run(&["\\d okta.apps.secrets"]);
     let line = |name: &str| {
         table

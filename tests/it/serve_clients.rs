@@ -6,38 +6,7 @@ use std::process::Command;
 
 use oktaql::sandbox::DEMO_APP_TWO_SECRETS;
 
-use crate::serve_support::{Served, PASSWORD};
-
-/// Runs psql with `commands` (each a -c) against the server; its stdout.
-fn psql(served: &Served, commands: &[&str]) -> String {
-    let mut cmd = Command::new("psql");
-    cmd.args([
-        "-X",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-h",
-        "127.0.0.1",
-        "-U",
-        "oktaql",
-        "-d",
-        "okta",
-    ])
-    .args(["-p", &served.port.to_string()])
-    .env("PGPASSWORD", PASSWORD)
-    .env("PGCONNECT_TIMEOUT", "10");
-    for c in commands {
-        cmd.args(["-c", c]);
-    }
-    let out = cmd.output().expect("run psql");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.status.success(),
-        "psql failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
+use crate::serve_support::{has, psql, Served, PASSWORD};
 
 /// The (schema, name) pairs of a psql relation listing.
 fn listed(out: &str) -> Vec<(String, String)> {
@@ -47,13 +16,6 @@ fn listed(out: &str) -> Vec<(String, String)> {
             (cells.len() == 4 && cells[2] == "table").then(|| (cells[0].into(), cells[1].into()))
         })
         .collect()
-}
-
-fn has(program: &str, probe: &[&str]) -> bool {
-    Command::new(program)
-        .args(probe)
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 #[test]

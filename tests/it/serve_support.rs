@@ -83,3 +83,42 @@ impl Served {
         client
     }
 }
+
+/// Whether `program` is installed: it runs with `probe` and succeeds.
+pub fn has(program: &str, probe: &[&str]) -> bool {
+    Command::new(program)
+        .args(probe)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs psql with `commands` (each a -c) against the server; its stdout.
+pub fn psql(served: &Served, commands: &[&str]) -> String {
+    let mut cmd = Command::new("psql");
+    cmd.args([
+        "-X",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "oktaql",
+        "-d",
+        "okta",
+    ])
+    .args(["-p", &served.port.to_string()])
+    .env("PGPASSWORD", PASSWORD)
+    .env("PGCONNECT_TIMEOUT", "10");
+    for c in commands {
+        cmd.args(["-c", c]);
+    }
+    let out = cmd.output().expect("run psql");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
