@@ -444,13 +444,8 @@ impl Credentials {
     }
 }
 
-/// Whether `url` lies under the org URL `base`: same scheme, host and port, and a path
-/// that is the base's path or continues it after a `/`.
-pub fn under(url: &Url, base: &str) -> bool {
-    Url::parse(base).is_ok_and(|b| under_url(url, &b))
-}
-
-/// [`under`] for an org URL parsed already.
+/// Whether `url` lies under the org URL `b`: same scheme, host (ignoring case) and port,
+/// and a path that is the org's path or continues it after a `/`.
 pub fn under_url(url: &Url, b: &Url) -> bool {
     if url.scheme() != b.scheme()
         || !url

@@ -66,7 +66,7 @@ pub struct TlsFiles {
 }
 
 /// Server settings.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ServeConfig {
     /// Address to listen on (port 0: any free port).
     pub listen: SocketAddr,
@@ -80,19 +80,6 @@ pub struct ServeConfig {
     pub insecure_listen: bool,
     /// Connections served at once; more are closed at once.
     pub max_connections: usize,
-}
-
-impl std::fmt::Debug for ServeConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServeConfig")
-            .field("listen", &self.listen)
-            .field("users", &self.users)
-            .field("allow_writes", &self.allow_writes)
-            .field("tls", &self.tls)
-            .field("insecure_listen", &self.insecure_listen)
-            .field("max_connections", &self.max_connections)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Makes each connection's handlers.
@@ -159,7 +146,7 @@ impl Server {
                 config: "the config file".to_string(),
             });
         }
-        if let Some(u) = config.users.iter().find(|u| u.password.is_empty()) {
+        if let Some(u) = config.users.iter().find(|u| u.password.expose().is_empty()) {
             return Err(ServeError::Users(format!(
                 "the user {} has an empty password ({})",
                 u.name, u.origin

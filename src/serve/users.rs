@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ServeError;
 use super::PASSWORD_ENV;
+use crate::auth::Secret;
 
 /// Users a config file may list (a file is not a user database; raise by editing the
 /// constant if ever needed).
@@ -33,28 +34,18 @@ pub const MAX_USERS: usize = 256;
 pub(crate) const SCRAM_ITERATIONS: usize = 4096;
 
 /// One user who may log in.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ServeUser {
     /// The user name clients give.
     pub name: String,
-    /// Its password (never printed).
-    pub password: String,
+    /// Its password (`Debug` shows `****`).
+    pub password: Secret,
     /// `allow_writes` of the config file: `Some(false)` keeps the user read-only even when
     /// the server allows writes; `None` or `Some(true)` follow the server (`--allow-writes`).
     pub allow_writes: Option<bool>,
     /// Where the password came from (`OKTAQL_SERVE_PASSWORD`, `GRAFANA_PG_PASSWORD`, a
     /// file's path), for messages.
     pub origin: String,
-}
-
-impl std::fmt::Debug for ServeUser {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServeUser")
-            .field("name", &self.name)
-            .field("allow_writes", &self.allow_writes)
-            .field("origin", &self.origin)
-            .finish_non_exhaustive()
-    }
 }
 
 /// The file's top level: only `serve` is read here (orgs are read with the credentials).
@@ -160,7 +151,7 @@ pub fn from_config(path: &Path, lookup: &Lookup<'_>) -> Result<Vec<ServeUser>, S
         };
         users.push(ServeUser {
             name,
-            password,
+            password: Secret::new(password),
             allow_writes: entry.allow_writes,
             origin,
         });
@@ -208,7 +199,7 @@ pub fn combine(
                 0,
                 ServeUser {
                     name: user.to_string(),
-                    password,
+                    password: Secret::new(password),
                     allow_writes: None,
                     origin: PASSWORD_ENV.to_string(),
                 },
@@ -261,7 +252,7 @@ impl Verifiers {
                 (
                     u.name.clone(),
                     Verifier {
-                        salted: gen_salted_password(&u.password, &salt, SCRAM_ITERATIONS),
+                        salted: gen_salted_password(u.password.expose(), &salt, SCRAM_ITERATIONS),
                         salt: salt.to_vec(),
                         writes: server_writes && u.allow_writes != Some(false),
                     },
@@ -345,12 +336,12 @@ mod tests {
         let users = read(&cfg, &[("G_PW", "env-pw")]).unwrap();
         assert_eq!(users.len(), 2);
         assert_eq!(
-            (users[0].name.as_str(), users[0].password.as_str()),
+            (users[0].name.as_str(), users[0].password.expose()),
             ("grafana", "env-pw")
         );
         assert_eq!(users[0].allow_writes, Some(false));
         assert_eq!(
-            (users[1].name.as_str(), users[1].password.as_str()),
+            (users[1].name.as_str(), users[1].password.expose()),
             ("analyst", "file-pw")
         );
         // Debug output names users, never passwords.
@@ -464,7 +455,7 @@ mod tests {
     fn the_environment_password_joins_or_replaces_config_users() {
         let user = |n: &str| ServeUser {
             name: n.into(),
-            password: "p".into(),
+            password: Secret::new("p"),
             allow_writes: None,
             origin: "X".into(),
         };
@@ -479,7 +470,7 @@ mod tests {
         assert!(replaced);
         assert_eq!(u.len(), 2);
         assert_eq!(
-            (u[0].name.as_str(), u[0].password.as_str()),
+            (u[0].name.as_str(), u[0].password.expose()),
             ("oktaql", "e")
         );
         let (u, replaced) = combine(vec![user("b")], "oktaql", false, None, None).unwrap();
@@ -498,7 +489,7 @@ mod tests {
     fn writes_are_capped_by_the_server() {
         let user = |n: &str, w: Option<bool>| ServeUser {
             name: n.into(),
-            password: "p".into(),
+            password: Secret::new("p"),
             allow_writes: w,
             origin: "X".into(),
         };
