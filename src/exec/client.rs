@@ -280,7 +280,7 @@ impl Client {
         };
         let (rows, reused) = self
             .memo
-            .get_or_send(key, || self.send_uncached(req))
+            .get_or_send(key, req, || self.send_uncached(req))
             .await?;
         if reused {
             self.note_reused(req);
@@ -334,36 +334,41 @@ impl Client {
         F: FnMut(Vec<Map<String, Value>>) -> Result<bool, E>,
     {
         let key = memo::key(req);
-        if let Some(rows) = key.as_deref().and_then(|k| self.memo.lookup(k)) {
+        if let Some(rows) = key.as_deref().and_then(|k| self.memo.lookup(k, req)) {
             self.note_reused(req);
             on_page(rows)?;
             return Ok(());
         }
-        let mut single: Option<Vec<Map<String, Value>>> = None;
+        let mut single: Option<memo::Kept> = None;
         let mut pages = 0usize;
         // Kept only when the caller read to the end: a LIMIT that stopped early is not the answer.
         let mut read_all = false;
-        self.stream_pages(req, |page| {
+        self.stream_pages(req, |page, status, body| {
             pages += 1;
             if key.is_some() {
-                single = (pages == 1).then(|| page.clone());
+                single = (pages == 1).then(|| memo::Kept::Page {
+                    status,
+                    body: Arc::new(body),
+                });
             }
             let more = on_page(page);
             read_all = matches!(more, Ok(true));
             more
         })
         .await?;
-        if let (Some(key), Some(rows), 1, true) = (key, single, pages, read_all) {
-            self.memo.store(key, rows);
+        if let (Some(key), Some(kept), 1, true) = (key, single, pages, read_all) {
+            self.memo.store(key, kept);
         }
         Ok(())
     }
 
     /// Sends one request page by page, as [`Client::send_pages_until`] describes.
+    /// `on_page` also gets each page's status and body (moved, not copied), which the cache
+    /// keeps for a one-page answer.
     async fn stream_pages<E, F>(&self, req: &HttpRequest, mut on_page: F) -> Result<(), E>
     where
         E: From<ExecError>,
-        F: FnMut(Vec<Map<String, Value>>) -> Result<bool, E>,
+        F: FnMut(Vec<Map<String, Value>>, u16, Vec<u8>) -> Result<bool, E>,
     {
         let mut url = checked_url(req)?;
         append_query(&mut url, &req.query);
@@ -373,7 +378,7 @@ impl Client {
         let mut pages = 0usize;
         let mut list = ListEnd(&*self.progress, &req.method, false);
         loop {
-            let answer = self.fetch(req, &url).await?;
+            let mut answer = self.fetch(req, &url).await?;
             pages += 1;
             let mut rows = rows_from_body(req, url.as_str(), answer.status, &answer.body)?;
             add_bound(&mut rows, &req.bound);
@@ -381,7 +386,7 @@ impl Client {
                 .for_each(|r| self.config.secrets.register_members(r));
             count += rows.len();
             let page_len = rows.len();
-            let more = on_page(rows)?;
+            let more = on_page(rows, answer.status, std::mem::take(&mut answer.body))?;
             if !req.paginate || !more {
                 break;
             }

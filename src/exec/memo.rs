@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use tokio::sync::OnceCell;
 use tokio::time::Instant;
 
+use super::ExecError;
 use crate::plan::HttpRequest;
 
 /// How long identical GETs share one answer.
@@ -34,6 +35,32 @@ pub enum CacheScope {
 
 type Rows = Vec<Map<String, Value>>;
 
+/// A kept answer. A GET read in one page keeps its body, not its rows: the body is moved in,
+/// while copying the rows on every GET cost about half as much as reading them (a reused
+/// answer is read again from the same bytes, the way it was read the first time).
+#[derive(Debug, Clone)]
+pub(crate) enum Kept {
+    /// The rows of every page (a request collected whole).
+    Rows(Rows),
+    /// The status and body of a one-page answer.
+    Page { status: u16, body: Arc<Vec<u8>> },
+}
+
+impl Kept {
+    /// The rows of the answer, as `req` (identical to the request that got it) reads them.
+    /// A kept body read when it was kept, so reading it again gives the same rows.
+    fn rows(&self, req: &HttpRequest) -> Result<Rows, ExecError> {
+        match self {
+            Kept::Rows(rows) => Ok(rows.clone()),
+            Kept::Page { status, body } => {
+                let mut rows = super::body::rows_from_body(req, &req.url, *status, body)?;
+                super::body::add_bound(&mut rows, &req.bound);
+                Ok(rows)
+            }
+        }
+    }
+}
+
 /// Most answers kept; beyond it every answer is forgotten (a bound, not a policy).
 pub const MAX_ENTRIES: usize = 10_000;
 /// Longest TTL `.cache` accepts, in seconds (a day).
@@ -41,7 +68,7 @@ pub const MAX_TTL_SECS: u64 = 86_400;
 
 struct Entry {
     at: Instant,
-    cell: OnceCell<Rows>,
+    cell: OnceCell<Kept>,
 }
 
 /// The answers of GETs, by request.
@@ -104,8 +131,9 @@ impl Memo {
         }
     }
 
-    /// A kept answer of `key`, if one is ready and valid (counted as reused).
-    pub(crate) fn lookup(&self, key: &str) -> Option<Rows> {
+    /// A kept answer of `key` (the key of `req`), if one is ready and valid (counted as
+    /// reused).
+    pub(crate) fn lookup(&self, key: &str, req: &HttpRequest) -> Option<Rows> {
         if self.scope() == CacheScope::Off {
             return None;
         }
@@ -116,13 +144,13 @@ impl Memo {
                 return None;
             }
         }
-        let rows = entry.cell.get()?.clone();
+        let rows = entry.cell.get()?.rows(req).ok()?;
         self.reused.fetch_add(1, Ordering::Relaxed);
         Some(rows)
     }
 
     /// Keeps the answer of `key` (a request answered in one page), unless one is kept.
-    pub(crate) fn store(&self, key: String, rows: Rows) {
+    pub(crate) fn store(&self, key: String, answer: Kept) {
         if self.scope() == CacheScope::Off {
             return;
         }
@@ -136,7 +164,7 @@ impl Memo {
                 cell: OnceCell::new(),
             })
         });
-        let _ = entry.cell.set(rows);
+        let _ = entry.cell.set(answer);
     }
 
     /// Requests answered from an earlier identical one so far.
@@ -144,17 +172,18 @@ impl Memo {
         self.reused.load(Ordering::Relaxed)
     }
 
-    /// The answer of `key`: an earlier one still valid, or the one `send` gets (identical
-    /// requests in flight at once wait for the first). A failure is not kept: the next
-    /// identical request sends again. The flag says whether the answer was reused.
-    pub(crate) async fn get_or_send<E, F, Fut>(
+    /// The answer of `key` (the key of `req`): an earlier one still valid, or the one `send`
+    /// gets (identical requests in flight at once wait for the first). A failure is not kept:
+    /// the next identical request sends again. The flag says whether the answer was reused.
+    pub(crate) async fn get_or_send<F, Fut>(
         &self,
         key: String,
+        req: &HttpRequest,
         send: F,
-    ) -> Result<(Rows, bool), E>
+    ) -> Result<(Rows, bool), ExecError>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Rows, E>>,
+        Fut: Future<Output = Result<Rows, ExecError>>,
     {
         let now = Instant::now();
         let ttl = match self.scope() {
@@ -182,17 +211,18 @@ impl Memo {
                 .clone()
         };
         let mut sent = false;
-        let rows = entry
+        let kept = entry
             .cell
             .get_or_try_init(|| {
                 sent = true;
-                send()
+                async { send().await.map(Kept::Rows) }
             })
             .await?;
+        let rows = kept.rows(req)?;
         if !sent {
             self.reused.fetch_add(1, Ordering::Relaxed);
         }
-        Ok((rows.clone(), !sent))
+        Ok((rows, !sent))
     }
 }
 
@@ -216,11 +246,12 @@ mod tests {
     }
 
     async fn ask(memo: &Memo, url: &str, sends: &AtomicUsize) -> bool {
-        let k = key(&get(url)).unwrap();
+        let req = get(url);
+        let k = key(&req).unwrap();
         let (_, reused) = memo
-            .get_or_send(k, || async {
+            .get_or_send(k, &req, || async {
                 sends.fetch_add(1, Ordering::SeqCst);
-                Ok::<_, ()>(vec![Map::new()])
+                Ok::<_, ExecError>(vec![Map::new()])
             })
             .await
             .unwrap();
@@ -265,17 +296,56 @@ mod tests {
         assert_eq!(memo.reused(), 2);
     }
 
+    #[test]
+    fn a_kept_page_reads_as_the_first_answer_with_its_bound_parameters() {
+        let memo = Memo::default();
+        memo.set_scope(CacheScope::Run);
+        let mut req = get("http://o/api/v1/apps/0oa1/credentials/secrets");
+        req.bound = vec![("appId".into(), Value::String("0oa1".into()))];
+        req.response_shape = crate::provider::ResponseShape::Array;
+        let body = br#"[{"id":"s1","status":"ACTIVE"},{"id":"s2","appId":"other"}]"#.to_vec();
+        let mut first = super::super::body::rows_from_body(&req, &req.url, 200, &body).unwrap();
+        super::super::body::add_bound(&mut first, &req.bound);
+        let k = key(&req).unwrap();
+        assert!(memo.lookup(&k, &req).is_none());
+        memo.store(
+            k.clone(),
+            Kept::Page {
+                status: 200,
+                body: Arc::new(body),
+            },
+        );
+        let again = memo.lookup(&k, &req).expect("kept");
+        assert_eq!(again, first);
+        assert_eq!(again[0]["appId"], "0oa1", "bound parameter added again");
+        assert_eq!(again[1]["appId"], "other", "a value of the answer wins");
+        assert_eq!(memo.reused(), 1);
+        // A 204 kept reads as no rows, as it did.
+        let k2 = key(&get("http://o/x")).unwrap();
+        memo.store(
+            k2.clone(),
+            Kept::Page {
+                status: 204,
+                body: Arc::new(Vec::new()),
+            },
+        );
+        assert_eq!(memo.lookup(&k2, &get("http://o/x")), Some(Vec::new()));
+    }
+
     #[tokio::test]
     async fn identical_requests_in_flight_share_one_send_and_failures_are_not_kept() {
         let memo = Memo::default();
         memo.set_scope(CacheScope::Statement);
         let sends = AtomicUsize::new(0);
-        let k = key(&get("u")).unwrap();
+        let req = get("u");
+        let k = key(&req).unwrap();
         let both = futures::future::join_all((0..2).map(|_| {
-            memo.get_or_send(k.clone(), || async {
+            memo.get_or_send(k.clone(), &req, || async {
                 sends.fetch_add(1, Ordering::SeqCst);
                 tokio::task::yield_now().await;
-                Err::<Rows, &str>("boom")
+                Err::<Rows, _>(ExecError::Client {
+                    detail: "boom".into(),
+                })
             })
         }))
         .await;
