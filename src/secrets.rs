@@ -35,15 +35,43 @@ pub const MIN_SECRET_LEN: usize = 8;
 /// describe a secret (`secret_hash`, `secretId`, `tokenEndpointAuthMethod`) are not secret.
 pub fn is_secret_key(name: &str) -> bool {
     let name = name.trim_matches(|c| matches!(c, '"' | '`' | '@' | '\''));
-    let lower = name.to_ascii_lowercase();
-    let base = lower.strip_prefix("data__").unwrap_or(&lower);
-    let k: String = base.chars().filter(|c| *c != '_' && *c != '-').collect();
-    k.ends_with("secret")
-        || k.ends_with("password")
-        || k.ends_with("token")
-        || k.contains("privatekey")
-        || k == "clientassertion"
-        || k == "dpop"
+    let base = match name.get(..6) {
+        Some(p) if p.eq_ignore_ascii_case("data__") => &name[6..],
+        _ => name,
+    };
+    // The name lower-cased without `_` and `-`, in a buffer on the stack: this runs for every
+    // member of every answer. Working on bytes is exact: `_`, `-` and ASCII letters are
+    // never part of a multi-byte character.
+    let mut buf = [0u8; 64];
+    let mut len = 0;
+    for b in base.bytes().filter(|b| *b != b'_' && *b != b'-') {
+        if len == buf.len() {
+            return is_secret_key_long(base);
+        }
+        buf[len] = b.to_ascii_lowercase();
+        len += 1;
+    }
+    is_secret_normalized(&buf[..len])
+}
+
+/// [`is_secret_key`] for a name of more than 64 bytes (without `_` and `-`).
+fn is_secret_key_long(base: &str) -> bool {
+    let k: Vec<u8> = base
+        .bytes()
+        .filter(|b| *b != b'_' && *b != b'-')
+        .map(|b| b.to_ascii_lowercase())
+        .collect();
+    is_secret_normalized(&k)
+}
+
+/// The rule on a name lower-cased without `_` and `-`.
+fn is_secret_normalized(k: &[u8]) -> bool {
+    k.ends_with(b"secret")
+        || k.ends_with(b"password")
+        || k.ends_with(b"token")
+        || k.windows(10).any(|w| w == b"privatekey")
+        || k == b"clientassertion"
+        || k == b"dpop"
 }
 
 /// A copy of `value` with the value of every secret-named member replaced by [`MASK`] (at
@@ -406,7 +434,42 @@ fn replace_leftmost_longest(segments: &[Arc<Segment>], hay: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// The rule as first written, with copies of the name: the reference for the one that
+    /// makes none.
+    fn is_secret_key_by_copies(name: &str) -> bool {
+        let name = name.trim_matches(|c| matches!(c, '"' | '`' | '@' | '\''));
+        let lower = name.to_ascii_lowercase();
+        let base = lower.strip_prefix("data__").unwrap_or(&lower);
+        let k: String = base.chars().filter(|c| *c != '_' && *c != '-').collect();
+        k.ends_with("secret")
+            || k.ends_with("password")
+            || k.ends_with("token")
+            || k.contains("privatekey")
+            || k == "clientassertion"
+            || k == "dpop"
+    }
+
+    proptest! {
+        /// Names made of the rule's own words, separators, quotes, capitals and
+        /// multi-byte characters, short and over 64 bytes.
+        #[test]
+        fn the_rule_without_copies_is_the_rule(
+            parts in prop::collection::vec(
+                prop::sample::select(vec![
+                    "data__", "DATA__", "client", "_", "-", "Secret", "secret", "PASS", "word",
+                    "token", "Token", "private", "KEY", "assertion", "dpop", "DPoP", "\"", "`",
+                    "@", "'", "é", "ß", "€", "x", "id", "access", "_", "0123456789",
+                ]),
+                0..24,
+            ),
+        ) {
+            let name: String = parts.concat();
+            prop_assert_eq!(is_secret_key(&name), is_secret_key_by_copies(&name), "{:?}", name);
+        }
+    }
 
     const S: &str = "Xk2lP9qRt5vW8yZb3nM6cF1hJ4gD7sA0eQu";
 

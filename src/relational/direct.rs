@@ -11,7 +11,7 @@
 use serde_json::{Map, Value};
 
 use super::kind::Kind;
-use super::load::plan_columns;
+use super::load::loaded_kind;
 use crate::plan::bind::EXTRA_COLUMN;
 use crate::plan::{DirectQuery, TableColumn};
 use crate::rows::Rows;
@@ -23,14 +23,7 @@ pub fn project(
     rows: &[Map<String, Value>],
     query: &DirectQuery,
 ) -> Option<Rows> {
-    let loaded = plan_columns(columns, &[]);
-    let kind_of = |name: &str| {
-        loaded
-            .iter()
-            .find(|c| c.name == name)
-            .map(|c| c.kind)
-            .ok_or(())
-    };
+    let kind_of = |name: &str| loaded_kind(columns, name).ok_or(());
     // The undeclared fields are gathered as SQLite loads the row.
     if query.columns.iter().any(|c| c.source == EXTRA_COLUMN)
         || query.conditions.iter().any(|c| c.column == EXTRA_COLUMN)

@@ -79,13 +79,21 @@ const DATE_TIME: &str = "date-time";
 impl Kind {
     /// The kind for a JSON schema type (`string`, `integer`, …).
     pub(crate) fn from_schema(ty: &str) -> Kind {
-        match ty.trim().to_ascii_lowercase().as_str() {
-            "string" => Kind::Text,
-            "integer" => Kind::Integer,
-            "number" => Kind::Real,
-            "boolean" => Kind::Boolean,
-            "object" | "array" => Kind::Json,
-            _ => Kind::Any,
+        // Compared without a lower-case copy: this runs for every column a direct query reads.
+        let ty = ty.trim();
+        let is = |name: &str| ty.eq_ignore_ascii_case(name);
+        if is("string") {
+            Kind::Text
+        } else if is("integer") {
+            Kind::Integer
+        } else if is("number") {
+            Kind::Real
+        } else if is("boolean") {
+            Kind::Boolean
+        } else if is("object") || is("array") {
+            Kind::Json
+        } else {
+            Kind::Any
         }
     }
 

@@ -64,6 +64,23 @@ pub(crate) fn plan_columns(
     out
 }
 
+/// The kind of the loaded column named exactly `name` among [`plan_columns`]`(columns, &[])`
+/// (`None`: no such loaded column), worked out without building the whole list: a direct
+/// query asks for a few columns of a table of dozens, once per statement.
+pub(crate) fn loaded_kind(columns: &[TableColumn], name: &str) -> Option<Kind> {
+    let mut group = columns.iter().filter(|c| c.name.eq_ignore_ascii_case(name));
+    // The first column of the case-insensitive group names the loaded column.
+    let first = group.next().filter(|c| c.name == name)?;
+    // Its kind, unless untyped: then the next column's of the group, as `plan_columns` does.
+    Some(group.fold(Kind::of_column(first), |kind, c| {
+        if kind == Kind::Any {
+            Kind::of_column(c)
+        } else {
+            kind
+        }
+    }))
+}
+
 /// How to make the table before inserting rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LoadMode {
@@ -209,5 +226,60 @@ mod undeclared_tests {
             ),
             Some(json!({"name": "x", "Id": 2, "settings": {"a": [1]}, "n": null}))
         );
+    }
+}
+
+#[cfg(test)]
+mod loaded_kind_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn column(name: &str, ty: &str, format: Option<&str>) -> TableColumn {
+        TableColumn {
+            name: name.into(),
+            ty: ty.into(),
+            format: format.map(str::to_string),
+        }
+    }
+
+    /// What `loaded_kind` replaces: the whole list, then the column of that exact name.
+    fn by_list(columns: &[TableColumn], name: &str) -> Option<Kind> {
+        plan_columns(columns, &[])
+            .into_iter()
+            .find(|c| c.name == name)
+            .map(|c| c.kind)
+    }
+
+    #[test]
+    fn the_first_spelling_names_the_column_and_an_untyped_one_takes_the_next_kind() {
+        let cols = [
+            column("id", "", None),
+            column("ID", "string", None),
+            column("Id", "integer", None),
+            column("created", "string", Some("date-time")),
+        ];
+        assert_eq!(loaded_kind(&cols, "id"), Some(Kind::Text));
+        assert_eq!(loaded_kind(&cols, "ID"), None, "not the loaded spelling");
+        assert_eq!(loaded_kind(&cols, "created"), Some(Kind::Timestamp));
+        assert_eq!(loaded_kind(&cols, "missing"), None);
+    }
+
+    proptest! {
+        /// For any columns and any name, the kind is the one the whole list gives.
+        #[test]
+        fn the_kind_is_the_one_the_loaded_list_gives(
+            cols in prop::collection::vec(
+                (
+                    prop::sample::select(vec!["id", "ID", "Id", "name", "NAME", "x"]),
+                    prop::sample::select(vec!["", "string", "String ", "integer", "number", "boolean", "object", "array", "weird"]),
+                    prop::option::of(prop::sample::select(vec!["date-time", "uri"])),
+                ),
+                0..8,
+            ),
+            name in prop::sample::select(vec!["id", "ID", "Id", "iD", "name", "NAME", "x", "X", "y"]),
+        ) {
+            let cols: Vec<TableColumn> = cols.iter().map(|(n, t, f)| column(n, t, *f)).collect();
+            prop_assert_eq!(loaded_kind(&cols, name), by_list(&cols, name));
+        }
     }
 }
