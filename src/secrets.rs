@@ -42,26 +42,22 @@ pub fn is_secret_key(name: &str) -> bool {
     // The name lower-cased without `_` and `-`, in a buffer on the stack: this runs for every
     // member of every answer. Working on bytes is exact: `_`, `-` and ASCII letters are
     // never part of a multi-byte character.
+    let folded = || {
+        base.bytes()
+            .filter(|b| *b != b'_' && *b != b'-')
+            .map(|b| b.to_ascii_lowercase())
+    };
     let mut buf = [0u8; 64];
     let mut len = 0;
-    for b in base.bytes().filter(|b| *b != b'_' && *b != b'-') {
-        if len == buf.len() {
-            return is_secret_key_long(base);
-        }
-        buf[len] = b.to_ascii_lowercase();
+    for b in folded() {
+        let Some(slot) = buf.get_mut(len) else {
+            // Longer than the buffer (rare): on the heap.
+            return is_secret_normalized(&folded().collect::<Vec<u8>>());
+        };
+        *slot = b;
         len += 1;
     }
     is_secret_normalized(&buf[..len])
-}
-
-/// [`is_secret_key`] for a name of more than 64 bytes (without `_` and `-`).
-fn is_secret_key_long(base: &str) -> bool {
-    let k: Vec<u8> = base
-        .bytes()
-        .filter(|b| *b != b'_' && *b != b'-')
-        .map(|b| b.to_ascii_lowercase())
-        .collect();
-    is_secret_normalized(&k)
 }
 
 /// The rule on a name lower-cased without `_` and `-`.

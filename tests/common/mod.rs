@@ -29,6 +29,14 @@ pub fn skipped(notice: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED: {notice}");
 }
 
+/// Whether `program` is installed here: it runs with `probe` (a version flag) and succeeds.
+pub fn has(program: &str, probe: &[&str]) -> bool {
+    std::process::Command::new(program)
+        .args(probe)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 /// The number of cases a property test runs: `PROPTEST_CASES` when set (a developer or CI
 /// raises it for a deeper search), else the suite's own `default`. Needed because
 /// `ProptestConfig::with_cases` would override the variable.

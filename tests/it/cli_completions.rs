@@ -6,6 +6,8 @@ use std::process::Command as Process;
 
 use assert_cmd::Command;
 
+use crate::common::has;
+
 fn oktaql() -> Command {
     Command::cargo_bin("oktaql").unwrap()
 }
@@ -17,17 +19,9 @@ fn script(shell: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Whether `program` runs here.
-fn installed(program: &str, version_flag: &str) -> bool {
-    Process::new(program)
-        .arg(version_flag)
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// Checks `text` with `program args… FILE` (a syntax-only run), or says why it was skipped.
 fn parses_in(program: &str, version_flag: &str, args: &[&str], text: &str, ext: &str) {
-    if !installed(program, version_flag) {
+    if !has(program, &[version_flag]) {
         crate::common::skipped(&format!(
             "{program} is not installed; its completion script was not parsed"
         ));
@@ -109,7 +103,7 @@ fn powershell_script_parses() {
     let text = script("powershell");
     assert!(text.contains("Register-ArgumentCompleter"), "{text}");
     // pwsh has no syntax-only switch: parse the file with the language parser.
-    if !installed("pwsh", "-Version") {
+    if !has("pwsh", &["-Version"]) {
         crate::common::skipped("pwsh is not installed; the PowerShell script was not parsed");
         return;
     }
@@ -155,7 +149,7 @@ fn man_page_is_roff_covering_every_subcommand() {
     ] {
         assert!(text.contains(word), "man page lacks {word}");
     }
-    if installed("groff", "--version") {
+    if has("groff", &["--version"]) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("oktaql.1");
         std::fs::write(&path, &text).unwrap();

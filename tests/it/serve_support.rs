@@ -84,13 +84,7 @@ impl Served {
     }
 }
 
-/// Whether `program` is installed: it runs with `probe` and succeeds.
-pub fn has(program: &str, probe: &[&str]) -> bool {
-    Command::new(program)
-        .args(probe)
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+pub use crate::common::has;
 
 /// Runs psql with `commands` (each a -c) against the server; its stdout.
 pub fn psql(served: &Served, commands: &[&str]) -> String {
