@@ -114,6 +114,25 @@ pub fn is_loopback_host(host: &str) -> bool {
 /// Checks a server URL template given with `--server-url`: it must contain `{subdomain}`
 /// and use HTTPS, or plain HTTP to a loopback address.
 pub fn check_server_template(template: &str) -> Result<(), PlanError> {
+    // Every statement checks the run's one template (twice): the last template this thread
+    // accepted is remembered, and the check is a pure function of the text.
+    thread_local! {
+        static ACCEPTED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    if ACCEPTED.with(|a| !a.borrow().is_empty() && *a.borrow() == template) {
+        return Ok(());
+    }
+    check_server_template_in_full(template)?;
+    ACCEPTED.with(|a| {
+        let mut a = a.borrow_mut();
+        a.clear();
+        a.push_str(template);
+    });
+    Ok(())
+}
+
+/// [`check_server_template`] without the memory of the last accepted template.
+fn check_server_template_in_full(template: &str) -> Result<(), PlanError> {
     if !template.contains("{subdomain}") {
         return Err(PlanError::Invalid(format!(
             "server URL '{template}' has no {{subdomain}} placeholder: write it like \
@@ -252,6 +271,28 @@ mod tests {
             server_base(t, None, &[], "acme.oktapreview.com").unwrap(),
             "https://acme.oktapreview.com"
         );
+    }
+
+    #[test]
+    fn a_remembered_template_does_not_let_another_through() {
+        let good = "http://127.0.0.1:8787/{subdomain}";
+        let bad = [
+            "http://example.com/{subdomain}",
+            "http://127.0.0.1:8787/",
+            "http://127.0.0.1.evil.com/{subdomain}",
+            "ftp://127.0.0.1:8787/{subdomain}",
+            "",
+        ];
+        for round in 0..3 {
+            assert!(check_server_template(good).is_ok(), "round {round}");
+            for b in bad {
+                let remembered = check_server_template(b).map_err(|e| e.to_string());
+                let in_full = check_server_template_in_full(b).map_err(|e| e.to_string());
+                assert!(remembered.is_err(), "{b:?} accepted in round {round}");
+                assert_eq!(remembered, in_full, "{b:?}");
+            }
+            assert!(check_server_template("https://{subdomain}.okta.com").is_ok());
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub struct RowWriter<W: Write> {
 enum Sink<W: Write> {
     /// A result without columns, in a format that shows nothing for it.
     Nothing(W),
-    Csv(Box<csv::Writer<W>>),
+    Csv(Box<csv::Writer<BufWriter<W>>>),
     Text(BufWriter<W>),
     Markdown(BufWriter<W>),
     Json {

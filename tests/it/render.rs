@@ -526,6 +526,36 @@ fn row_writer_writes_what_render_writes() {
 }
 
 #[test]
+fn csv_fields_longer_than_the_writers_buffer_are_written_whole() {
+    // The CSV writer's own buffer is small; fields and rows longer than it, with quotes,
+    // delimiters and line breaks to escape, come out as the csv crate writes them in one go.
+    let long = |unit: &str, n: usize| unit.repeat(n);
+    let cells = [
+        long("a\"b,c\nd", 700),
+        long("x", 5_000),
+        String::new(),
+        long("é,", 300),
+    ];
+    let rows = Rows {
+        columns: vec!["one".into(), "two".into(), "three".into(), "four".into()],
+        rows: vec![
+            cells.iter().map(|c| json!(c)).collect(),
+            cells.iter().rev().map(|c| json!(c)).collect(),
+        ],
+    };
+    let mut expected = csv::WriterBuilder::new().from_writer(Vec::new());
+    expected.write_record(&rows.columns).unwrap();
+    expected.write_record(&cells).unwrap();
+    expected.write_record(cells.iter().rev()).unwrap();
+    let expected = String::from_utf8(expected.into_inner().unwrap()).unwrap();
+    assert!(expected.len() > 20_000);
+    assert_eq!(
+        streamed(&rows, OutputFormat::Csv, &RenderOptions::default()),
+        expected
+    );
+}
+
+#[test]
 fn json_document_is_serde_json_pretty_output() {
     // The document is written a row at a time; its bytes are those of serde_json's pretty
     // printer given the whole array.
