@@ -70,6 +70,8 @@ pub struct Engine {
     diagnostics: Arc<dyn Diagnostics>,
     /// Parsed statements by shape (a runbook repeats statements with other literals).
     shapes: Arc<sql::ShapeCache>,
+    /// Plans by shape, for the shapes whose plans can be kept.
+    plans: Arc<plan::PlanShapes>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -228,6 +230,7 @@ impl Engine {
             strict: config.strict,
             diagnostics: config.diagnostics,
             shapes: Arc::new(sql::ShapeCache::default()),
+            plans: Arc::default(),
         })
     }
 
@@ -236,7 +239,23 @@ impl Engine {
     /// shared with the clones made after this call.
     pub fn with_shape_cache(mut self, limit: usize) -> Engine {
         self.shapes = Arc::new(sql::ShapeCache::new(limit));
+        self.plans = Arc::default();
         self
+    }
+
+    /// How many statements were planned from the kept plan of their shape rather than in
+    /// full (see [`plan::PlanShapes`]).
+    pub fn reused_plans(&self) -> u64 {
+        self.plans.reused()
+    }
+
+    fn plan_context(&self) -> PlanContext<'_> {
+        PlanContext {
+            registry: &self.registry,
+            server_url: self.server_url.as_deref(),
+            orgs: &self.orgs,
+            default_org: self.default_org.as_deref(),
+        }
     }
 
     /// The same engine reporting fan-outs, pages and rate-limit waits to `progress` (a
@@ -258,13 +277,7 @@ impl Engine {
 
     /// Plans a parsed statement (no I/O).
     pub fn plan(&self, statement: &Statement) -> Result<Plan, Error> {
-        let ctx = PlanContext {
-            registry: &self.registry,
-            server_url: self.server_url.as_deref(),
-            orgs: &self.orgs,
-            default_org: self.default_org.as_deref(),
-        };
-        let plan = plan::plan(statement, &ctx)?;
+        let plan = plan::plan(statement, &self.plan_context())?;
         self.check_credentials(&plan)?;
         // Check the SQL against empty tables now, so an unknown column fails before any
         // request is sent.
@@ -413,13 +426,29 @@ impl Engine {
     }
 
     /// Parses and plans one statement's text. A statement of a shape parsed before (the
-    /// same text but for its literals) is not parsed again ([`sql::ShapeCache`]); should its
-    /// plan fail, the statement is parsed and planned in full, so the error is the one the
+    /// same text but for its literals) is not parsed again ([`sql::ShapeCache`]), and when
+    /// the shape's plan can be kept, not planned again either ([`plan::PlanShapes`]); should
+    /// either fail, the statement is parsed and planned in full, so the error is the one the
     /// full path gives.
     pub fn plan_source(&self, source: &Source) -> Result<Plan, Error> {
-        let statement = self.shapes.parse(source)?;
+        let reading = self.shapes.read(source);
+        if let Some((id, values)) = reading.values() {
+            if let Some(plan) = self.plans.plan(id, &values, &self.plan_context()) {
+                // Credentials are the org's: checked for every statement.
+                if self.check_credentials(&plan).is_ok() {
+                    return Ok(plan);
+                }
+            }
+        }
+        let (statement, shape) = self.shapes.parse_read(source, reading)?;
         match self.plan(&statement) {
-            Ok(plan) => Ok(plan),
+            Ok(plan) => {
+                if let Some(id) = shape {
+                    self.plans
+                        .learn(id, &statement, &plan, &self.plan_context());
+                }
+                Ok(plan)
+            }
             Err(_) => self.plan(&sql::parse(source)?),
         }
     }

@@ -222,7 +222,7 @@ impl Ctx<'_> {
     /// Every column of the table once, as `SELECT *` lists them.
     fn all_columns(&self) -> Vec<DirectColumn> {
         let mut out: Vec<DirectColumn> = Vec::new();
-        for c in &self.fetch.columns {
+        for c in self.fetch.columns.iter() {
             if !out.iter().any(|o| o.source.eq_ignore_ascii_case(&c.name)) {
                 out.push(DirectColumn {
                     source: c.name.clone(),

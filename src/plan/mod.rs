@@ -7,6 +7,8 @@
 //! the relational stage; discovery statements are answered here from the provider.
 //! Must not: do any I/O. A [`Plan`] is plain data that tests assert on and `--dry-run` prints.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 use sqlparser::ast::ObjectName;
 
@@ -25,6 +27,7 @@ mod error;
 mod insert;
 mod limit;
 pub mod resolve;
+mod reuse;
 mod rewrite;
 mod select;
 pub mod url;
@@ -34,6 +37,7 @@ pub use deferred::Deferred;
 pub use display::{is_secret_key, mask_secrets, plan_text, plan_text_noted, RequestNote};
 pub use error::{DeferredError, PlanError};
 pub use insert::DATA_PREFIX;
+pub use reuse::PlanShapes;
 
 /// What planning needs besides the statement.
 #[derive(Debug, Clone, Copy)]
@@ -139,8 +143,9 @@ pub struct TableFetch {
     pub resource: String,
     /// Chosen method.
     pub method: String,
-    /// Columns of the table: response columns, then parameter columns.
-    pub columns: Vec<TableColumn>,
+    /// Columns of the table: response columns, then parameter columns (shared by the plans
+    /// of one statement shape).
+    pub columns: Arc<[TableColumn]>,
     /// The calls to make: built now, or from the rows of tables fetched before.
     pub requests: Requests,
     /// WHERE conjuncts bound to API parameters (as SQL text, for display).
@@ -269,7 +274,7 @@ pub struct MutationPlan {
     /// Name of the table the responses are loaded into for `output_sql`.
     pub table: String,
     /// Columns of that table: the method's response columns, then its parameters.
-    pub columns: Vec<TableColumn>,
+    pub columns: Arc<[TableColumn]>,
     /// SQL over `table` that produces the output rows (RETURNING, or every column for
     /// EXEC); `None` when the statement prints no rows.
     pub output_sql: Option<String>,
@@ -297,7 +302,7 @@ impl MutationPlan {
             requests,
             bound: Vec::new(),
             table: resource.id.replace('.', "_"),
-            columns: bind::table_columns(resource, method),
+            columns: bind::table_columns(resource, method).into(),
             output_sql: None,
             output_columns: None,
             rows_at: method.object_key.clone(),

@@ -28,6 +28,15 @@ use super::{Deferred, Dependency, PlanContext, PlanError, QueryPlan, Requests, T
 
 /// Plans a query.
 pub fn plan_select(query: &Query, ctx: &PlanContext<'_>) -> Result<QueryPlan, PlanError> {
+    plan_select_rewritten(query, ctx).map(|(plan, _)| plan)
+}
+
+/// Plans a query, and gives the query as rewritten to read the fetched tables (the tree the
+/// plan's SQL is printed from).
+pub(super) fn plan_select_rewritten(
+    query: &Query,
+    ctx: &PlanContext<'_>,
+) -> Result<(QueryPlan, Query), PlanError> {
     let mut rewritten = query.clone();
     let mut renamer = Renamer {
         ctx,
@@ -65,11 +74,14 @@ pub fn plan_select(query: &Query, ctx: &PlanContext<'_>) -> Result<QueryPlan, Pl
         [only] => super::direct::direct_query(&rewritten, only),
         _ => None,
     };
-    Ok(QueryPlan {
-        tables: fetches,
-        sql,
-        direct,
-    })
+    Ok((
+        QueryPlan {
+            tables: fetches,
+            sql,
+            direct,
+        },
+        rewritten,
+    ))
 }
 
 /// A provider table found by the first pass.
@@ -410,7 +422,7 @@ impl Binder<'_, '_> {
             table: info.table.clone(),
             resource: resource.id.clone(),
             method: method.name.clone(),
-            columns: table_columns(resource, method),
+            columns: table_columns(resource, method).into(),
             requests,
             bound: bound_text,
             residual: residual_text,

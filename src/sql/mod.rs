@@ -19,7 +19,7 @@ pub use error::SqlError;
 pub use locate::{caret, locate, Needle, Position};
 pub use number::number_value;
 pub use parse::{parse, statement_kind};
-pub use shape::{ShapeCache, DEFAULT_SHAPES, MAX_SHAPE_TEXT};
+pub use shape::{Reading, ShapeCache, ShapeId, DEFAULT_SHAPES, MAX_SHAPE_TEXT};
 pub use split::{is_complete, split, split_checked};
 
 /// One statement's text as cut from the input, with where it starts (1-based).

@@ -56,7 +56,14 @@ enum Shape {
 struct Template {
     statement: Statement,
     slots: Vec<Option<usize>>,
+    /// Names the shape for caches of what is worked out from its statements (plans).
+    id: ShapeId,
 }
+
+/// A kept shape's number, unique within its [`ShapeCache`]: two statements with the same id
+/// differ only in the values of their literals, at the same places of the same tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ShapeId(pub u64);
 
 impl Default for ShapeCache {
     fn default() -> Self {
@@ -90,29 +97,86 @@ impl ShapeCache {
     /// Parses `source` as [`super::parse`] does: from a kept statement of its shape when
     /// there is one, else in full (keeping the result for the next statement of the shape).
     pub fn parse(&self, source: &Source) -> Result<Statement, SqlError> {
+        self.parse_shaped(source).map(|(statement, _)| statement)
+    }
+
+    /// [`ShapeCache::parse`], with the id of the statement's shape when the shape is kept
+    /// (every literal of the text found in the tree, at its place).
+    pub fn parse_shaped(&self, source: &Source) -> Result<(Statement, Option<ShapeId>), SqlError> {
+        self.parse_read(source, self.read(source))
+    }
+
+    /// Reads `source`'s shape and literals, and what the cache knows of the shape, without
+    /// parsing it.
+    pub fn read(&self, source: &Source) -> Reading {
         if self.limit == 0 || source.text.len() > MAX_SHAPE_TEXT {
-            return super::parse(source);
+            return Reading::default();
         }
-        let Some(read) = read_literals(&source.text) else {
-            return super::parse(source);
+        let read = read_literals(&source.text);
+        let known = read.as_ref().and_then(|r| self.lock().get(&r.key).cloned());
+        Reading { read, known }
+    }
+
+    /// [`ShapeCache::parse_shaped`] for a text read already by [`ShapeCache::read`].
+    pub fn parse_read(
+        &self,
+        source: &Source,
+        reading: Reading,
+    ) -> Result<(Statement, Option<ShapeId>), SqlError> {
+        let Some(read) = reading.read else {
+            return Ok((super::parse(source)?, None));
         };
-        let known = self.lock().get(&read.key).cloned();
-        match known {
-            Some(Shape::Kept(t)) => Ok(fill(&t, &read.literals)),
-            Some(Shape::Declined) => super::parse(source),
+        match reading.known {
+            Some(Shape::Kept(t)) => Ok((fill(&t, &read.literals), Some(t.id))),
+            Some(Shape::Declined) => Ok((super::parse(source)?, None)),
             None => {
                 let statement = super::parse(source)?;
-                let shape = match template(&statement, &read.literals) {
-                    Some(t) => Shape::Kept(Arc::new(t)),
-                    None => Shape::Declined,
-                };
                 let mut shapes = self.lock();
-                if shapes.len() < self.limit {
-                    shapes.insert(read.key, shape);
+                // Another thread may have met the shape meanwhile: what it found stands.
+                match shapes.get(&read.key) {
+                    Some(Shape::Kept(t)) => return Ok((statement, Some(t.id))),
+                    Some(Shape::Declined) => return Ok((statement, None)),
+                    None => {}
                 }
-                Ok(statement)
+                if shapes.len() >= self.limit {
+                    return Ok((statement, None));
+                }
+                // Shapes are never removed: the count so far is a fresh id.
+                let id = ShapeId(shapes.len() as u64);
+                let (shape, kept) = match template(&statement, &read.literals, id) {
+                    Some(t) => (Shape::Kept(Arc::new(t)), Some(id)),
+                    None => (Shape::Declined, None),
+                };
+                shapes.insert(read.key, shape);
+                Ok((statement, kept))
             }
         }
+    }
+}
+
+/// A statement's text as [`ShapeCache::read`] found it.
+#[derive(Debug, Default)]
+pub struct Reading {
+    /// Its shape key and literals (`None`: not read with certainty, or no cache).
+    read: Option<Read>,
+    /// The cache's entry for the shape, if any.
+    known: Option<Shape>,
+}
+
+impl Reading {
+    /// For a text of a kept shape: the shape's id and the literal values of the text, in
+    /// the order of the value nodes of the shape's tree (as a visitor meets them). `None`
+    /// when the shape is not kept or a value node of its tree is not a literal of the text.
+    pub fn values(&self) -> Option<(ShapeId, Vec<&Value>)> {
+        let (Some(read), Some(Shape::Kept(t))) = (&self.read, &self.known) else {
+            return None;
+        };
+        let values = t
+            .slots
+            .iter()
+            .map(|slot| slot.map(|k| &read.literals[k].value))
+            .collect::<Option<Vec<_>>>()?;
+        Some((t.id, values))
     }
 }
 
@@ -294,7 +358,7 @@ fn each_value(statement: &mut Statement, f: impl FnMut(&mut ValueWithSpan) -> bo
 /// The template of a freshly parsed statement: every literal of the text must be a value
 /// node at the literal's position holding exactly the literal's value, and every value node
 /// at a literal's position must be that literal.
-fn template(statement: &Statement, literals: &[Literal]) -> Option<Template> {
+fn template(statement: &Statement, literals: &[Literal], id: ShapeId) -> Option<Template> {
     let mut copy = statement.clone();
     let mut slots = Vec::new();
     let mut found = vec![false; literals.len()];
@@ -320,6 +384,7 @@ fn template(statement: &Statement, literals: &[Literal]) -> Option<Template> {
     (complete && found.iter().all(|f| *f)).then_some(Template {
         statement: copy,
         slots,
+        id,
     })
 }
 

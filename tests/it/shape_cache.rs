@@ -95,6 +95,57 @@ fn statement() -> impl Strategy<Value = String> {
     ]
 }
 
+/// A lookup by parameters, the form whose plan is kept per shape: the same columns and
+/// conditions written in several ways, some of which are not of the kept form.
+fn lookup(org: impl Strategy<Value = String>) -> impl Strategy<Value = String> {
+    let lookups = prop_oneof![
+        Just("SELECT id, label, status FROM okta.apps.applications WHERE subdomain = {o} AND appId = {a}"),
+        Just("SELECT a.id AS x, a.* FROM okta.apps.applications a WHERE {a} = a.appId AND a.subdomain = {o}"),
+        Just("SELECT * FROM okta.apps.secrets WHERE appId = {a} AND subdomain = {o} AND secretId = {b}"),
+        Just("SELECT id, status FROM okta.apps.secrets WHERE (appId = {a}) AND subdomain = {o}"),
+        Just("SELECT id FROM okta.apps.secrets WHERE appId = {a}"),
+        Just("SELECT id FROM okta.apps.applications WHERE subdomain = {o} AND appId = {a} AND appId = {b}"),
+        Just("SELECT id, label FROM okta.apps.applications WHERE subdomain = {o}"),
+    ];
+    (lookups, org, literal(), literal()).prop_map(|(form, o, a, b)| {
+        form.replace("{o}", &o)
+            .replace("{a}", &a)
+            .replace("{b}", &b)
+    })
+}
+
+/// The orgs of [`with_orgs`], written as the statement may name them, and others.
+fn configured_org() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => Just("'acme'".to_string()),
+        2 => Just("'beta'".to_string()),
+        1 => Just("'ACME'".to_string()),
+        1 => Just("'gamma'".to_string()),
+        1 => Just("'acme.okta.com'".to_string()),
+        1 => literal(),
+    ]
+}
+
+/// An engine with two configured orgs (one the default) and the provider's own server URL.
+fn with_orgs(shapes: usize) -> Engine {
+    use oktaql::auth::{Credential, Credentials, Org, Secret};
+    let org = |name: &str, url: &str| Org {
+        name: name.into(),
+        url: url.into(),
+        credential: Credential::ApiToken(Secret::new("token")),
+        origins: Vec::new(),
+    };
+    let mut config = EngineConfig::new(Registry::embedded());
+    config.client.credentials = Some(std::sync::Arc::new(Credentials::new(
+        vec![
+            org("acme", "http://127.0.0.1:9/acme"),
+            org("beta", "https://beta.example.com"),
+        ],
+        Some("acme".into()),
+    )));
+    Engine::new(config).unwrap().with_shape_cache(shapes)
+}
+
 fn source(text: &str) -> Source {
     Source {
         text: text.to_string(),
@@ -144,6 +195,61 @@ proptest! {
             prop_assert_eq!(planned, planned_in_full, "planning {:?}", text);
         }
     }
+
+    /// Lookups by parameters, whose plans are kept per shape: the same plan or the same
+    /// error as the full path, on the engine and cache of the test above.
+    #[test]
+    fn a_kept_plan_answers_as_the_full_path(runbook in prop::collection::vec(lookup(org()), 1..8)) {
+        let (engine, _) = cached();
+        for text in &runbook {
+            let s = source(text);
+            let planned = engine.plan_source(&s).map_err(|e| e.to_string());
+            let planned_in_full = full().plan_source(&s).map_err(|e| e.to_string());
+            prop_assert_eq!(planned, planned_in_full, "planning {:?}", text);
+        }
+    }
+
+    /// The same with configured orgs and a default org: a kept plan goes to the org its
+    /// statement names (or the default), exactly as a full plan does.
+    #[test]
+    fn a_kept_plan_goes_to_each_statements_own_org(runbook in prop::collection::vec(lookup(configured_org()), 1..8)) {
+        static ENGINES: OnceLock<(Engine, Engine)> = OnceLock::new();
+        let (engine, full) = ENGINES.get_or_init(|| (with_orgs(oktaql::sql::DEFAULT_SHAPES), with_orgs(0)));
+        for text in &runbook {
+            let s = source(text);
+            let planned = engine.plan_source(&s).map_err(|e| e.to_string());
+            let planned_in_full = full.plan_source(&s).map_err(|e| e.to_string());
+            prop_assert_eq!(planned, planned_in_full, "planning {:?}", text);
+        }
+    }
+}
+
+/// A runbook of lookups is planned from the kept plan after its first statement, and each
+/// statement's request goes where its own literals say.
+#[test]
+fn a_runbook_of_lookups_reuses_one_plan() {
+    let cached = engine(oktaql::sql::DEFAULT_SHAPES);
+    let full = engine(0);
+    for i in 0..50 {
+        let org = if i % 2 == 0 { DEMO_ORG } else { "other-org" };
+        let text = format!(
+            "SELECT id, label, status FROM okta.apps.applications WHERE subdomain = '{org}' AND appId = '0oa{i}/x'"
+        );
+        let planned = cached.plan_source(&source(&text)).unwrap();
+        assert_eq!(planned, full.plan_source(&source(&text)).unwrap());
+        let oktaql::plan::Plan::Query(q) = &planned else {
+            panic!("{planned:?}")
+        };
+        let oktaql::plan::Requests::Ready(requests) = &q.tables[0].requests else {
+            panic!("{planned:?}")
+        };
+        assert_eq!(
+            requests[0].url,
+            format!("http://127.0.0.1:9/{org}/api/v1/apps/0oa{i}%2Fx")
+        );
+    }
+    assert_eq!(cached.reused_plans(), 49);
+    assert_eq!(full.reused_plans(), 0);
 }
 
 /// Shapes repeat: after the first statement of a shape, the others come from the cache.
@@ -261,8 +367,11 @@ async fn a_runbook_prints_the_same_with_and_without_the_cache() {
             "SELECT id, nosuchcolumn FROM okta.apps.applications WHERE subdomain = '{DEMO_ORG}' AND appId = '{app}';\n"
         ));
     }
-    let with = run(&make(oktaql::sql::DEFAULT_SHAPES), &runbook).await;
+    let cached = make(oktaql::sql::DEFAULT_SHAPES);
+    let with = run(&cached, &runbook).await;
     let without = run(&make(0), &runbook).await;
+    // The lookups of the secrets after the first were planned from its kept plan.
+    assert_eq!(cached.reused_plans(), 5);
     assert!(with.0.contains(DEMO_APP_TWO_SECRETS), "{}", with.0);
     assert!(with.1.contains("nosuchcolumn"), "{}", with.1);
     assert_eq!(with, without);
