@@ -4,6 +4,10 @@
 mod cli;
 mod progress;
 
+/// Small allocations (JSON values, plans) are most of a statement's own work.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
