@@ -14,8 +14,9 @@
 //! Owns: deciding whether a plan can be kept, and planning a statement of a kept shape from
 //! it. Must not: keep a plan any part of which a literal could change in a way not re-done
 //! here; answer with an error (any failure is left to the full path, whose error is the
-//! authority). The statement's tree comes from [`crate::sql::ShapeCache`]: the same shape id
-//! means the same tree with other literal values at the same places.
+//! authority). A statement of a kept shape is not parsed: [`crate::sql::ShapeCache`] gives its
+//! literals in the order of the shape's tree ([`crate::sql::Reading::values`]); the same shape
+//! id means the same tree with other literal values at the same places.
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
