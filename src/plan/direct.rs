@@ -249,7 +249,7 @@ impl Ctx<'_> {
                 };
                 Some(DirectCondition {
                     column,
-                    values: vec![value],
+                    values: vec![value.to_string()],
                 })
             }
             Expr::In {
@@ -259,7 +259,10 @@ impl Ctx<'_> {
                 global: false,
             } if !list.is_empty() => Some(DirectCondition {
                 column: self.column(expr)?,
-                values: list.iter().map(text).collect::<Option<Vec<_>>>()?,
+                values: list
+                    .iter()
+                    .map(|e| text(e).map(str::to_string))
+                    .collect::<Option<Vec<_>>>()?,
             }),
             Expr::Nested(inner) => self.condition(inner),
             _ => None,
@@ -268,10 +271,10 @@ impl Ctx<'_> {
 }
 
 /// The text of a single-quoted string literal.
-fn text(expr: &Expr) -> Option<String> {
+pub(super) fn text(expr: &Expr) -> Option<&str> {
     match expr {
         Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) => Some(s.clone()),
+            Value::SingleQuotedString(s) => Some(s),
             _ => None,
         },
         _ => None,

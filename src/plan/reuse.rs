@@ -24,7 +24,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use sqlparser::ast::{BinaryOperator, Expr, Query, Value as SqlValue, ValueWithSpan, VisitMut};
+use sqlparser::ast::{
+    BinaryOperator, Expr, Query, Select, Value as SqlValue, ValueWithSpan, VisitMut,
+};
 use sqlparser::ast::{Visit, Visitor, VisitorMut};
 
 use crate::provider::SqlVerb;
@@ -147,15 +149,7 @@ fn conjunct_literal(c: &Expr) -> Option<&str> {
     else {
         return None;
     };
-    fn text(e: &Expr) -> Option<&str> {
-        match e {
-            Expr::Value(ValueWithSpan {
-                value: SqlValue::SingleQuotedString(s),
-                ..
-            }) => Some(s.as_str()),
-            _ => None,
-        }
-    }
+    use super::direct::text;
     match (text(left), text(right)) {
         (None, Some(t)) if column_ref(left).is_some() => Some(t),
         (Some(t), None) if column_ref(right).is_some() => Some(t),
@@ -164,8 +158,7 @@ fn conjunct_literal(c: &Expr) -> Option<&str> {
 }
 
 /// The conjuncts of a kept form's WHERE with their literals (`None`: not of the form).
-fn where_literals(query: &Query) -> Option<Vec<(&Expr, &str)>> {
-    let select = super::direct::plain_select(query, false)?;
+fn where_literals(select: &Select) -> Option<Vec<(&Expr, &str)>> {
     match &select.selection {
         None => Some(Vec::new()),
         Some(w) => conjuncts(w)
@@ -249,7 +242,8 @@ fn keep_query(query: &Query, planned: &QueryPlan, ctx: &PlanContext<'_>) -> Opti
     {
         return None;
     }
-    let literals = where_literals(query)?;
+    let select = super::direct::plain_select(query, false)?;
+    let literals = where_literals(select)?;
     if direct.conditions.len() != literals.len() {
         return None;
     }
@@ -278,7 +272,7 @@ fn keep_query(query: &Query, planned: &QueryPlan, ctx: &PlanContext<'_>) -> Opti
     if &again != planned {
         return None;
     }
-    let (name, _) = super::direct::plain_table(super::direct::plain_select(query, false)?)?;
+    let (name, _) = super::direct::plain_table(select)?;
     let resolved =
         super::resolve::object(ctx.registry, &crate::sql::ObjectRef::from_sql(name)?).ok()?;
     if resolved.resource().id != fetch.resource {
@@ -407,16 +401,21 @@ mod tests {
         }
     }
 
+    /// Planning against the compiled-in provider with the server template, no orgs.
+    fn context(registry: &Registry) -> PlanContext<'_> {
+        PlanContext {
+            registry,
+            server_url: Some(TEMPLATE),
+            orgs: &[],
+            default_org: None,
+        }
+    }
+
     /// Plans each text in full, learning from it, then plans it again from what was kept:
     /// whether a plan was kept for the shape, and whether the kept one answered as the full.
     fn learn_all(texts: &[&str]) -> (bool, PlanShapes) {
         let registry = Registry::embedded();
-        let ctx = PlanContext {
-            registry: &registry,
-            server_url: Some(TEMPLATE),
-            orgs: &[],
-            default_org: None,
-        };
+        let ctx = context(&registry);
         let shapes = ShapeCache::default();
         let plans = PlanShapes::default();
         let mut kept = false;
@@ -505,12 +504,7 @@ mod tests {
     #[test]
     fn a_failing_statement_is_left_to_the_full_path() {
         let registry = Registry::embedded();
-        let ctx = PlanContext {
-            registry: &registry,
-            server_url: Some(TEMPLATE),
-            orgs: &[],
-            default_org: None,
-        };
+        let ctx = context(&registry);
         let shapes = ShapeCache::default();
         let plans = PlanShapes::default();
         let good = "SELECT id FROM okta.apps.secrets WHERE subdomain = 'a' AND appId = 'x'";
