@@ -14,10 +14,9 @@
 //! Must not: print or log anything.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use aho_corasick::AhoCorasick;
 use serde_json::{Map, Value};
 
 /// What a masked secret is shown as.
@@ -168,27 +167,30 @@ pub fn mask_text_keys(text: &str) -> Cow<'_, str> {
 /// The secret values this run has sent or received, shared (through an `Arc`) by the HTTP
 /// client, the runner, the renderer and the shell of one run.
 ///
-/// Registering is cheap; searching uses a few automata (segments) over every value. New
-/// values form a new segment, and segments of similar size are merged, so each value is
-/// compiled O(log n) times over a run instead of once per change (a run that met a new secret
-/// in every statement spent time growing with the number of secrets on each statement).
-/// Values shorter than [`MIN_SECRET_LEN`] are ignored.
+/// Registering is a hash insert and nothing is ever rebuilt: a value is indexed by its first
+/// [`MIN_SECRET_LEN`] bytes, and a search reads the text once, testing each position's next
+/// eight bytes against a bit filter and, on a hit, the values that start with them. (An
+/// automaton over every value had to be rebuilt for each new value; a runbook that creates a
+/// secret every few statements spent most of its time building them.) Values shorter than
+/// [`MIN_SECRET_LEN`] are ignored.
 #[derive(Default)]
 pub struct SecretValues {
-    inner: RwLock<Inner>,
+    inner: Arc<RwLock<Index>>,
 }
 
 /// The secret values known at one moment ([`SecretValues::matcher`]).
 #[derive(Clone)]
 pub struct SecretMatcher {
-    segments: Arc<Vec<Arc<Segment>>>,
+    index: Arc<RwLock<Index>>,
+    /// How many values were known: later ones are not searched for.
+    known: usize,
 }
 
 impl std::fmt::Debug for SecretMatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the values.
         f.debug_struct("SecretMatcher")
-            .field("segments", &self.segments.len())
+            .field("known", &self.known)
             .finish()
     }
 }
@@ -196,12 +198,16 @@ impl std::fmt::Debug for SecretMatcher {
 impl SecretMatcher {
     /// Whether no value was known.
     pub fn is_empty(&self) -> bool {
-        self.segments.is_empty()
+        self.known == 0
     }
 
     /// Whether `text` contains any of the values, as [`SecretValues::contains_secret`].
     pub fn contains_secret(&self, text: &str) -> bool {
-        text.len() >= MIN_SECRET_LEN && self.segments.iter().any(|s| s.automaton.is_match(text))
+        self.known > 0
+            && text.len() >= MIN_SECRET_LEN
+            && read(&self.index)
+                .find_from(text.as_bytes(), 0, self.known)
+                .is_some()
     }
 
     /// Whether a JSON value holds one of the values: a string containing one, or an array
@@ -215,58 +221,139 @@ impl SecretMatcher {
     }
 }
 
-/// One automaton over part of the values.
-struct Segment {
-    values: Vec<String>,
-    automaton: AhoCorasick,
+/// The first [`MIN_SECRET_LEN`] bytes of `bytes` (at least that long) as one number.
+fn head(bytes: &[u8]) -> u64 {
+    let mut h = [0u8; MIN_SECRET_LEN];
+    h.copy_from_slice(&bytes[..MIN_SECRET_LEN]);
+    u64::from_le_bytes(h)
 }
 
-impl Segment {
-    fn build(values: Vec<String>) -> Option<Segment> {
-        // Leftmost-longest: a value that contains another is masked whole.
-        let automaton = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(&values)
-            .ok()?;
-        Some(Segment { values, automaton })
+/// Every value, indexed by its first [`MIN_SECRET_LEN`] bytes.
+struct Index {
+    /// The values in the order registered (a matcher searches a prefix of them).
+    values: Vec<Box<str>>,
+    /// Positions in `values` by head, longest value first.
+    by_head: HashMap<u64, Vec<u32>>,
+    /// One bit per filter slot ([`Index::slot`]): clear when no value's head maps to it.
+    filter: Vec<u64>,
+    /// `64 - log2(filter bits)`.
+    shift: u32,
+}
+
+/// Filter bits to begin with (8 KiB); doubled to keep at least 16 bits a head.
+const FILTER_BITS: usize = 1 << 16;
+
+impl Default for Index {
+    fn default() -> Index {
+        Index {
+            values: Vec::new(),
+            by_head: HashMap::new(),
+            filter: vec![0; FILTER_BITS / 64],
+            shift: 64 - FILTER_BITS.trailing_zeros(),
+        }
     }
 }
 
-#[derive(Default)]
-struct Inner {
-    /// Every value, for de-duplication and the count.
-    seen: HashSet<String>,
-    /// Values registered since the segments were last brought up to date.
-    pending: Vec<String>,
-    /// Segments, largest first; each at least twice the size of the next after a merge.
-    segments: Arc<Vec<Arc<Segment>>>,
-}
+impl Index {
+    /// The filter slot of a head (Fibonacci hashing: the high bits of a multiplication).
+    fn slot(&self, head: u64) -> usize {
+        (head.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
 
-impl Inner {
-    /// Moves the pending values into a segment, merging segments of similar size.
-    fn compile(&mut self) {
-        if self.pending.is_empty() {
-            return;
-        }
-        let mut segments: Vec<Arc<Segment>> = self.segments.as_ref().clone();
-        let mut values = std::mem::take(&mut self.pending);
-        // Merge while the previous segment is not more than twice as large (a binary counter).
-        while let Some(last) = segments.last() {
-            if last.values.len() > 2 * values.len() {
-                break;
+    fn set_bit(&mut self, head: u64) {
+        let slot = self.slot(head);
+        self.filter[slot / 64] |= 1 << (slot % 64);
+    }
+
+    /// Adds `value` unless known; false when it was.
+    fn insert(&mut self, value: &str) -> bool {
+        let h = head(value.as_bytes());
+        let values = &self.values;
+        if let Some(ids) = self.by_head.get(&h) {
+            if ids.iter().any(|&id| &*values[id as usize] == value) {
+                return false;
             }
-            let mut merged = last.values.clone();
-            merged.append(&mut values);
-            values = merged;
-            segments.pop();
         }
-        match Segment::build(values.clone()) {
-            Some(seg) => segments.push(Arc::new(seg)),
-            // Unbuildable (a size limit): keep them pending rather than lose them.
-            None => self.pending = values,
+        let id = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
+        self.values.push(value.into());
+        let values = &self.values;
+        let ids = self.by_head.entry(h).or_default();
+        // Longest first, so the first value that matches at a position is the longest one.
+        let at = ids.partition_point(|&i| values[i as usize].len() >= value.len());
+        ids.insert(at, id);
+        if self.by_head.len() * 16 > self.filter.len() * 64 {
+            self.grow_filter();
+        } else {
+            self.set_bit(h);
         }
-        self.segments = Arc::new(segments);
+        true
     }
+
+    /// Doubles the filter and sets every head's bit again.
+    fn grow_filter(&mut self) {
+        let bits = self.filter.len() * 64 * 2;
+        self.filter = vec![0; bits / 64];
+        self.shift = 64 - bits.trailing_zeros();
+        let heads: Vec<u64> = self.by_head.keys().copied().collect();
+        for h in heads {
+            self.set_bit(h);
+        }
+    }
+
+    /// The leftmost match at or after `from` among the first `known` values, the longest at
+    /// that position: `(start, end)`.
+    fn find_from(&self, hay: &[u8], from: usize, known: usize) -> Option<(usize, usize)> {
+        if known == 0 || hay.len() < from + MIN_SECRET_LEN {
+            return None;
+        }
+        for (i, window) in hay[from..].windows(MIN_SECRET_LEN).enumerate() {
+            let h = head(window);
+            let slot = self.slot(h);
+            if self.filter[slot / 64] & (1 << (slot % 64)) == 0 {
+                continue;
+            }
+            let Some(ids) = self.by_head.get(&h) else {
+                continue;
+            };
+            let start = from + i;
+            let rest = &hay[start..];
+            let longest = ids
+                .iter()
+                .filter(|&&id| (id as usize) < known)
+                .map(|&id| self.values[id as usize].as_bytes())
+                .find(|v| rest.starts_with(v));
+            if let Some(v) = longest {
+                return Some((start, start + v.len()));
+            }
+        }
+        None
+    }
+
+    /// `hay` with every match (leftmost-longest, as one automaton over every value) replaced
+    /// by [`MASK`]; `None` when nothing matched.
+    fn replace(&self, hay: &str) -> Option<String> {
+        let known = self.values.len();
+        let (mut start, mut end) = self.find_from(hay.as_bytes(), 0, known)?;
+        let mut out = String::with_capacity(hay.len());
+        let mut at = 0;
+        loop {
+            // A match starts and ends on character boundaries: a value is whole UTF-8.
+            out.push_str(&hay[at..start]);
+            out.push_str(MASK);
+            at = end;
+            match self.find_from(hay.as_bytes(), at, known) {
+                Some(m) => (start, end) = m,
+                None => break,
+            }
+        }
+        out.push_str(&hay[at..]);
+        Some(out)
+    }
+}
+
+/// The index, read even if a writer panicked (it is only ever appended to).
+fn read(index: &RwLock<Index>) -> std::sync::RwLockReadGuard<'_, Index> {
+    index.read().unwrap_or_else(|e| e.into_inner())
 }
 
 impl std::fmt::Debug for SecretValues {
@@ -292,12 +379,13 @@ impl SecretValues {
         }
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
         for form in [
-            value.to_string(),
-            value.to_uppercase(),
-            value.to_lowercase(),
+            Cow::Borrowed(value),
+            Cow::Owned(value.to_uppercase()),
+            Cow::Owned(value.to_lowercase()),
         ] {
-            if inner.seen.insert(form.clone()) {
-                inner.pending.push(form);
+            // A case form can be shorter in bytes (`K`, the Kelvin sign, lowers to `k`).
+            if form.len() >= MIN_SECRET_LEN {
+                inner.insert(&form);
             }
         }
     }
@@ -324,7 +412,7 @@ impl SecretValues {
 
     /// How many values are known.
     pub fn len(&self) -> usize {
-        self.inner.read().map(|i| i.seen.len()).unwrap_or(0)
+        read(&self.inner).values.len()
     }
 
     /// Whether no value is known yet.
@@ -332,24 +420,12 @@ impl SecretValues {
         self.len() == 0
     }
 
-    /// The segments, with every registered value compiled in.
-    fn segments(&self) -> Arc<Vec<Arc<Segment>>> {
-        {
-            let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
-            if inner.pending.is_empty() {
-                return inner.segments.clone();
-            }
-        }
-        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        inner.compile();
-        inner.segments.clone()
-    }
-
     /// The values known now, to test many texts with one look at the shared state (a
     /// result row's cells). Values registered afterwards are not in it.
     pub fn matcher(&self) -> SecretMatcher {
         SecretMatcher {
-            segments: self.segments(),
+            index: self.inner.clone(),
+            known: self.len(),
         }
     }
 
@@ -358,19 +434,20 @@ impl SecretValues {
         if text.len() < MIN_SECRET_LEN {
             return false;
         }
-        self.segments().iter().any(|s| s.automaton.is_match(text))
+        let index = read(&self.inner);
+        index
+            .find_from(text.as_bytes(), 0, index.values.len())
+            .is_some()
     }
 
     /// `text` with every known secret value replaced by [`MASK`], and the values of
     /// secret-named keys masked too ([`mask_text_keys`]).
     pub fn mask_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let by_key = mask_text_keys(text);
-        let segments = self.segments();
-        let hay = by_key.as_ref();
-        if !segments.iter().any(|s| s.automaton.is_match(hay)) {
-            return by_key;
+        match read(&self.inner).replace(by_key.as_ref()) {
+            Some(masked) => Cow::Owned(masked),
+            None => by_key,
         }
-        Cow::Owned(replace_leftmost_longest(&segments, hay))
     }
 
     /// A copy of `value` with secret-named members and every string holding a known secret
@@ -397,34 +474,6 @@ impl SecretValues {
         }
         walk(self, value)
     }
-}
-
-/// `hay` with every match replaced by [`MASK`], leftmost-longest over the union of the
-/// segments: exactly what one leftmost-longest automaton over all their values gives (the
-/// earliest start across segments wins; at equal starts, the longest match).
-fn replace_leftmost_longest(segments: &[Arc<Segment>], hay: &str) -> String {
-    use aho_corasick::{Input, Match};
-    // The next match of each segment at or after the scan position, found once and reused.
-    let mut next: Vec<Option<Match>> = segments.iter().map(|s| s.automaton.find(hay)).collect();
-    let mut out = String::with_capacity(hay.len());
-    let mut at = 0;
-    loop {
-        for (slot, seg) in next.iter_mut().zip(segments) {
-            if slot.is_some_and(|m| m.start() < at) {
-                *slot = seg.automaton.find(Input::new(hay).range(at..));
-            }
-        }
-        let best = next
-            .iter()
-            .flatten()
-            .min_by_key(|m| (m.start(), std::cmp::Reverse(m.end())));
-        let Some(m) = best.copied() else { break };
-        out.push_str(&hay[at..m.start()]);
-        out.push_str(MASK);
-        at = m.end();
-    }
-    out.push_str(&hay[at..]);
-    out
 }
 
 #[cfg(test)]
@@ -530,13 +579,13 @@ mod tests {
         assert!(matches!(mask_text_keys("plain"), Cow::Borrowed(_)));
     }
 
-    /// The rule before segments: one leftmost-longest automaton over every value.
+    /// The reference: one leftmost-longest automaton over every value.
     fn one_automaton(values: &[String], text: &str) -> String {
         let by_key = mask_text_keys(text);
         if values.is_empty() {
             return by_key.into_owned();
         }
-        let m = AhoCorasick::builder()
+        let m = aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
             .build(values)
             .unwrap();
@@ -545,20 +594,25 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
-        /// Segments answer exactly as one automaton over every value, whatever the order of
-        /// registration, overlaps between values and interleaving of searches.
+        /// The index answers exactly as one automaton over every value, whatever the order of
+        /// registration, overlaps between values (many share their first eight bytes), and
+        /// interleaving of searches; with non-ASCII values too.
         #[test]
-        fn segments_answer_as_one_automaton(
-            secrets in proptest::collection::vec("[ab]{8,12}|[abc]{8,20}", 1..30),
-            texts in proptest::collection::vec("[abc =]{0,60}", 1..4),
+        fn the_index_answers_as_one_automaton(
+            secrets in proptest::collection::vec("[ab]{8,12}|[abc]{8,20}|[aé]{5,9}", 1..30),
+            texts in proptest::collection::vec("[abcé =]{0,60}", 1..4),
             search_every in 1usize..8,
         ) {
             let s = SecretValues::new();
             let mut values: Vec<String> = Vec::new();
             for (i, secret) in secrets.iter().enumerate() {
                 s.register(secret);
+                // Values (and case forms) shorter than the minimum are not registered.
                 for form in [secret.clone(), secret.to_uppercase(), secret.to_lowercase()] {
-                    if !values.contains(&form) {
+                    if secret.len() >= MIN_SECRET_LEN
+                        && form.len() >= MIN_SECRET_LEN
+                        && !values.contains(&form)
+                    {
                         values.push(form);
                     }
                 }
@@ -584,23 +638,61 @@ mod tests {
     }
 
     #[test]
-    fn segments_stay_few_when_every_statement_brings_a_new_secret() {
-        // A search after every new secret must not leave one automaton per secret, nor
-        // recompile every value each time: the number of segments stays logarithmic.
+    fn a_secret_per_statement_is_indexed_not_rebuilt() {
+        // A search after every new secret: each value is indexed once, the filter grows to
+        // keep at least 16 bits a head, and every value is still found, in either case.
         let s = SecretValues::new();
-        for i in 0..3000 {
-            s.register(&format!("secret-value-{i:08}"));
+        for i in 0..5000 {
+            s.register(&format!("{i:08}-value-of-a-secret"));
             assert!(!s.contains_secret("no secret in this text"));
-            let n = s.len();
-            let bound = 2 * (usize::BITS - n.leading_zeros()) as usize + 1;
-            assert!(
-                s.segments().len() <= bound,
-                "{} segments for {n}",
-                s.segments().len()
-            );
         }
-        assert!(s.contains_secret("x secret-value-00002999 x"));
-        assert!(s.contains_secret("x SECRET-VALUE-00000000 x"));
-        assert_eq!(s.mask_text("a secret-value-00001234 b"), "a **** b");
+        assert_eq!(s.len(), 2 * 5000, "the value and its upper case");
+        {
+            let index = read(&s.inner);
+            assert_eq!(index.by_head.len(), 5000);
+            assert!(index.filter.len() * 64 > FILTER_BITS, "the filter grew");
+            assert!(index.by_head.len() * 16 <= index.filter.len() * 64);
+        }
+        assert!(s.contains_secret("x 00004999-value-of-a-secret x"));
+        assert!(s.contains_secret("x 00000000-VALUE-OF-A-SECRET x"));
+        assert_eq!(s.mask_text("a 00001234-value-of-a-secret b"), "a **** b");
+    }
+
+    #[test]
+    fn values_sharing_their_first_bytes_mask_the_longest() {
+        // Access tokens of one org begin alike (a JWT header): all share a head.
+        let s = SecretValues::new();
+        s.register("eyJraWQiOiJ.short");
+        s.register("eyJraWQiOiJ.a-much-longer-one");
+        s.register("eyJraWQiOiJ.a-much");
+        assert_eq!(
+            s.mask_text("t=eyJraWQiOiJ.a-much-longer-one; u=eyJraWQiOiJ.a-much-less"),
+            "t=****; u=****-less"
+        );
+        assert_eq!(s.mask_text("eyJraWQiOiJ.other"), "eyJraWQiOiJ.other");
+    }
+
+    #[test]
+    fn a_matcher_searches_the_values_known_when_it_was_made() {
+        let s = SecretValues::new();
+        assert!(s.matcher().is_empty());
+        s.register("first-secret-value");
+        let m = s.matcher();
+        s.register("second-secret-value");
+        assert!(m.contains_secret("a first-secret-value"));
+        assert!(!m.contains_secret("a second-secret-value"));
+        assert!(s.matcher().contains_secret("a second-secret-value"));
+        assert!(m.in_json(&json!({"x": ["first-secret-value"]})));
+        assert!(!m.in_json(&json!(12345678901_u64)));
+    }
+
+    #[test]
+    fn a_case_form_shorter_than_the_minimum_is_not_registered() {
+        // The Kelvin sign is three bytes; its lower case `k` is one.
+        let s = SecretValues::new();
+        s.register("\u{212A}\u{212A}\u{212A}");
+        assert_eq!(s.len(), 1);
+        assert!(s.contains_secret("x \u{212A}\u{212A}\u{212A} x"));
+        assert!(!s.contains_secret("kkk-----"));
     }
 }
