@@ -299,7 +299,7 @@ mod tests {
         // A write applied earlier in the run (as a signal handler would see it).
         options
             .writes
-            .start("t.sql:1: DELETE FROM okta.apps.secrets …".into());
+            .start("t.sql:1".into(), "DELETE FROM okta.apps.secrets …");
         options.writes.finish(true);
         let mut diag = Vec::new();
         let saved = write_outfile(

@@ -113,19 +113,36 @@ pub struct WriteLog {
 
 #[derive(Debug, Default)]
 struct WriteState {
-    applied: Vec<String>,
-    in_flight: Option<String>,
+    applied: Vec<WriteLabel>,
+    in_flight: Option<WriteLabel>,
+}
+
+/// Where a write is (`file:line`) and its statement; shown redacted, and only when read: a
+/// runbook of writes would otherwise redact every statement for a report seldom printed.
+#[derive(Debug)]
+struct WriteLabel {
+    at: String,
+    text: String,
+}
+
+impl WriteLabel {
+    fn shown(&self) -> String {
+        if self.text.is_empty() {
+            return self.at.clone();
+        }
+        format!("{}: {}", self.at, first_line(&self.text))
+    }
 }
 
 impl WriteLog {
     /// The writes that completed, as `file:line: statement` (secret values redacted).
     pub fn applied(&self) -> Vec<String> {
-        self.lock().applied.clone()
+        self.lock().applied.iter().map(WriteLabel::shown).collect()
     }
 
     /// The write sent and not yet answered, if any.
     pub fn in_flight(&self) -> Option<String> {
-        self.lock().in_flight.clone()
+        self.lock().in_flight.as_ref().map(WriteLabel::shown)
     }
 
     /// Writes to `diag` which writes were applied and which was in flight; returns whether
@@ -136,13 +153,14 @@ impl WriteLog {
         if !st.applied.is_empty() {
             let _ = writeln!(diag, "{} write(s) applied:", st.applied.len());
             for w in &st.applied {
-                let _ = writeln!(diag, "  {w}");
+                let _ = writeln!(diag, "  {}", w.shown());
             }
         }
         if let Some(w) = &st.in_flight {
             let _ = writeln!(
                 diag,
-                "a write was in flight and may have been applied (check with a SELECT):\n  {w}"
+                "a write was in flight and may have been applied (check with a SELECT):\n  {}",
+                w.shown()
             );
         }
         !st.applied.is_empty()
@@ -152,8 +170,12 @@ impl WriteLog {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn start(&self, what: String) {
-        self.lock().in_flight = Some(what);
+    /// Records the write of the statement `text` at `at` (`file:line`) as in flight.
+    pub(crate) fn start(&self, at: String, text: &str) {
+        self.lock().in_flight = Some(WriteLabel {
+            at,
+            text: text.to_string(),
+        });
     }
 
     pub(crate) fn finish(&self, applied: bool) {
@@ -429,11 +451,9 @@ async fn run_inner(
         }
         let write = is_write(plan);
         let (started, executed) = if write {
-            options.writes.start(format!(
-                "{name}:{}: {}",
-                p.source.line,
-                first_line(&p.source.text)
-            ));
+            options
+                .writes
+                .start(format!("{name}:{}", p.source.line), &p.source.text);
             let started = Instant::now();
             let executed = engine.execute_streamed(plan).await;
             options.writes.finish(executed.is_ok());
@@ -870,4 +890,56 @@ fn pointer(
         shown.trim_end(),
         caret
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_write_log_shows_where_each_write_is_with_its_secrets_redacted() {
+        let log = WriteLog::default();
+        let secret = "Zq8vN3xLw0Tr5YbK2mHs7PdE4cJ9aGfU";
+        let insert = format!(
+            "\n  INSERT INTO okta.apps.secrets (data__client_secret, subdomain, appId)\n  \
+             SELECT '{secret}', 'acme', '0oa1';"
+        );
+        log.start("rotate.sql:3".into(), &insert);
+        let in_flight = log.in_flight().unwrap();
+        assert!(in_flight.starts_with("rotate.sql:3: INSERT INTO okta.apps.secrets"));
+        log.finish(true);
+        assert_eq!(log.in_flight(), None);
+        log.start(
+            "rotate.sql:9".into(),
+            &format!("DELETE FROM t WHERE client_secret = '{secret}'"),
+        );
+        log.finish(false);
+        log.start(
+            "rotate.sql:12".into(),
+            "EXEC okta.apps.secrets.deactivate @x = '1';",
+        );
+        let mut report = Vec::new();
+        assert!(log.report(&mut report));
+        let report = String::from_utf8(report).unwrap();
+        assert!(!report.contains(secret), "{report}");
+        assert_eq!(log.applied().len(), 1, "the failed DELETE was not applied");
+        assert!(
+            report.contains("1 write(s) applied:\n  rotate.sql:3: INSERT INTO"),
+            "{report}"
+        );
+        assert!(
+            report.contains(
+                "in flight and may have been applied (check with a SELECT):\n  rotate.sql:12: EXEC"
+            ),
+            "{report}"
+        );
+        // The one-line form of a long statement is cut, and keeps its redaction.
+        log.finish(true);
+        log.start(
+            "rotate.sql:20".into(),
+            &format!("SELECT * FROM okta.apps.secrets WHERE subdomain = 'acme' AND client_secret = '{secret}' AND id = '1'"),
+        );
+        let shown = log.in_flight().unwrap();
+        assert!(!shown.contains(secret) && shown.ends_with('…'), "{shown}");
+    }
 }
