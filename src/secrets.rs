@@ -210,13 +210,28 @@ impl SecretMatcher {
                 .is_some()
     }
 
-    /// Whether a JSON value holds one of the values: a string containing one, or an array
-    /// or object whose JSON text does.
+    /// Whether a JSON value holds one of the values: a string, member name or number
+    /// containing one, at any depth (searched where they are, not in a serialised copy).
     pub fn in_json(&self, value: &Value) -> bool {
+        fn walk(index: &Index, known: usize, value: &Value) -> bool {
+            let has = |text: &str| index.find_from(text.as_bytes(), 0, known).is_some();
+            match value {
+                Value::String(s) => has(s),
+                Value::Array(items) => items.iter().any(|v| walk(index, known, v)),
+                Value::Object(map) => map.iter().any(|(k, v)| has(k) || walk(index, known, v)),
+                // Only a number of eight characters or more can hold one.
+                Value::Number(n) => {
+                    !n.as_i64()
+                        .is_some_and(|i| (-999_999..=9_999_999).contains(&i))
+                        && has(&n.to_string())
+                }
+                Value::Bool(_) | Value::Null => false,
+            }
+        }
         match value {
-            Value::String(s) => self.contains_secret(s),
-            Value::Array(_) | Value::Object(_) => self.contains_secret(&value.to_string()),
-            _ => false,
+            Value::Bool(_) | Value::Null => false,
+            // One look at the shared index for the whole value.
+            _ => self.known > 0 && walk(&read(&self.index), self.known, value),
         }
     }
 }
@@ -238,6 +253,8 @@ struct Index {
     filter: Vec<u64>,
     /// `64 - log2(filter bits)`.
     shift: u32,
+    /// The values' distinct first bytes while there are at most three; `None` after.
+    firsts: Option<Vec<u8>>,
 }
 
 /// Filter bits to begin with (8 KiB); doubled to keep at least 16 bits a head.
@@ -250,6 +267,7 @@ impl Default for Index {
             by_head: HashMap::new(),
             filter: vec![0; FILTER_BITS / 64],
             shift: 64 - FILTER_BITS.trailing_zeros(),
+            firsts: Some(Vec::new()),
         }
     }
 }
@@ -272,6 +290,16 @@ impl Index {
         if let Some(ids) = self.by_head.get(&h) {
             if ids.iter().any(|&id| &*values[id as usize] == value) {
                 return false;
+            }
+        }
+        if let Some(firsts) = &mut self.firsts {
+            let first = value.as_bytes()[0];
+            if !firsts.contains(&first) {
+                if firsts.len() == 3 {
+                    self.firsts = None;
+                } else {
+                    firsts.push(first);
+                }
             }
         }
         let id = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
@@ -306,27 +334,35 @@ impl Index {
         if known == 0 || hay.len() < from + MIN_SECRET_LEN {
             return None;
         }
-        for (i, window) in hay[from..].windows(MIN_SECRET_LEN).enumerate() {
-            let h = head(window);
-            let slot = self.slot(h);
-            if self.filter[slot / 64] & (1 << (slot % 64)) == 0 {
-                continue;
-            }
-            let Some(ids) = self.by_head.get(&h) else {
-                continue;
-            };
-            let start = from + i;
-            let rest = &hay[start..];
-            let longest = ids
-                .iter()
-                .filter(|&&id| (id as usize) < known)
-                .map(|&id| self.values[id as usize].as_bytes())
-                .find(|v| rest.starts_with(v));
-            if let Some(v) = longest {
-                return Some((start, start + v.len()));
-            }
+        // Where a value can start: every position but the last seven.
+        let starts = &hay[from..=hay.len() - MIN_SECRET_LEN];
+        let at = |i: usize| self.match_at(hay, from + i, known);
+        // With few first bytes (a run that knows only its token), jump between them.
+        match self.firsts.as_deref() {
+            Some(&[a]) => memchr::memchr_iter(a, starts).find_map(at),
+            Some(&[a, b]) => memchr::memchr2_iter(a, b, starts).find_map(at),
+            Some(&[a, b, c]) => memchr::memchr3_iter(a, b, c, starts).find_map(at),
+            _ => (0..starts.len()).find_map(at),
         }
-        None
+    }
+
+    /// The longest of the first `known` values that starts at `start` (at least
+    /// [`MIN_SECRET_LEN`] bytes from the end of `hay`).
+    fn match_at(&self, hay: &[u8], start: usize, known: usize) -> Option<(usize, usize)> {
+        let h = head(&hay[start..]);
+        let slot = self.slot(h);
+        if self.filter[slot / 64] & (1 << (slot % 64)) == 0 {
+            return None;
+        }
+        let rest = &hay[start..];
+        // Longest first: the first that matches is the longest.
+        self.by_head
+            .get(&h)?
+            .iter()
+            .filter(|&&id| (id as usize) < known)
+            .map(|&id| self.values[id as usize].as_bytes())
+            .find(|v| rest.starts_with(v))
+            .map(|v| (start, start + v.len()))
     }
 
     /// `hay` with every match (leftmost-longest, as one automaton over every value) replaced
@@ -619,7 +655,8 @@ mod tests {
                 if i % search_every == 0 {
                     for t in &texts {
                         let embedded = format!("{t}{secret}{t}");
-                        for text in [t.as_str(), embedded.as_str()] {
+                        let upper = format!("{t}{}{t}", secret.to_uppercase());
+                        for text in [t.as_str(), embedded.as_str(), upper.as_str()] {
                             proptest::prop_assert_eq!(
                                 s.mask_text(text).into_owned(),
                                 one_automaton(&values, text)
@@ -634,6 +671,40 @@ mod tests {
                 }
             }
             proptest::prop_assert_eq!(s.len(), values.len());
+        }
+    }
+
+    /// A JSON value of strings, numbers and nested arrays and objects, over the secrets'
+    /// alphabet (no quotes or backslashes, so its JSON text holds each string as it is).
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            "[abé]{0,24}".prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (10_000_000i64..10_000_020).prop_map(Value::from),
+            Just(Value::Null),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[abé]{0,12}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Searching a JSON value where its strings, names and numbers are finds what
+        /// searching its JSON text finds.
+        #[test]
+        fn a_json_value_is_searched_as_its_text(
+            secrets in proptest::collection::vec("[ab]{8,10}|[abé]{6,12}|1000001[0-9]|00[0-9]{6}", 1..6),
+            value in json_value(),
+        ) {
+            let s = SecretValues::new();
+            secrets.iter().for_each(|v| s.register(v));
+            let text = value.to_string();
+            proptest::prop_assert_eq!(s.matcher().in_json(&value), s.contains_secret(&text));
         }
     }
 
