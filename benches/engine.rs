@@ -255,6 +255,25 @@ fn masking(c: &mut Criterion) {
             })
         });
     }
+    // A runbook that creates a secret every few statements: each new value is followed by
+    // a search of the next result row (the values are compiled or indexed as they come).
+    let row = vec![
+        json!("ocsCNh0PToQ67NOiETQ0"),
+        json!("ACTIVE"),
+        json!({"self": {"href": "https://acme.okta.com/api/v1/apps/0oa8f2kr7HwM3cPeL9s2"}}),
+    ];
+    g.bench_function("register_then_row/500", |b| {
+        b.iter(|| {
+            let secrets = oktaql::secrets::SecretValues::new();
+            let mut found = 0;
+            for i in 0..500 {
+                secrets.register(&secret_value(i));
+                let known = secrets.matcher();
+                found += usize::from(row.iter().any(|c| known.in_json(c)));
+            }
+            found
+        })
+    });
     g.finish();
 }
 
