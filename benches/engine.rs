@@ -257,7 +257,7 @@ fn masking(c: &mut Criterion) {
     }
     // A runbook that creates a secret every few statements: each new value is followed by
     // a search of the next result row (the values are compiled or indexed as they come).
-    let row = vec![
+    let row = [
         json!("ocsCNh0PToQ67NOiETQ0"),
         json!("ACTIVE"),
         json!({"self": {"href": "https://acme.okta.com/api/v1/apps/0oa8f2kr7HwM3cPeL9s2"}}),
