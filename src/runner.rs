@@ -127,9 +127,6 @@ struct WriteLabel {
 
 impl WriteLabel {
     fn shown(&self) -> String {
-        if self.text.is_empty() {
-            return self.at.clone();
-        }
         format!("{}: {}", self.at, first_line(&self.text))
     }
 }

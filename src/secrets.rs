@@ -283,13 +283,13 @@ impl Index {
         self.filter[slot / 64] |= 1 << (slot % 64);
     }
 
-    /// Adds `value` unless known; false when it was.
-    fn insert(&mut self, value: &str) -> bool {
+    /// Adds `value` unless it is known.
+    fn insert(&mut self, value: &str) {
         let h = head(value.as_bytes());
         let values = &self.values;
         if let Some(ids) = self.by_head.get(&h) {
             if ids.iter().any(|&id| &*values[id as usize] == value) {
-                return false;
+                return;
             }
         }
         if let Some(firsts) = &mut self.firsts {
@@ -314,7 +314,6 @@ impl Index {
         } else {
             self.set_bit(h);
         }
-        true
     }
 
     /// Doubles the filter and sets every head's bit again.
